@@ -1,0 +1,630 @@
+// The replication protocol as a pure step function: init(setup, variant) and
+// step(state, event). No clock, no randomness, no I/O: same events in, same states out.
+import {
+  applyBlocks,
+  type BlockMap,
+  type Disk,
+  differingBlocks,
+  readBlock,
+  writeBlock,
+} from '../disk.ts';
+import { has, MAX_RETENTION, rpoRange, type Variant } from '../variants.ts';
+import type {
+  BlockRef,
+  Cycle,
+  CycleKind,
+  DiskTracking,
+  Emitted,
+  Instance,
+  Psf,
+  Replication,
+  ReplicationEvent,
+  ReplicationSetup,
+  ReplicationState,
+  StepResult,
+  VmState,
+} from './types.ts';
+
+export function init(setup: ReplicationSetup, variant: Variant): ReplicationState {
+  const vms: Record<string, VmState> = {};
+  for (const vm of setup.vms) {
+    const disks: Record<string, Disk> = {};
+    const headerGen: Record<string, number> = {};
+    for (const d of vm.disks) {
+      disks[d.id] = { uuid: d.uuid, sizeBlocks: d.sizeBlocks, blocks: {} };
+      headerGen[d.id] = 0;
+    }
+    vms[vm.name] = {
+      name: vm.name,
+      host: vm.host,
+      power: vm.poweredOn ? 'on' : 'off',
+      diskOrder: vm.disks.map((d) => d.id),
+      disks,
+      headerGen,
+      targetDisks: null,
+      repl: null,
+    };
+  }
+  return { setup, variant, tick: 0, clock: 0, nextContent: 1, link: 'up', vms };
+}
+
+/** Folds step over events from init; the replay path, independent of any generator. */
+export function run(
+  setup: ReplicationSetup,
+  variant: Variant,
+  events: readonly ReplicationEvent[],
+): ReplicationState {
+  let s = init(setup, variant);
+  for (const e of events) s = step(s, e).state;
+  return s;
+}
+
+// ---- small sorted-set helpers over block indices ----
+
+function addBlock(set: readonly number[], b: number): readonly number[] {
+  if (set.includes(b)) return set;
+  return [...set, b].sort((x, y) => x - y);
+}
+
+function union(a: readonly number[], b: readonly number[]): readonly number[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
+
+/** The image the target datastore shows now: the latest instance, else the seed or nothing. */
+export function targetImage(repl: Replication, disk: string): BlockMap {
+  const latest = repl.instances[repl.instances.length - 1];
+  return latest ? (latest.disks[disk] ?? {}) : (repl.base[disk] ?? {});
+}
+
+export function latestInstance(repl: Replication): Instance | undefined {
+  return repl.instances[repl.instances.length - 1];
+}
+
+// ---- the step ----
+
+interface Ctx {
+  state: ReplicationState;
+  vms: Record<string, VmState>;
+  emitted: Emitted[];
+}
+
+function refuse(state: ReplicationState, why: string): StepResult {
+  return { state: { ...state, tick: state.tick + 1 }, emitted: [], refused: why };
+}
+
+function reject(state: ReplicationState, error: string): StepResult {
+  return { state: { ...state, tick: state.tick + 1 }, emitted: [], error };
+}
+
+export function step(state: ReplicationState, event: ReplicationEvent): StepResult {
+  const ctx: Ctx = { state, vms: { ...state.vms }, emitted: [] };
+  const out = apply(ctx, event);
+  if (out) return out;
+  return {
+    state: { ...ctx.state, vms: ctx.vms, tick: state.tick + 1 },
+    emitted: ctx.emitted,
+  };
+}
+
+function setVm(ctx: Ctx, vm: VmState): void {
+  ctx.vms[vm.name] = vm;
+}
+
+function setRepl(ctx: Ctx, vm: VmState, repl: Replication | null): VmState {
+  const next = { ...vm, repl };
+  setVm(ctx, next);
+  return next;
+}
+
+/** Returns a StepResult when the event is refused or rejected, else mutates ctx. */
+function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
+  const s = ctx.state;
+  switch (e.type) {
+    case 'TimeAdvance':
+      ctx.state = { ...s, clock: s.clock + e.minutes };
+      return;
+    case 'LinkDown': {
+      if (s.link === 'down') return refuse(s, 'link already down');
+      ctx.state = { ...s, link: 'down' };
+      // A cut drops every transfer still arriving; a bundle the VRS already holds whole is
+      // on the DR side and can still go to NFC (seed 001: VRS hands off a complete cycle).
+      for (const vm of Object.values(ctx.vms)) {
+        const r = vm.repl;
+        if (r?.cycle && !(r.staging?.cycleId === r.cycle.id && r.staging.complete)) {
+          abortCycle(ctx, vm, 'link to the DR site went down mid-transfer', true);
+        }
+      }
+      return;
+    }
+    case 'LinkUp':
+      if (s.link === 'up') return refuse(s, 'link already up');
+      ctx.state = { ...s, link: 'up' };
+      return;
+    case 'VrsRestart':
+      // Staging lives in the VRS's memory and scratch space: a restart loses it (R5).
+      for (const vm of Object.values(ctx.vms)) {
+        if (!vm.repl) continue;
+        const v = setRepl(ctx, vm, { ...vm.repl, staging: null });
+        if (v.repl?.cycle) abortCycle(ctx, v, 'VRS restarted; staged data lost', true);
+      }
+      return;
+    case 'HostCrash':
+      return hostCrash(ctx, e.host, e.psf);
+    default:
+      break;
+  }
+  const vm = ctx.vms[e.vm];
+  if (!vm) return reject(s, `no VM named ${e.vm}; known VMs: ${Object.keys(s.vms).join(', ')}`);
+  switch (e.type) {
+    case 'GuestWrite':
+      return guestWrite(ctx, vm, e.disk, e.block);
+    case 'CycleStart':
+      return startCycle(ctx, vm, false);
+    case 'SyncNow':
+      return startCycle(ctx, vm, true);
+    case 'ChunkDelivered':
+      return chunkDelivered(ctx, vm);
+    case 'BundleCommit':
+      return bundleCommit(ctx, vm);
+    case 'NfcFail': {
+      const r = vm.repl;
+      if (!r?.staging?.complete) return refuse(s, `${vm.name}: no complete bundle at NFC`);
+      // NFC writes into a redo log first; a failed write discards it (research-notes A3).
+      const v = setRepl(ctx, vm, { ...r, staging: null, error: 'NFC write to the target failed' });
+      if (v.repl?.cycle?.id === r.staging.cycleId) abortCycle(ctx, v, 'NFC commit failed', true);
+      return;
+    }
+    case 'PowerOff': {
+      if (vm.power === 'off') return refuse(s, `${vm.name} is already powered off`);
+      let v: VmState = { ...vm, power: 'off' };
+      setVm(ctx, v);
+      // A powered-off VM moves no data (research-notes A7): its transfer stops here.
+      if (v.repl?.cycle) v = abortCycle(ctx, v, 'VM powered off', true);
+      return;
+    }
+    case 'PowerOn':
+      return powerOn(ctx, vm);
+    case 'Pause': {
+      const r = vm.repl;
+      if (!r) return refuse(s, `${vm.name} is not replicated`);
+      if (r.paused) return refuse(s, `${vm.name} is already paused`);
+      const v = setRepl(ctx, vm, { ...r, paused: true });
+      if (r.cycle) abortCycle(ctx, v, 'replication paused', false);
+      return;
+    }
+    case 'Resume': {
+      const r = vm.repl;
+      if (!r?.paused) return refuse(s, `${vm.name} is not paused`);
+      setRepl(ctx, vm, { ...r, paused: false });
+      return;
+    }
+    case 'SeedCopy': {
+      if (vm.repl) return refuse(s, `${vm.name} is already replicated; seeds are for new ones`);
+      const copy: Record<string, Disk> = {};
+      for (const id of vm.diskOrder) {
+        const d = vm.disks[id] as Disk;
+        copy[id] = { ...d, uuid: e.uuid === 'same' ? d.uuid : `${d.uuid}-clone` };
+      }
+      setVm(ctx, { ...vm, targetDisks: copy });
+      return;
+    }
+    case 'ConfigureReplication':
+      return configure(ctx, vm, e.rpoMinutes, e.retention, e.seed);
+    case 'UnconfigureReplication': {
+      if (!vm.repl) return refuse(s, `${vm.name} is not replicated`);
+      // Unconfiguring removes the replica disks at the target (they no longer exist).
+      setVm(ctx, { ...vm, repl: null, targetDisks: null });
+      ctx.emitted.push({ kind: 'Unconfigured', vm: vm.name });
+      return;
+    }
+  }
+}
+
+function configure(
+  ctx: Ctx,
+  vm: VmState,
+  rpo: number,
+  retention: number,
+  seed: boolean,
+): StepResult | undefined {
+  const s = ctx.state;
+  const version = s.setup.version;
+  if (vm.repl) {
+    return reject(
+      s,
+      `${vm.name} is already replicated: a disk can belong to one replication only; unconfigure it first`,
+    );
+  }
+  const range = rpoRange(version, s.variant);
+  if (!Number.isInteger(rpo) || rpo < range.min || rpo > range.max) {
+    return reject(
+      s,
+      `${vm.name}: RPO ${rpo} min is outside the ${range.min} min to ${range.max} min (24 h) allowed on ESXi ${version}`,
+    );
+  }
+  if (!Number.isInteger(retention) || retention < 0 || retention > MAX_RETENTION) {
+    return reject(
+      s,
+      `${vm.name}: retention of ${retention} point-in-time instances is outside 0 to ${MAX_RETENTION}`,
+    );
+  }
+  const base: Record<string, BlockMap> = {};
+  for (const id of vm.diskOrder) {
+    const src = vm.disks[id] as Disk;
+    const tgt = vm.targetDisks?.[id];
+    if (seed) {
+      if (!tgt) {
+        return reject(s, `${vm.name}/${id}: seed requested but the target datastore holds no copy`);
+      }
+      // A seed must be a copy with the same disk UUID (seed 002, research-notes A7).
+      if (tgt.uuid !== src.uuid) {
+        return reject(
+          s,
+          `${vm.name}/${id}: seed disk has UUID ${tgt.uuid} but the source disk has ${src.uuid}; a seed must carry the same UUID`,
+        );
+      }
+      base[id] = tgt.blocks;
+    } else {
+      if (tgt) {
+        // A same-name disk present without seeding fails the replication (research-notes A7).
+        return reject(
+          s,
+          `${vm.name}/${id}: the target datastore already holds a disk of that name; use it as a seed or remove it`,
+        );
+      }
+      base[id] = {};
+    }
+  }
+  const disks: Record<string, DiskTracking> = {};
+  for (const id of vm.diskOrder) {
+    const gen = vm.headerGen[id] ?? 0;
+    disks[id] = { bitmap: [], psf: { blocks: [], gen, checkpoint: { blocks: [], gen } } };
+  }
+  setRepl(ctx, vm, {
+    rpoMinutes: rpo,
+    retention,
+    // Initial configuration always starts with a full sync (research-notes A4).
+    needsFullSync: true,
+    paused: false,
+    recovering: false,
+    locked: false,
+    error: null,
+    disks,
+    cycle: null,
+    staging: null,
+    base,
+    instances: [],
+    blocksSent: 0,
+    nextCycleId: 1,
+  });
+  ctx.emitted.push({ kind: 'Configured', vm: vm.name });
+  return;
+}
+
+function guestWrite(ctx: Ctx, vm: VmState, diskId: string, block: number): StepResult | undefined {
+  const s = ctx.state;
+  const disk = vm.disks[diskId];
+  if (!disk) return reject(s, `${vm.name} has no disk ${diskId}`);
+  if (!Number.isInteger(block) || block < 0 || block >= disk.sizeBlocks) {
+    return reject(s, `${vm.name}/${diskId}: block ${block} is outside 0..${disk.sizeBlocks - 1}`);
+  }
+  if (vm.power === 'off') return refuse(s, `${vm.name} is powered off`);
+  const content = s.nextContent;
+  ctx.state = { ...s, nextContent: content + 1 };
+  const old = readBlock(disk.blocks, block);
+  let headerGen = vm.headerGen;
+  let repl = vm.repl;
+  if (repl) {
+    let cycle = repl.cycle;
+    const variant = s.variant;
+    if (cycle && !has(variant, 'live-read-transfer')) {
+      const pending = cycle.toSend.slice(cycle.sent);
+      const logged = cycle.demandLog[diskId] ?? {};
+      if (pending.some((r) => r.disk === diskId && r.block === block) && !(block in logged)) {
+        // Copy-before-write keeps the cycle's point in time (inference, research-notes A3).
+        cycle = {
+          ...cycle,
+          demandLog: { ...cycle.demandLog, [diskId]: { ...logged, [block]: old } },
+        };
+      }
+    }
+    const untracked = has(variant, 'fullsync-misses-concurrent-writes') && cycle?.kind === 'full';
+    let disks = repl.disks;
+    if (!untracked) {
+      const t = repl.disks[diskId] as DiskTracking;
+      const gen = (vm.headerGen[diskId] ?? 0) + 1;
+      // The filter records the change in the bitmap and, write-through, in the psf; the disk
+      // header carries the psf's generation so a psf with a torn tail is detectably stale
+      // (inference, research-notes A3/A4: "full sync ... when recovering from a crash").
+      const psf: Psf | null = t.psf
+        ? { ...t.psf, blocks: addBlock(t.psf.blocks, block), gen }
+        : null;
+      disks = { ...disks, [diskId]: { bitmap: addBlock(t.bitmap, block), psf } };
+      headerGen = { ...headerGen, [diskId]: gen };
+    }
+    repl = { ...repl, cycle, disks };
+  }
+  setVm(ctx, {
+    ...vm,
+    headerGen,
+    repl,
+    disks: { ...vm.disks, [diskId]: { ...disk, blocks: writeBlock(disk.blocks, block, content) } },
+  });
+  return;
+}
+
+function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undefined {
+  const s = ctx.state;
+  const r = vm.repl;
+  if (!r) return refuse(s, `${vm.name} is not replicated`);
+  if (r.paused) return refuse(s, `${vm.name}: replication is paused`);
+  if (r.cycle) return refuse(s, `${vm.name}: a transfer is already in flight`);
+  if (r.recovering) return refuse(s, `${vm.name}: the source is recovering from a crash`);
+  if (s.link === 'down') return refuse(s, `${vm.name}: the VRS is unreachable`);
+  // A powered-off VM is Not Active; only Sync Now starts it, and locks its disks (seed 003).
+  if (vm.power === 'off' && !syncNow) return refuse(s, `${vm.name} is powered off (Not Active)`);
+  const kind: CycleKind = r.needsFullSync ? 'full' : 'delta';
+  const toSend: BlockRef[] = [];
+  const disks: Record<string, DiskTracking> = { ...r.disks };
+  for (const id of vm.diskOrder) {
+    const src = vm.disks[id] as Disk;
+    const t = r.disks[id] as DiskTracking;
+    let blocks: readonly number[];
+    if (kind === 'full') {
+      // Full sync: both sides checksum every block; only mismatches go (seeds 001, 002).
+      blocks = has(s.variant, 'fullsync-sends-all')
+        ? Array.from({ length: src.sizeBlocks }, (_, i) => i)
+        : differingBlocks(src.blocks, targetImage(r, id));
+    } else {
+      blocks = t.bitmap;
+    }
+    for (const b of blocks) toSend.push({ disk: id, block: b });
+    // The bitmap swaps at cycle start: writes from now on belong to the next cycle (notes A3).
+    disks[id] = { ...t, bitmap: [] };
+  }
+  const cycle: Cycle = {
+    id: r.nextCycleId,
+    kind,
+    pit: s.tick,
+    initial: r.instances.length === 0,
+    syncNow,
+    toSend,
+    sent: 0,
+    demandLog: {},
+  };
+  setRepl(ctx, vm, {
+    ...r,
+    disks,
+    cycle,
+    nextCycleId: r.nextCycleId + 1,
+    locked: syncNow && vm.power === 'off' && !has(s.variant, 'syncnow-without-lock'),
+  });
+  ctx.emitted.push({
+    kind: 'CycleStarted',
+    vm: vm.name,
+    cycle: kind,
+    pit: s.tick,
+    blocks: toSend.length,
+    toSend,
+  });
+  return;
+}
+
+function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
+  const s = ctx.state;
+  const r = vm.repl;
+  const c = r?.cycle;
+  if (!r || !c) return refuse(s, `${vm.name}: no transfer in flight`);
+  if (s.link === 'down') return refuse(s, `${vm.name}: link down`);
+  const already = r.staging?.cycleId === c.id ? r.staging : null;
+  if (already?.complete) return refuse(s, `${vm.name}: the bundle is complete, awaiting NFC`);
+  const chunk = c.toSend.slice(c.sent, c.sent + s.setup.chunkBlocks);
+  // Ongoing deltas travel on 44046, full sync on 31031 (research-notes A1).
+  const staged: Record<string, BlockMap> = { ...(already?.blocks ?? {}) };
+  const liveRead = has(s.variant, 'live-read-transfer');
+  for (const ref of chunk) {
+    const live = readBlock((vm.disks[ref.disk] as Disk).blocks, ref.block);
+    const logged = c.demandLog[ref.disk];
+    const content = !liveRead && logged && ref.block in logged ? (logged[ref.block] ?? 0) : live;
+    staged[ref.disk] = { ...(staged[ref.disk] ?? {}), [ref.block]: content };
+  }
+  const sent = c.sent + chunk.length;
+  let instances = r.instances;
+  let base = r.base;
+  if (has(s.variant, 'commit-as-arrives')) {
+    // Defect: blocks land on the target disk as they arrive, bypassing the staging area.
+    const latest = latestInstance(r);
+    const patch = (img: Readonly<Record<string, BlockMap>>) => {
+      const next: Record<string, BlockMap> = { ...img };
+      for (const ref of chunk) {
+        next[ref.disk] = writeBlock(
+          next[ref.disk] ?? {},
+          ref.block,
+          staged[ref.disk]?.[ref.block] ?? 0,
+        );
+      }
+      return next;
+    };
+    if (latest) instances = [...instances.slice(0, -1), { ...latest, disks: patch(latest.disks) }];
+    else base = patch(base);
+  }
+  setRepl(ctx, vm, {
+    ...r,
+    instances,
+    base,
+    blocksSent: r.blocksSent + chunk.length,
+    cycle: { ...c, sent },
+    staging: {
+      cycleId: c.id,
+      kind: c.kind,
+      pit: c.pit,
+      complete: sent >= c.toSend.length,
+      blocks: staged,
+    },
+  });
+  ctx.emitted.push({ kind: 'ChunkSent', vm: vm.name, blocks: chunk });
+  return;
+}
+
+function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
+  const s = ctx.state;
+  const r = vm.repl;
+  const st = r?.staging;
+  if (!r || !st?.complete) return refuse(s, `${vm.name}: no complete bundle staged at the VRS`);
+  // NFC (902) writes the whole bundle through a redo log and commits it at once (notes A3).
+  const disks: Record<string, BlockMap> = {};
+  for (const id of vm.diskOrder) disks[id] = applyBlocks(targetImage(r, id), st.blocks[id] ?? {});
+  const keep = r.retention + 1;
+  const all = [...r.instances, { pit: st.pit, clock: s.clock, disks }];
+  // MPIT retention keeps the newest instances, up to 24 plus the latest (notes A2).
+  const instances = has(s.variant, 'mpit-prunes-newest')
+    ? all.length > keep
+      ? all.slice(0, keep)
+      : all
+    : all.slice(-keep);
+  let next: Replication = { ...r, instances, staging: null };
+  if (r.cycle?.id === st.cycleId) {
+    const tracking: Record<string, DiskTracking> = {};
+    for (const id of vm.diskOrder) {
+      const t = r.disks[id] as DiskTracking;
+      // What was sent is now safe at the target; the psf keeps only what changed since.
+      const psf: Psf | null = t.psf
+        ? { blocks: t.bitmap, gen: t.psf.gen, checkpoint: { blocks: t.bitmap, gen: t.psf.gen } }
+        : null;
+      tracking[id] = { ...t, psf };
+    }
+    next = {
+      ...next,
+      disks: tracking,
+      cycle: null,
+      locked: false,
+      error: null,
+      needsFullSync: r.cycle.kind === 'full' ? false : r.needsFullSync,
+    };
+  }
+  setRepl(ctx, vm, next);
+  ctx.emitted.push({
+    kind: 'InstanceCommitted',
+    vm: vm.name,
+    pit: st.pit,
+    cycle: st.kind,
+    vcEvent:
+      st.kind === 'full' ? 'hbr.primary.SyncCompletedEvent' : 'hbr.primary.DeltaCompletedEvent',
+  });
+  return;
+}
+
+/** Ends the VM's transfer without a commit; its blocks go back to the bitmap. */
+function abortCycle(ctx: Ctx, vm: VmState, reason: string, isError: boolean): VmState {
+  const r = vm.repl as Replication;
+  const c = r.cycle as Cycle;
+  const disks: Record<string, DiskTracking> = {};
+  for (const id of vm.diskOrder) {
+    const t = r.disks[id] as DiskTracking;
+    const inflight = c.toSend.filter((x) => x.disk === id).map((x) => x.block);
+    // Correct: a cut puts the cycle's blocks back, so the next cycle resends them.
+    const bitmap = has(ctx.state.variant, 'bitmap-lost-on-cut')
+      ? t.bitmap
+      : c.kind === 'full'
+        ? t.bitmap // the next attempt is again a full sync, which re-checksums everything
+        : union(t.bitmap, inflight);
+    disks[id] = { ...t, bitmap };
+  }
+  const staging = r.staging?.cycleId === c.id && !r.staging.complete ? null : r.staging;
+  const next = setRepl(ctx, vm, {
+    ...r,
+    disks,
+    cycle: null,
+    staging,
+    locked: false,
+    error: isError ? reason : r.error,
+  });
+  ctx.emitted.push({ kind: 'CycleAborted', vm: vm.name, reason });
+  return next;
+}
+
+function hostCrash(
+  ctx: Ctx,
+  host: string,
+  psf: 'intact' | 'stale' | 'lost',
+): StepResult | undefined {
+  const s = ctx.state;
+  if (!s.setup.hosts.includes(host)) {
+    return reject(s, `no host named ${host}; known hosts: ${s.setup.hosts.join(', ')}`);
+  }
+  for (const vm of Object.values(ctx.vms)) {
+    if (vm.host !== host) continue;
+    let v: VmState = { ...vm, power: 'off' };
+    setVm(ctx, v);
+    const r = v.repl;
+    if (!r) continue;
+    if (r.cycle) {
+      ctx.emitted.push({ kind: 'CycleAborted', vm: v.name, reason: `host ${host} crashed` });
+    }
+    // The bitmap and demand log were in host memory: gone. The psf is on the datastore.
+    const disks: Record<string, DiskTracking> = {};
+    for (const id of v.diskOrder) {
+      const t = r.disks[id] as DiskTracking;
+      let p = t.psf;
+      if (psf === 'lost') p = null;
+      else if (psf === 'stale' && p)
+        p = { ...p, blocks: p.checkpoint.blocks, gen: p.checkpoint.gen };
+      disks[id] = { bitmap: [], psf: p };
+    }
+    const staging = r.staging?.complete ? r.staging : null;
+    v = setRepl(ctx, v, {
+      ...r,
+      disks,
+      cycle: null,
+      staging,
+      locked: false,
+      recovering: true,
+    });
+  }
+  return;
+}
+
+function powerOn(ctx: Ctx, vm: VmState): StepResult | undefined {
+  const s = ctx.state;
+  if (vm.power === 'on') return refuse(s, `${vm.name} is already powered on`);
+  const r = vm.repl;
+  // Sync Now on a powered-off VM locks its disks until the sync ends (seed 003).
+  if (r?.locked) return refuse(s, `${vm.name}: power-on refused while Sync Now holds its disks`);
+  let v: VmState = { ...vm, power: 'on' };
+  setVm(ctx, v);
+  if (r?.recovering) {
+    // Recovery: the agent reloads the bitmap from the psf, or falls back to full sync when
+    // the psf is lost or stale (research-notes A4; seed 002).
+    const disks: Record<string, DiskTracking> = {};
+    let fullSync = r.needsFullSync;
+    let reason = '';
+    for (const id of v.diskOrder) {
+      const t = r.disks[id] as DiskTracking;
+      const stale = t.psf !== null && t.psf.gen !== (v.headerGen[id] ?? 0);
+      if (t.psf === null) {
+        fullSync = true;
+        reason = `psf of ${id} is lost`;
+        disks[id] = { bitmap: [], psf: emptyPsf(v.headerGen[id] ?? 0) };
+      } else if (stale && !has(s.variant, 'stale-psf-trusted')) {
+        fullSync = true;
+        reason = `psf of ${id} is stale (generation ${t.psf.gen}, disk header ${v.headerGen[id]})`;
+        disks[id] = { bitmap: [], psf: emptyPsf(v.headerGen[id] ?? 0) };
+      } else {
+        const gen = v.headerGen[id] ?? 0;
+        disks[id] = {
+          bitmap: t.psf.blocks,
+          psf: { ...t.psf, gen, checkpoint: { blocks: t.psf.blocks, gen } },
+        };
+      }
+    }
+    v = setRepl(ctx, v, { ...r, disks, needsFullSync: fullSync, recovering: false });
+    if (fullSync && !r.needsFullSync) {
+      ctx.emitted.push({ kind: 'FullSyncRequired', vm: v.name, reason });
+    }
+  }
+  return;
+}
+
+function emptyPsf(gen: number): Psf {
+  return { blocks: [], gen, checkpoint: { blocks: [], gen } };
+}

@@ -1,0 +1,105 @@
+// Named behaviour variants, switched by data: the ESXi/VR version a run models, and the
+// defect zoo (realistic wrong behaviours every one of which some property must catch).
+
+export const ESXI_VERSIONS = ['5.5', '6.0', '6.5', '6.5U1', '6.7', '7.0'] as const;
+export type EsxiVersion = (typeof ESXI_VERSIONS)[number];
+
+export const DEFECTS = [
+  'commit-as-arrives',
+  'bitmap-lost-on-cut',
+  'stale-psf-trusted',
+  'live-read-transfer',
+  'fullsync-misses-concurrent-writes',
+  'fullsync-sends-all',
+  'mpit-prunes-newest',
+  'syncnow-without-lock',
+  'rpo-range-ignores-version',
+] as const;
+export type Defect = (typeof DEFECTS)[number];
+
+export interface DefectInfo {
+  readonly area: 'replication';
+  /** What the wrong implementation does, in one sentence. */
+  readonly description: string;
+  /** Which invariants ought to catch it (the zoo checks that at least one property does). */
+  readonly expectedInvariants: readonly string[];
+}
+
+export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
+  'commit-as-arrives': {
+    area: 'replication',
+    description: 'the VRS writes blocks to the target as they arrive instead of staging the bundle',
+    expectedInvariants: ['R5', 'R2'],
+  },
+  'bitmap-lost-on-cut': {
+    area: 'replication',
+    description: 'the changed-block bitmap is cleared at cycle start and not restored on a cut',
+    expectedInvariants: ['R4', 'R1', 'R2'],
+  },
+  'stale-psf-trusted': {
+    area: 'replication',
+    description: 'crash recovery resumes from a stale psf instead of forcing a full sync',
+    expectedInvariants: ['R6'],
+  },
+  'live-read-transfer': {
+    area: 'replication',
+    description: "the transfer reads live blocks, not the cycle's point in time",
+    expectedInvariants: ['R2'],
+  },
+  'fullsync-misses-concurrent-writes': {
+    area: 'replication',
+    description: 'guest writes made while a full sync runs are not tracked for the next cycle',
+    expectedInvariants: ['R1', 'R4', 'R6'],
+  },
+  'fullsync-sends-all': {
+    area: 'replication',
+    description: 'full sync sends every block whatever the checksums say',
+    expectedInvariants: ['R7'],
+  },
+  'mpit-prunes-newest': {
+    area: 'replication',
+    description: 'retention pruning drops the newest point-in-time instance instead of the oldest',
+    expectedInvariants: ['R3'],
+  },
+  'syncnow-without-lock': {
+    area: 'replication',
+    description:
+      'Sync Now on a powered-off VM does not lock its disks, so power-on is allowed mid-sync',
+    expectedInvariants: ['R9'],
+  },
+  'rpo-range-ignores-version': {
+    area: 'replication',
+    description: 'the 5 min minimum RPO of 6.5 is accepted on every version, 5.x and 6.0 included',
+    expectedInvariants: ['R12'],
+  },
+};
+
+export interface Variant {
+  readonly name: string;
+  readonly defects: readonly Defect[];
+}
+
+export const CORRECT: Variant = { name: 'correct', defects: [] };
+
+/** One variant per defect, named after it. */
+export function zooVariants(): Variant[] {
+  return DEFECTS.map((d) => ({ name: d, defects: [d] }));
+}
+
+export function variantByName(name: string): Variant | undefined {
+  if (name === CORRECT.name) return CORRECT;
+  return zooVariants().find((v) => v.name === name);
+}
+
+export function has(variant: Variant, defect: Defect): boolean {
+  return variant.defects.includes(defect);
+}
+
+/** RPO bounds in minutes: 15 min to 24 h in 5.x/6.0, 5 min from 6.5 (research-notes A2). */
+export function rpoRange(version: EsxiVersion, variant?: Variant): { min: number; max: number } {
+  if (variant && has(variant, 'rpo-range-ignores-version')) return { min: 5, max: 1440 };
+  return version === '5.5' || version === '6.0' ? { min: 15, max: 1440 } : { min: 5, max: 1440 };
+}
+
+/** At most 24 retained point-in-time instances (research-notes A2, MPIT). */
+export const MAX_RETENTION = 24;

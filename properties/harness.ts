@@ -1,0 +1,277 @@
+// Runs a registered property with fast-check and turns the outcome into structured data:
+// a result, and for a failure a counterexample record that replays without fast-check.
+import { createHash } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
+import { init, step } from '../model/replication/step.ts';
+import type { ReplicationEvent, ReplicationSetup } from '../model/replication/types.ts';
+import { CORRECT, type Variant, variantByName } from '../model/variants.ts';
+import { propertyById } from './registry.ts';
+import type { PropertyDef, Violation } from './registry-types.ts';
+import type { Scenario } from './replication/oracle.ts';
+import { formatEvent, formatSetup, vmFacts } from './replication/render.ts';
+
+export interface RunOptions {
+  readonly variant?: Variant;
+  readonly numRuns?: number;
+  readonly seed?: number;
+  /** Stop generating new runs after this long (fast-check interruptAfterTimeLimit). */
+  readonly timeLimitMs?: number;
+}
+
+export interface CounterexampleRecord {
+  readonly id: string;
+  readonly property: string;
+  readonly title: string;
+  readonly invariants: readonly string[];
+  readonly variant: string;
+  readonly setup: ReplicationSetup;
+  readonly events: readonly ReplicationEvent[];
+  readonly violation: Violation;
+  readonly seed: number;
+  readonly path: string;
+  readonly fastCheckVersion: string;
+}
+
+export interface PropertyResult {
+  readonly id: string;
+  readonly title: string;
+  readonly kind: 'always' | 'sometimes';
+  readonly invariants: readonly string[];
+  readonly variant: string;
+  readonly status: 'passed' | 'failed' | 'interrupted';
+  readonly numRuns: number;
+  readonly numShrinks: number;
+  readonly seed: number;
+  readonly durationMs: number;
+  /** For reachability twins: how many runs reached each goal. */
+  readonly reached?: Readonly<Record<string, number>>;
+  readonly counterexample?: CounterexampleRecord;
+}
+
+export const FAST_CHECK_VERSION: string = fc.__version;
+
+/** The run's seed: FC_SEED when set (to replay a run), else fresh, and always reported. */
+export function chooseSeed(): number {
+  const env = process.env.FC_SEED;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (Number.isInteger(n)) return n;
+  }
+  return (Date.now() ^ (process.pid << 16)) | 0;
+}
+
+/** Each property's own seed, derived from the run's seed so one number replays the run. */
+export function propertySeed(runSeed: number, propertyId: string): number {
+  let h = runSeed | 0;
+  for (const ch of propertyId) h = (Math.imul(h, 31) + ch.charCodeAt(0)) | 0;
+  return h;
+}
+
+export function counterexampleId(
+  property: string,
+  variant: string,
+  events: readonly unknown[],
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([property, variant, events]))
+    .digest('hex')
+    .slice(0, 12);
+}
+
+export function runProperty(def: PropertyDef<Scenario>, opts: RunOptions = {}): PropertyResult {
+  const variant = opts.variant ?? CORRECT;
+  const seed = opts.seed ?? chooseSeed();
+  const numRuns = opts.numRuns ?? def.numRuns;
+  const params = {
+    numRuns,
+    seed,
+    ...(opts.timeLimitMs
+      ? { interruptAfterTimeLimit: opts.timeLimitMs, markInterruptAsFailure: false }
+      : {}),
+  };
+  const started = performance.now();
+  const base = {
+    id: def.id,
+    title: def.title,
+    kind: def.kind,
+    invariants: def.invariants,
+    variant: variant.name,
+    seed,
+  };
+  if (def.kind === 'sometimes') {
+    const goals = def.goals ?? [];
+    const reached: Record<string, number> = Object.fromEntries(goals.map((g) => [g, 0]));
+    const details = fc.check(
+      fc.property(def.arbitrary(), (s) => {
+        for (const g of def.reach?.(s, variant) ?? []) reached[g] = (reached[g] ?? 0) + 1;
+        return true;
+      }),
+      params,
+    );
+    const ok = goals.every((g) => (reached[g] ?? 0) > 0);
+    return {
+      ...base,
+      status: ok ? 'passed' : details.interrupted ? 'interrupted' : 'failed',
+      numRuns: details.numRuns,
+      numShrinks: 0,
+      durationMs: Math.round(performance.now() - started),
+      reached,
+    };
+  }
+  const check = def.check;
+  if (!check) throw new Error(`property ${def.id} has no check`);
+  const details = fc.check(
+    fc.property(def.arbitrary(), (s) => check(s, variant) === null),
+    params,
+  );
+  const durationMs = Math.round(performance.now() - started);
+  if (!details.failed || !details.counterexample) {
+    return {
+      ...base,
+      status: details.interrupted ? 'interrupted' : 'passed',
+      numRuns: details.numRuns,
+      numShrinks: 0,
+      durationMs,
+    };
+  }
+  const scenario = minimize(details.counterexample[0], (s) => check(s, variant));
+  const violation = check(scenario, variant);
+  if (!violation) throw new Error(`property ${def.id}: the shrunk counterexample no longer fails`);
+  return {
+    ...base,
+    status: 'failed',
+    numRuns: details.numRuns,
+    numShrinks: details.numShrinks,
+    durationMs,
+    counterexample: {
+      id: counterexampleId(def.id, variant.name, scenario.events),
+      property: def.id,
+      title: def.title,
+      invariants: def.invariants,
+      variant: variant.name,
+      setup: scenario.setup,
+      events: scenario.events,
+      violation,
+      seed,
+      path: details.counterexamplePath ?? '',
+      fastCheckVersion: FAST_CHECK_VERSION,
+    },
+  };
+}
+
+/**
+ * After fast-check's shrink, which works on the generator's structure (bursts, segments),
+ * removes single events and unused VMs greedily while the same invariant still fails: the
+ * shortest story is what a reader needs, and it replays from the event list alone.
+ */
+export function minimize(scenario: Scenario, check: (s: Scenario) => Violation | null): Scenario {
+  const target = check(scenario)?.invariant;
+  if (!target) return scenario;
+  const fails = (s: Scenario) => check(s)?.invariant === target;
+  let best = scenario;
+  for (const vm of scenario.setup.vms) {
+    if (best.setup.vms.length <= 1) break;
+    const cand: Scenario = {
+      setup: { ...best.setup, vms: best.setup.vms.filter((v) => v.name !== vm.name) },
+      events: best.events.filter((e) => !('vm' in e) || e.vm !== vm.name),
+    };
+    if (fails(cand)) best = cand;
+  }
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let i = best.events.length - 1; i >= 0; i--) {
+      const cand: Scenario = { ...best, events: best.events.filter((_, j) => j !== i) };
+      if (fails(cand)) {
+        best = cand;
+        changed = true;
+      }
+    }
+  }
+  return best;
+}
+
+/** The command that replays a stored counterexample. */
+export function replayCommand(file: string): string {
+  return `npm run replay -- ${file}`;
+}
+
+/** Writes via a temporary file and a rename, so a reader never sees half a file. */
+export function writeAtomic(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+export function saveCounterexample(rec: CounterexampleRecord, dir: string): string {
+  const file = join(dir, `${rec.id}.json`);
+  writeAtomic(file, `${JSON.stringify(rec, null, 2)}\n`);
+  return file;
+}
+
+export class ReplayError extends Error {
+  override readonly name = 'ReplayError';
+}
+
+/** Re-runs a stored counterexample by folding step; fast-check and generators play no part. */
+export function replay(
+  rec: Pick<CounterexampleRecord, 'property' | 'variant' | 'setup' | 'events'>,
+): Violation | null {
+  const def = propertyById(rec.property);
+  if (!def?.check) throw new ReplayError(`unknown property ${rec.property}`);
+  const variant = variantByName(rec.variant);
+  if (!variant) throw new ReplayError(`unknown variant ${rec.variant}`);
+  return def.check({ setup: rec.setup, events: rec.events }, variant);
+}
+
+/** The numbered timeline of a counterexample, the state diff at the failing step, and why. */
+export function renderCounterexample(rec: CounterexampleRecord, file?: string): string {
+  const v = rec.violation;
+  const lines: string[] = [];
+  lines.push(`${rec.title}`);
+  lines.push(
+    `falsified on variant "${rec.variant}" (fast-check seed ${rec.seed}, path "${rec.path}")`,
+  );
+  lines.push('', 'Setup:', ...formatSetup(rec.setup).map((l) => `  ${l}`), '', 'Timeline:');
+  const width = String(rec.events.length).length;
+  rec.events.forEach((e, i) => {
+    const n = String(i + 1).padStart(width, ' ');
+    const mark = i + 1 === v.step ? `   <-- ${v.invariant} violated here` : '';
+    lines.push(`  ${n}. ${formatEvent(e)}${mark}`);
+  });
+  lines.push('', `${v.invariant} violated after step ${v.step}: ${v.message}`);
+  const diff = stateDiffAt(rec);
+  if (diff.length > 0)
+    lines.push('', `State change at step ${v.step}:`, ...diff.map((l) => `  ${l}`));
+  if (rec.events.length > v.step) lines.push('', `(steps after ${v.step} were not needed to fail)`);
+  if (file) lines.push('', `Replay: ${replayCommand(file)}`);
+  return lines.join('\n');
+}
+
+/** What changed, VM by VM, in the step where the invariant failed. */
+export function stateDiffAt(
+  rec: Pick<CounterexampleRecord, 'setup' | 'variant' | 'events' | 'violation'>,
+): string[] {
+  const variant = variantByName(rec.variant) ?? CORRECT;
+  let s = init(rec.setup, variant);
+  for (let i = 0; i < rec.violation.step - 1; i++)
+    s = step(s, rec.events[i] as ReplicationEvent).state;
+  const res = step(s, rec.events[rec.violation.step - 1] as ReplicationEvent);
+  const out: string[] = [];
+  if (res.refused) out.push(`(event refused: ${res.refused})`);
+  if (res.error) out.push(`(request rejected: ${res.error})`);
+  for (const name of Object.keys(res.state.vms)) {
+    const a = s.vms[name];
+    const b = res.state.vms[name];
+    if (!a || !b) continue;
+    const fa = vmFacts(a);
+    const fb = vmFacts(b);
+    for (const k of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
+      if (fa[k] !== fb[k]) out.push(`${name} ${k}: ${fa[k] ?? '-'} -> ${fb[k] ?? '-'}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+// Replication events and states in words: protocol steps with names resolved.
+import { status } from '../../model/replication/status.ts';
+import type { ReplicationEvent, ReplicationSetup, VmState } from '../../model/replication/types.ts';
+
+export function formatEvent(e: ReplicationEvent): string {
+  switch (e.type) {
+    case 'GuestWrite':
+      return `GuestWrite(${e.vm}/${e.disk}, block ${e.block})`;
+    case 'TimeAdvance':
+      return `TimeAdvance(+${e.minutes} min)`;
+    case 'HostCrash':
+      return `HostCrash(${e.host}, psf ${e.psf})`;
+    case 'LinkDown':
+    case 'LinkUp':
+    case 'VrsRestart':
+      return `${e.type}()`;
+    case 'SeedCopy':
+      return `SeedCopy(${e.vm}, ${e.uuid === 'same' ? 'same UUID' : 'different UUID'})`;
+    case 'ConfigureReplication':
+      return `ConfigureReplication(${e.vm}, RPO ${e.rpoMinutes} min, ${e.retention} MPIT${e.seed ? ', seed' : ''})`;
+    default:
+      return `${e.type}(${e.vm})`;
+  }
+}
+
+export function formatSetup(s: ReplicationSetup): string[] {
+  return [
+    `ESXi ${s.version}; hosts ${s.hosts.join(', ')}; VRS ${s.vrs}; ${s.chunkBlocks} block(s) per chunk`,
+    ...s.vms.map(
+      (v) =>
+        `${v.name} on ${v.host}, ${v.poweredOn ? 'powered on' : 'powered off'}: ${v.disks
+          .map((d) => `${d.id} (${d.sizeBlocks} blocks, UUID ${d.uuid})`)
+          .join(', ')}`,
+    ),
+  ];
+}
+
+/** The facts about a VM a reader needs at the failing step, as flat key/value pairs. */
+export function vmFacts(vm: VmState): Record<string, string> {
+  const r = vm.repl;
+  const out: Record<string, string> = { power: vm.power, status: status(vm) ?? 'not replicated' };
+  for (const id of vm.diskOrder) {
+    const blocks = Object.entries(vm.disks[id]?.blocks ?? {}).map(([b, c]) => `${b}=w${c}`);
+    out[`source ${id}`] = blocks.join(' ') || 'empty';
+  }
+  if (!r) return out;
+  const latest = r.instances[r.instances.length - 1];
+  out['recovery point'] = latest ? `after step ${latest.pit}` : 'none';
+  for (const id of vm.diskOrder) {
+    const img = latest?.disks[id] ?? r.base[id] ?? {};
+    out[`replica ${id}`] =
+      Object.entries(img)
+        .map(([b, c]) => `${b}=w${c}`)
+        .join(' ') || 'empty';
+    out[`bitmap ${id}`] = (r.disks[id]?.bitmap ?? []).join(',') || '-';
+    const psf = r.disks[id]?.psf;
+    out[`psf ${id}`] = psf ? `${psf.blocks.join(',') || '-'} (gen ${psf.gen})` : 'lost';
+  }
+  out.cycle = r.cycle
+    ? `${r.cycle.kind} of the point after step ${r.cycle.pit}, ${r.cycle.sent}/${r.cycle.toSend.length} blocks sent${r.cycle.syncNow ? ', Sync Now' : ''}`
+    : 'none';
+  out.staging = r.staging
+    ? `${r.staging.complete ? 'complete' : 'partial'} bundle of the point after step ${r.staging.pit}`
+    : 'none';
+  out['full sync pending'] = String(r.needsFullSync);
+  return out;
+}

@@ -1,0 +1,165 @@
+// npm start -- [--budget SECONDS] [--seed S] [--out DIR]
+// Runs every registered property against the correct model, deeper than npm test and within
+// a time budget, and writes summary.json, summary.md and one file per counterexample.
+// Exit 0 when every property passed, 1 when any failed, 2 on a usage error.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CORRECT } from '../model/variants.ts';
+import {
+  chooseSeed,
+  FAST_CHECK_VERSION,
+  type PropertyResult,
+  propertySeed,
+  renderCounterexample,
+  replayCommand,
+  runProperty,
+  writeAtomic,
+} from '../properties/harness.ts';
+import { PROPERTIES } from '../properties/registry.ts';
+import { usageError } from './cli.ts';
+
+const USAGE = 'npm start -- [--budget SECONDS] [--seed S] [--out DIR]';
+/** How many times npm test's runs a property may get, time permitting. */
+const DEPTH = 20;
+
+interface Summary {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly budgetSeconds: number;
+  readonly fastCheckVersion: string;
+  readonly seed: number;
+  readonly properties: readonly object[];
+  readonly counterexamples: readonly object[];
+}
+
+function parse() {
+  try {
+    return parseArgs({
+      options: { budget: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    return usageError('start', (e as Error).message, USAGE);
+  }
+}
+
+function markdown(
+  s: Summary,
+  results: readonly PropertyResult[],
+  files: Map<string, string>,
+): string {
+  const lines = [
+    '# Property run',
+    '',
+    `${s.startedAt} to ${s.finishedAt}; budget ${s.budgetSeconds} s; fast-check ${s.fastCheckVersion}; seed ${s.seed}`,
+    '',
+    '| property | kind | status | runs | shrinks | ms |',
+    '|---|---|---|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.title.replace(/\|/g, '\\|')} | ${r.kind} | ${r.status} | ${r.numRuns} | ${r.numShrinks} | ${r.durationMs} |`,
+    ),
+  ];
+  const failed = results.filter((r) => r.counterexample);
+  lines.push(
+    '',
+    failed.length === 0 ? 'No counterexamples.' : `## Counterexamples (${failed.length})`,
+  );
+  for (const r of failed) {
+    const c = r.counterexample;
+    if (!c) continue;
+    lines.push(
+      '',
+      `### ${c.id}: ${c.property}`,
+      '',
+      '```',
+      renderCounterexample(c, files.get(c.id)),
+      '```',
+    );
+  }
+  for (const r of results.filter((x) => x.kind === 'sometimes' && x.status !== 'passed')) {
+    lines.push('', `Reachability twin ${r.id} reached: ${JSON.stringify(r.reached)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function main(): void {
+  const args = parse();
+  const budget = args.budget === undefined ? 60 : Number(args.budget);
+  if (!Number.isFinite(budget) || budget <= 0) {
+    usageError('start', `--budget takes a positive number of seconds, got "${args.budget}"`, USAGE);
+  }
+  if (args.seed !== undefined && !/^-?\d+$/.test(args.seed)) {
+    usageError('start', `--seed takes an integer, got "${args.seed}"`, USAGE);
+  }
+  const seed = args.seed !== undefined ? Number(args.seed) : chooseSeed();
+  const out = args.out ?? join('reports', 'latest');
+  const startedAt = new Date().toISOString();
+  const perProperty = Math.max(1, Math.floor((budget * 1000) / PROPERTIES.length));
+  process.stdout.write(
+    `running ${PROPERTIES.length} properties, ${budget} s budget, fast-check seed ${seed}\n`,
+  );
+  const results: PropertyResult[] = [];
+  const files = new Map<string, string>();
+  for (const def of PROPERTIES) {
+    const r = runProperty(def, {
+      variant: CORRECT,
+      seed: propertySeed(seed, def.id),
+      numRuns: def.numRuns * DEPTH,
+      timeLimitMs: perProperty,
+    });
+    // A time-boxed run that still did at least npm test's runs counts as a pass.
+    const status = r.status === 'interrupted' && r.numRuns >= def.numRuns ? 'passed' : r.status;
+    results.push({ ...r, status });
+    if (r.counterexample) {
+      const file = join(out, 'counterexamples', `${r.counterexample.id}.json`);
+      writeAtomic(file, `${JSON.stringify(r.counterexample, null, 2)}\n`);
+      files.set(r.counterexample.id, file);
+      writeAtomic(
+        file.replace(/\.json$/, '.md'),
+        `${renderCounterexample(r.counterexample, file)}\n`,
+      );
+    }
+    process.stdout.write(
+      `  ${status.padEnd(11)} ${String(r.numRuns).padStart(6)} runs  ${r.title}\n`,
+    );
+  }
+  const summary: Summary = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    budgetSeconds: budget,
+    fastCheckVersion: FAST_CHECK_VERSION,
+    seed,
+    properties: results.map((r) => ({
+      id: r.id,
+      title: r.title,
+      kind: r.kind,
+      invariants: r.invariants,
+      variant: r.variant,
+      status: r.status,
+      numRuns: r.numRuns,
+      numShrinks: r.numShrinks,
+      seed: r.seed,
+      durationMs: r.durationMs,
+      ...(r.reached ? { reached: r.reached } : {}),
+      ...(r.counterexample
+        ? { counterexample: { id: r.counterexample.id, events: r.counterexample.events } }
+        : {}),
+    })),
+    counterexamples: results.flatMap((r) => {
+      const c = r.counterexample;
+      if (!c) return [];
+      const file = files.get(c.id) ?? '';
+      return [{ ...c, replayPath: file, replay: replayCommand(file) }];
+    }),
+  };
+  writeAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeAtomic(join(out, 'summary.md'), markdown(summary, results, files));
+  const failed = results.filter((r) => r.status !== 'passed');
+  process.stdout.write(
+    `${results.length - failed.length} passed, ${failed.length} failed; report in ${join(out, 'summary.md')}\n`,
+  );
+  process.exitCode = failed.length === 0 ? 0 : 1;
+}
+
+main();
