@@ -79,6 +79,33 @@ export function readCounterexample(file: string): CounterexampleRecord {
   if (!isObj(setup) || !Array.isArray(setup.vms) || !Array.isArray(setup.hosts)) {
     throw bad('setup', 'an object with "hosts" and "vms" arrays', setup);
   }
+  (setup.vms as unknown[]).forEach((vm, i) => {
+    if (
+      !isObj(vm) ||
+      typeof vm.name !== 'string' ||
+      typeof vm.host !== 'string' ||
+      !Array.isArray(vm.disks)
+    ) {
+      throw bad(`setup.vms[${i}]`, 'an object with "name", "host" and "disks"', vm);
+    }
+    (vm.disks as unknown[]).forEach((d, j) => {
+      if (
+        !isObj(d) ||
+        typeof d.id !== 'string' ||
+        typeof d.uuid !== 'string' ||
+        !Number.isInteger(d.sizeBlocks)
+      ) {
+        throw bad(
+          `setup.vms[${i}].disks[${j}]`,
+          'an object with "id", "uuid" and an integer "sizeBlocks"',
+          d,
+        );
+      }
+    });
+  });
+  if (!Number.isInteger(setup.chunkBlocks) || (setup.chunkBlocks as number) < 1) {
+    throw bad('setup.chunkBlocks', 'a positive integer', setup.chunkBlocks);
+  }
   if (!Array.isArray(raw.events)) throw bad('events', 'an array of events', raw.events);
   raw.events.forEach((e, i) => {
     if (!isObj(e) || typeof e.type !== 'string' || !(e.type in EVENT_FIELDS)) {

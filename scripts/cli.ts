@@ -2,6 +2,7 @@
 // stack trace.
 
 export function usageError(command: string, what: string, usage: string): never {
-  process.stderr.write(`${command}: ${what}\nusage: ${usage}\n`);
+  // parseArgs explains over several lines; the first one says what was wrong.
+  process.stderr.write(`${command}: ${what.split('\n')[0]}\nusage: ${usage}\n`);
   process.exit(2);
 }

@@ -1,0 +1,191 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fc, test as propTest } from '@fast-check/vitest';
+import { describe, expect, inject, test } from 'vitest';
+import { checksum, differingBlocks, imagesEqual, writeBlock } from '../model/disk.ts';
+import { statusOf } from '../model/replication/status.ts';
+import { init, run, step } from '../model/replication/step.ts';
+import type { ReplicationEvent, ReplicationSetup } from '../model/replication/types.ts';
+import { CORRECT, ESXI_VERSIONS, zooVariants } from '../model/variants.ts';
+import { CONFIG, GENERAL, scenarioArb } from './replication/arbitraries.ts';
+
+const seed = inject('fcSeed');
+const params = { seed, numRuns: 100 };
+
+const ONE_VM: ReplicationSetup = {
+  version: '6.7',
+  hosts: ['esx-01', 'esx-02'],
+  vrs: 'vrs-dr',
+  chunkBlocks: 2,
+  vms: [
+    {
+      name: 'vm-1',
+      host: 'esx-01',
+      poweredOn: true,
+      disks: [{ id: 'disk-0', uuid: 'u-1', sizeBlocks: 8 }],
+    },
+  ],
+};
+
+const configure = (vm = 'vm-1'): ReplicationEvent => ({
+  type: 'ConfigureReplication',
+  vm,
+  rpoMinutes: 15,
+  retention: 2,
+  seed: false,
+});
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+describe('the model is pure and deterministic', () => {
+  test('model/ imports no test library and reads no clock or randomness', () => {
+    for (const f of files('model')) {
+      const text = readFileSync(f, 'utf8');
+      expect(text, f).not.toMatch(/from ['"](fast-check|vitest|@fast-check\/vitest)['"]/);
+      expect(text, f).not.toMatch(/Math\.random|Date\.now|new Date\(|performance\.now|node:fs/);
+    }
+  });
+
+  propTest.prop([scenarioArb(GENERAL)], params)(
+    'the same events give the same states, step by step',
+    (s) => {
+      const a = run(s.setup, CORRECT, s.events);
+      const b = run(s.setup, CORRECT, s.events);
+      expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    },
+  );
+
+  propTest.prop([scenarioArb(GENERAL), fc.constantFrom(CORRECT, ...zooVariants())], params)(
+    'step never throws and never mutates the state it is given, on any variant',
+    (s, variant) => {
+      let state = init(s.setup, variant);
+      for (const e of s.events) {
+        const frozen = JSON.stringify(state);
+        const next = step(state, e);
+        expect(JSON.stringify(state)).toBe(frozen);
+        expect(next.state.tick).toBe(state.tick + 1);
+        state = next.state;
+      }
+    },
+  );
+
+  propTest.prop([scenarioArb(CONFIG)], params)(
+    'a refused or rejected event changes nothing but the tick',
+    (s) => {
+      let state = init(s.setup, CORRECT);
+      for (const e of s.events) {
+        const r = step(state, e);
+        if (r.refused || r.error) {
+          expect(JSON.stringify({ ...r.state, tick: 0 })).toBe(
+            JSON.stringify({ ...state, tick: 0 }),
+          );
+          expect(r.emitted).toEqual([]);
+        }
+        state = r.state;
+      }
+    },
+  );
+});
+
+describe('disks are sparse block images', () => {
+  test('a 2 TiB disk with three written blocks costs three entries, and full sync compares only those', () => {
+    const blocksIn2TiB = (2 * 1024 ** 4) / 4096;
+    let img = {};
+    for (const b of [0, 12_345, blocksIn2TiB - 1]) img = writeBlock(img, b, b + 1);
+    expect(Object.keys(img)).toHaveLength(3);
+    expect(differingBlocks(img, {})).toEqual([0, 12_345, blocksIn2TiB - 1]);
+    expect(differingBlocks(img, { ...img })).toEqual([]);
+  });
+
+  test('writing zeros clears a block, and equality ignores never-written blocks', () => {
+    const a = writeBlock({ 3: 7 }, 3, 0);
+    expect(a).toEqual({});
+    expect(imagesEqual({ 1: 5 }, { 1: 5, 2: 0 })).toBe(true);
+    expect(imagesEqual({ 1: 5 }, { 1: 6 })).toBe(false);
+    expect(checksum(5)).not.toBe(checksum(6));
+  });
+});
+
+describe('statuses follow the research notes (A5, A7) and seed 003', () => {
+  test('configured while powered off is Not Active; power-on starts the initial full sync', () => {
+    const setup = { ...ONE_VM, vms: [{ ...ONE_VM.vms[0], poweredOn: false }] } as ReplicationSetup;
+    let s = init(setup, CORRECT);
+    s = step(s, configure()).state;
+    expect(statusOf(s, 'vm-1')).toBe('Not Active');
+    expect(step(s, { type: 'CycleStart', vm: 'vm-1' }).refused).toMatch(/powered off/);
+    s = step(s, { type: 'PowerOn', vm: 'vm-1' }).state;
+    s = step(s, { type: 'CycleStart', vm: 'vm-1' }).state;
+    expect(statusOf(s, 'vm-1')).toBe('Initial Full Sync');
+    s = step(s, { type: 'ChunkDelivered', vm: 'vm-1' }).state;
+    s = step(s, { type: 'BundleCommit', vm: 'vm-1' }).state;
+    expect(statusOf(s, 'vm-1')).toBe('OK');
+    s = step(s, { type: 'GuestWrite', vm: 'vm-1', disk: 'disk-0', block: 1 }).state;
+    s = step(s, { type: 'CycleStart', vm: 'vm-1' }).state;
+    expect(statusOf(s, 'vm-1')).toBe('Sync');
+    s = step(s, { type: 'Pause', vm: 'vm-1' }).state;
+    expect(statusOf(s, 'vm-1')).toBe('Paused');
+  });
+
+  test('Sync Now on a powered-off VM syncs it and refuses power-on until the sync ends', () => {
+    const setup = { ...ONE_VM, vms: [{ ...ONE_VM.vms[0], poweredOn: false }] } as ReplicationSetup;
+    let s = run(setup, CORRECT, [configure(), { type: 'SyncNow', vm: 'vm-1' }]);
+    expect(statusOf(s, 'vm-1')).toBe('Initial Full Sync');
+    const refused = step(s, { type: 'PowerOn', vm: 'vm-1' });
+    expect(refused.refused).toMatch(/Sync Now/);
+    s = run(setup, CORRECT, [
+      configure(),
+      { type: 'SyncNow', vm: 'vm-1' },
+      { type: 'ChunkDelivered', vm: 'vm-1' },
+      { type: 'BundleCommit', vm: 'vm-1' },
+    ]);
+    expect(statusOf(s, 'vm-1')).toBe('Not Active');
+    expect(step(s, { type: 'PowerOn', vm: 'vm-1' }).refused).toBeUndefined();
+  });
+
+  test('a cut mid-transfer shows Error until the next commit', () => {
+    const s = run(ONE_VM, CORRECT, [
+      configure(),
+      { type: 'CycleStart', vm: 'vm-1' },
+      { type: 'LinkDown' },
+    ]);
+    expect(statusOf(s, 'vm-1')).toBe('Error');
+  });
+});
+
+describe('R12 configuration errors are one line and say what is allowed', () => {
+  const on = (version: ReplicationSetup['version']) => init({ ...ONE_VM, version }, CORRECT);
+
+  test.each(ESXI_VERSIONS)(
+    'ESXi %s: RPO bounds are enforced with a message naming the range',
+    (version) => {
+      const min = version === '5.5' || version === '6.0' ? 15 : 5;
+      const tooLow = step(on(version), { ...configure(), rpoMinutes: min - 1 } as ReplicationEvent);
+      expect(tooLow.error).toBe(
+        `vm-1: RPO ${min - 1} min is outside the ${min} min to 1440 min (24 h) allowed on ESXi ${version}`,
+      );
+      expect(
+        step(on(version), { ...configure(), rpoMinutes: min } as ReplicationEvent).error,
+      ).toBeUndefined();
+      expect(
+        step(on(version), { ...configure(), rpoMinutes: 1441 } as ReplicationEvent).error,
+      ).toMatch(/1441 min/);
+    },
+  );
+
+  test('retention beyond 24 instances, a seed with another UUID, and a second replication are rejected', () => {
+    expect(step(on('6.7'), { ...configure(), retention: 25 } as ReplicationEvent).error).toBe(
+      'vm-1: retention of 25 point-in-time instances is outside 0 to 24',
+    );
+    const cloned = run(ONE_VM, CORRECT, [{ type: 'SeedCopy', vm: 'vm-1', uuid: 'different' }]);
+    expect(step(cloned, { ...configure(), seed: true } as ReplicationEvent).error).toBe(
+      'vm-1/disk-0: seed disk has UUID u-1-clone but the source disk has u-1; a seed must carry the same UUID',
+    );
+    const twice = run(ONE_VM, CORRECT, [configure()]);
+    expect(step(twice, configure()).error).toMatch(/already replicated/);
+  });
+});
