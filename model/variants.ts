@@ -14,11 +14,17 @@ export const DEFECTS = [
   'mpit-prunes-newest',
   'syncnow-without-lock',
   'rpo-range-ignores-version',
+  'tie-highest-vmk',
+  'first-match-route',
+  'routes-survive-reboot-unpersisted',
+  'netstack-gateway-fallback',
+  'gateway-override-for-all',
+  'advisor-ignores-persistence',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
 export interface DefectInfo {
-  readonly area: 'replication';
+  readonly area: 'replication' | 'network';
   /** What the wrong implementation does, in one sentence. */
   readonly description: string;
   /** Which invariants ought to catch it (the zoo checks that at least one property does). */
@@ -71,6 +77,36 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     area: 'replication',
     description: 'the 5 min minimum RPO of 6.5 is accepted on every version, 5.x and 6.0 included',
     expectedInvariants: ['R12'],
+  },
+  'tie-highest-vmk': {
+    area: 'network',
+    description: 'among vmks sharing a subnet the highest-numbered one sends, not the first created',
+    expectedInvariants: ['N1', 'N4'],
+  },
+  'first-match-route': {
+    area: 'network',
+    description: 'the first route in the table that matches wins, not the longest prefix',
+    expectedInvariants: ['N1', 'N2'],
+  },
+  'routes-survive-reboot-unpersisted': {
+    area: 'network',
+    description: 'routes not written to local.sh survive a reboot on a host that loses them (seed 000)',
+    expectedInvariants: ['N3'],
+  },
+  'netstack-gateway-fallback': {
+    area: 'network',
+    description: "a custom netstack without a gateway falls back to the default stack's gateway",
+    expectedInvariants: ['N5', 'N1'],
+  },
+  'gateway-override-for-all': {
+    area: 'network',
+    description: 'a per-vmk gateway is used by services not bound to that vmk',
+    expectedInvariants: ['N1'],
+  },
+  'advisor-ignores-persistence': {
+    area: 'network',
+    description: 'the advisor passes a config whose needed route will not survive a reboot',
+    expectedInvariants: ['N7'],
   },
 };
 

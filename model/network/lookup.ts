@@ -1,0 +1,167 @@
+// Route lookup (N1): which vmk and next hop a flow leaves by, and why.
+import { has, type Variant } from '../variants.ts';
+import { contains, formatIp, formatPrefix, type Ip, type Prefix, prefix } from './ipv4.ts';
+import { type Connected, DEFAULT_STACK, type NetHost } from './types.ts';
+
+export type RouteKind = 'connected' | 'static' | 'default' | 'vmk-gateway';
+
+export interface Decision {
+  readonly ok: true;
+  readonly host: string;
+  readonly netstack: string;
+  readonly dst: Ip;
+  /** The route that matched, and the netstack whose table it came from. */
+  readonly route: { readonly kind: RouteKind; readonly network: Prefix; readonly netstack: string };
+  readonly egress: string;
+  /** null: the destination is on the egress vmk's subnet (delivered directly). */
+  readonly nextHop: Ip | null;
+  readonly source: Ip;
+  readonly trace: readonly string[];
+}
+
+export interface NoRoute {
+  readonly ok: false;
+  readonly host: string;
+  readonly netstack: string;
+  readonly dst: Ip;
+  readonly reason: string;
+  readonly trace: readonly string[];
+}
+
+export type LookupResult = Decision | NoRoute;
+
+export interface FlowQuery {
+  readonly netstack: string;
+  readonly dst: Ip;
+  /** The vmk a service is bound to (a tag, FVP's pinned network), if any. */
+  readonly bound?: string | null;
+}
+
+interface Candidate {
+  readonly kind: RouteKind;
+  readonly network: Prefix;
+  readonly netstack: string;
+  readonly gateway: Ip | null;
+  /** Connected candidates only: the owner in the stack's table. */
+  readonly vmk?: string;
+  /** Position in the stack's table, used only by the first-match defect. */
+  readonly pos: number;
+}
+
+function owner(h: NetHost, table: readonly Connected[], ip: Ip, variant: Variant): Connected | undefined {
+  const matches = table.filter((c) => contains(c.network, ip));
+  if (matches.length === 0) return undefined;
+  const best = Math.max(...matches.map((c) => c.network.len));
+  const tied = matches.filter((c) => c.network.len === best);
+  // KB 2010877 / 429518: one vmk sends for a shared subnet, the first created; lowest number
+  // breaks a tie (research-notes B). `table` is in creation order.
+  const rank = (c: Connected) => {
+    const v = h.vmks.find((x) => x.name === c.vmk);
+    return [v?.order ?? Number.MAX_SAFE_INTEGER, Number(c.vmk.replace(/\D/g, '')) || 0] as const;
+  };
+  const sorted = [...tied].sort((a, b) => {
+    const [ao, an] = rank(a);
+    const [bo, bn] = rank(b);
+    return ao - bo || an - bn;
+  });
+  return has(variant, 'tie-highest-vmk') ? sorted[sorted.length - 1] : sorted[0];
+}
+
+export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult {
+  const trace: string[] = [];
+  const fail = (reason: string): NoRoute => ({ ok: false, host: h.name, netstack: q.netstack, dst: q.dst, reason, trace });
+  const table = h.connected.filter((c) => c.netstack === q.netstack);
+  const vmkByName = (n: string) => h.vmks.find((v) => v.name === n);
+  const done = (c: Candidate, egress: string, nextHop: Ip | null): LookupResult => {
+    const v = vmkByName(egress);
+    if (!v) return fail(`the table still names ${egress}, which no longer exists (restart pending)`);
+    trace.push(`leave ${egress} (${formatIp(v.ip)}) ${nextHop === null ? 'directly' : `via ${formatIp(nextHop)}`}`);
+    return {
+      ok: true,
+      host: h.name,
+      netstack: q.netstack,
+      dst: q.dst,
+      route: { kind: c.kind, network: c.network, netstack: c.netstack },
+      egress,
+      nextHop,
+      source: v.ip,
+      trace,
+    };
+  };
+
+  // A per-vmk gateway serves only the services bound to that vmk (research-notes B, 6.5+).
+  const overrides = h.vmks.filter(
+    (v) =>
+      v.gateway !== null &&
+      v.netstack === q.netstack &&
+      (v.name === q.bound || has(variant, 'gateway-override-for-all')),
+  );
+  for (const v of overrides) {
+    if (!contains(prefix(v.ip, v.len), q.dst) && v.gateway !== null) {
+      trace.push(`${v.name} is bound to this service and has its own gateway ${formatIp(v.gateway)}`);
+      return done(
+        { kind: 'vmk-gateway', network: { addr: 0, len: 0 }, netstack: q.netstack, gateway: v.gateway, pos: -1 },
+        v.name,
+        v.gateway,
+      );
+    }
+  }
+
+  const candidates: Candidate[] = table.map((c, i) => ({
+    kind: 'connected',
+    network: c.network,
+    netstack: c.netstack,
+    gateway: null,
+    vmk: c.vmk,
+    pos: i,
+  }));
+  h.routes
+    .filter((r) => r.netstack === q.netstack)
+    .forEach((r, i) =>
+      candidates.push({ kind: 'static', network: r.network, netstack: r.netstack, gateway: r.gateway, pos: 1000 + i }),
+    );
+  const stack = h.netstacks.find((n) => n.name === q.netstack);
+  if (stack?.gateway != null) {
+    candidates.push({ kind: 'default', network: { addr: 0, len: 0 }, netstack: q.netstack, gateway: stack.gateway, pos: 1e6 });
+  } else if (q.netstack !== DEFAULT_STACK && has(variant, 'netstack-gateway-fallback')) {
+    const def = h.netstacks.find((n) => n.name === DEFAULT_STACK);
+    if (def?.gateway != null) {
+      candidates.push({ kind: 'default', network: { addr: 0, len: 0 }, netstack: DEFAULT_STACK, gateway: def.gateway, pos: 1e6 });
+    }
+  }
+
+  // A route is usable only when its gateway is on a connected subnet of the same stack (N1).
+  const usable = candidates.filter((c) => {
+    if (!contains(c.network, q.dst)) return false;
+    if (c.gateway === null) return true;
+    const tbl = c.netstack === q.netstack ? table : h.connected.filter((x) => x.netstack === c.netstack);
+    const ok = owner(h, tbl, c.gateway, variant) !== undefined;
+    if (!ok) trace.push(`${formatPrefix(c.network)} via ${formatIp(c.gateway)} unusable: gateway on no connected subnet`);
+    return ok;
+  });
+  if (usable.length === 0) return fail(`no route to ${formatIp(q.dst)} in ${q.netstack}`);
+
+  let chosen: Candidate;
+  if (has(variant, 'first-match-route')) {
+    chosen = [...usable].sort((a, b) => a.pos - b.pos)[0] as Candidate;
+  } else {
+    const best = Math.max(...usable.map((c) => c.network.len));
+    const longest = usable.filter((c) => c.network.len === best);
+    // Longest prefix wins; a connected subnet beats a static route of the same length.
+    chosen = longest.find((c) => c.kind === 'connected') ?? (longest[0] as Candidate);
+    trace.push(`longest match /${best} of ${usable.length} usable route(s)`);
+  }
+  if (chosen.kind === 'connected') {
+    const o = owner(h, table, q.dst, variant);
+    if (!o) return fail('connected subnet without owner');
+    trace.push(`${formatPrefix(chosen.network)} is connected; ${o.vmk} owns it in ${q.netstack}`);
+    return done(chosen, o.vmk, null);
+  }
+  const gw = chosen.gateway as Ip;
+  const tbl = chosen.netstack === q.netstack ? table : h.connected.filter((x) => x.netstack === chosen.netstack);
+  const o = owner(h, tbl, gw, variant) as Connected;
+  trace.push(
+    `${chosen.kind} route ${formatPrefix(chosen.network)} via ${formatIp(gw)} in ${chosen.netstack}; ${o.vmk} owns the gateway's subnet`,
+  );
+  return done(chosen, o.vmk, gw);
+}
