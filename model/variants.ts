@@ -80,7 +80,8 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
   },
   'tie-highest-vmk': {
     area: 'network',
-    description: 'among vmks sharing a subnet the highest-numbered one sends, not the first created',
+    description:
+      'among vmks sharing a subnet the highest-numbered one sends, not the first created',
     expectedInvariants: ['N1', 'N4'],
   },
   'first-match-route': {
@@ -90,7 +91,8 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
   },
   'routes-survive-reboot-unpersisted': {
     area: 'network',
-    description: 'routes not written to local.sh survive a reboot on a host that loses them (seed 000)',
+    description:
+      'routes not written to local.sh survive a reboot on a host that loses them (seed 000)',
     expectedInvariants: ['N3'],
   },
   'netstack-gateway-fallback': {

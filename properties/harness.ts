@@ -4,13 +4,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
-import { init, step } from '../model/replication/step.ts';
-import type { ReplicationEvent, ReplicationSetup } from '../model/replication/types.ts';
 import { CORRECT, type Variant, variantByName } from '../model/variants.ts';
-import { propertyById } from './registry.ts';
-import type { PropertyDef, Violation } from './registry-types.ts';
-import type { Scenario } from './replication/oracle.ts';
-import { formatEvent, formatSetup, vmFacts } from './replication/render.ts';
+import { areaOf, propertyById } from './registry.ts';
+import type { AnyScenario, AreaRender, PropertyDef, Violation } from './registry-types.ts';
 
 export interface RunOptions {
   readonly variant?: Variant;
@@ -26,8 +22,9 @@ export interface CounterexampleRecord {
   readonly title: string;
   readonly invariants: readonly string[];
   readonly variant: string;
-  readonly setup: ReplicationSetup;
-  readonly events: readonly ReplicationEvent[];
+  readonly area: string;
+  readonly setup: unknown;
+  readonly events: readonly unknown[];
   readonly violation: Violation;
   readonly seed: number;
   readonly path: string;
@@ -80,7 +77,7 @@ export function counterexampleId(
     .slice(0, 12);
 }
 
-export function runProperty(def: PropertyDef<Scenario>, opts: RunOptions = {}): PropertyResult {
+export function runProperty(def: PropertyDef, opts: RunOptions = {}): PropertyResult {
   const variant = opts.variant ?? CORRECT;
   const seed = opts.seed ?? chooseSeed();
   const numRuns = opts.numRuns ?? def.numRuns;
@@ -136,7 +133,7 @@ export function runProperty(def: PropertyDef<Scenario>, opts: RunOptions = {}): 
       durationMs,
     };
   }
-  const scenario = minimize(details.counterexample[0], (s) => check(s, variant));
+  const scenario = minimize(details.counterexample[0], (s) => check(s, variant), areaOf(def.area));
   const violation = check(scenario, variant);
   if (!violation) throw new Error(`property ${def.id}: the shrunk counterexample no longer fails`);
   return {
@@ -151,6 +148,7 @@ export function runProperty(def: PropertyDef<Scenario>, opts: RunOptions = {}): 
       title: def.title,
       invariants: def.invariants,
       variant: variant.name,
+      area: def.area,
       setup: scenario.setup,
       events: scenario.events,
       violation,
@@ -166,24 +164,31 @@ export function runProperty(def: PropertyDef<Scenario>, opts: RunOptions = {}): 
  * removes single events and unused VMs greedily while the same invariant still fails: the
  * shortest story is what a reader needs, and it replays from the event list alone.
  */
-export function minimize(scenario: Scenario, check: (s: Scenario) => Violation | null): Scenario {
+export function minimize(
+  scenario: AnyScenario,
+  check: (s: AnyScenario) => Violation | null,
+  area: AreaRender,
+): AnyScenario {
   const target = check(scenario)?.invariant;
   if (!target) return scenario;
-  const fails = (s: Scenario) => check(s)?.invariant === target;
+  const fails = (s: AnyScenario) => check(s)?.invariant === target;
   let best = scenario;
-  for (const vm of scenario.setup.vms) {
-    if (best.setup.vms.length <= 1) break;
-    const cand: Scenario = {
-      setup: { ...best.setup, vms: best.setup.vms.filter((v) => v.name !== vm.name) },
-      events: best.events.filter((e) => !('vm' in e) || e.vm !== vm.name),
-    };
-    if (fails(cand)) best = cand;
-  }
   let changed = true;
   while (changed) {
     changed = false;
+    for (const cand of area.reduce?.(best) ?? []) {
+      if (fails(cand)) {
+        best = cand;
+        changed = true;
+        break;
+      }
+    }
+  }
+  changed = true;
+  while (changed) {
+    changed = false;
     for (let i = best.events.length - 1; i >= 0; i--) {
-      const cand: Scenario = { ...best, events: best.events.filter((_, j) => j !== i) };
+      const cand: AnyScenario = { ...best, events: best.events.filter((_, j) => j !== i) };
       if (fails(cand)) {
         best = cand;
         changed = true;
@@ -229,49 +234,27 @@ export function replay(
 
 /** The numbered timeline of a counterexample, the state diff at the failing step, and why. */
 export function renderCounterexample(rec: CounterexampleRecord, file?: string): string {
+  const area = areaOf(rec.area ?? propertyById(rec.property)?.area ?? 'replication');
   const v = rec.violation;
   const lines: string[] = [];
   lines.push(`${rec.title}`);
   lines.push(
     `falsified on variant "${rec.variant}" (fast-check seed ${rec.seed}, path "${rec.path}")`,
   );
-  lines.push('', 'Setup:', ...formatSetup(rec.setup).map((l) => `  ${l}`), '', 'Timeline:');
+  lines.push('', 'Setup:', ...area.formatSetup(rec.setup).map((l) => `  ${l}`), '', 'Timeline:');
+  if (rec.events.length === 0) lines.push('  (no events: the configuration as given)');
   const width = String(rec.events.length).length;
   rec.events.forEach((e, i) => {
     const n = String(i + 1).padStart(width, ' ');
     const mark = i + 1 === v.step ? `   <-- ${v.invariant} violated here` : '';
-    lines.push(`  ${n}. ${formatEvent(e)}${mark}`);
+    lines.push(`  ${n}. ${area.formatEvent(e)}${mark}`);
   });
-  lines.push('', `${v.invariant} violated after step ${v.step}: ${v.message}`);
-  const diff = stateDiffAt(rec);
+  const where = v.step === 0 ? 'in the configuration as given' : `after step ${v.step}`;
+  lines.push('', `${v.invariant} violated ${where}: ${v.message}`);
+  const diff = area.stateDiff(rec.variant, rec.setup, rec.events, v.step);
   if (diff.length > 0)
     lines.push('', `State change at step ${v.step}:`, ...diff.map((l) => `  ${l}`));
   if (rec.events.length > v.step) lines.push('', `(steps after ${v.step} were not needed to fail)`);
   if (file) lines.push('', `Replay: ${replayCommand(file)}`);
   return lines.join('\n');
-}
-
-/** What changed, VM by VM, in the step where the invariant failed. */
-export function stateDiffAt(
-  rec: Pick<CounterexampleRecord, 'setup' | 'variant' | 'events' | 'violation'>,
-): string[] {
-  const variant = variantByName(rec.variant) ?? CORRECT;
-  let s = init(rec.setup, variant);
-  for (let i = 0; i < rec.violation.step - 1; i++)
-    s = step(s, rec.events[i] as ReplicationEvent).state;
-  const res = step(s, rec.events[rec.violation.step - 1] as ReplicationEvent);
-  const out: string[] = [];
-  if (res.refused) out.push(`(event refused: ${res.refused})`);
-  if (res.error) out.push(`(request rejected: ${res.error})`);
-  for (const name of Object.keys(res.state.vms)) {
-    const a = s.vms[name];
-    const b = res.state.vms[name];
-    if (!a || !b) continue;
-    const fa = vmFacts(a);
-    const fb = vmFacts(b);
-    for (const k of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
-      if (fa[k] !== fb[k]) out.push(`${name} ${k}: ${fa[k] ?? '-'} -> ${fb[k] ?? '-'}`);
-    }
-  }
-  return out;
 }

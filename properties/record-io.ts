@@ -1,35 +1,13 @@
 // Reading a stored counterexample back: every mistake becomes a one-line InputError naming
 // the file, the place and what was expected.
 import { readFileSync } from 'node:fs';
-import type { ReplicationEvent } from '../model/replication/types.ts';
 import { variantByName } from '../model/variants.ts';
 import type { CounterexampleRecord } from './harness.ts';
-import { propertyById } from './registry.ts';
+import { areaOf, propertyById } from './registry.ts';
 
 export class InputError extends Error {
   override readonly name = 'InputError';
 }
-
-const EVENT_FIELDS: Readonly<Record<ReplicationEvent['type'], readonly string[]>> = {
-  GuestWrite: ['vm', 'disk', 'block'],
-  TimeAdvance: ['minutes'],
-  CycleStart: ['vm'],
-  SyncNow: ['vm'],
-  ChunkDelivered: ['vm'],
-  BundleCommit: ['vm'],
-  NfcFail: ['vm'],
-  LinkDown: [],
-  LinkUp: [],
-  HostCrash: ['host', 'psf'],
-  VrsRestart: [],
-  PowerOff: ['vm'],
-  PowerOn: ['vm'],
-  Pause: ['vm'],
-  Resume: ['vm'],
-  SeedCopy: ['vm', 'uuid'],
-  ConfigureReplication: ['vm', 'rpoMinutes', 'retention', 'seed'],
-  UnconfigureReplication: ['vm'],
-};
 
 /** Line and column of a character offset, for JSON syntax errors. */
 function lineCol(text: string, pos: number): string {
@@ -75,10 +53,37 @@ export function readCounterexample(file: string): CounterexampleRecord {
   if (typeof raw.variant !== 'string' || !variantByName(raw.variant)) {
     throw bad('variant', '"correct" or the name of a zoo variant', raw.variant);
   }
+  const area = propertyById(raw.property)?.area ?? 'replication';
+  const fields = areaOf(area).eventFields;
   const setup = raw.setup;
-  if (!isObj(setup) || !Array.isArray(setup.vms) || !Array.isArray(setup.hosts)) {
-    throw bad('setup', 'an object with "hosts" and "vms" arrays', setup);
+  if (!isObj(setup) || !Array.isArray(setup.hosts))
+    throw bad('setup', 'an object with a "hosts" array', setup);
+  if (area === 'replication') checkReplicationSetup(setup, bad);
+  if (!Array.isArray(raw.events)) throw bad('events', 'an array of events', raw.events);
+  raw.events.forEach((e, i) => {
+    if (!isObj(e) || typeof e.type !== 'string' || !(e.type in fields)) {
+      throw bad(
+        `events[${i}].type`,
+        `one of ${Object.keys(fields).join(', ')}`,
+        isObj(e) ? e.type : e,
+      );
+    }
+    for (const f of fields[e.type] ?? []) {
+      if (!(f in e)) throw bad(`events[${i}].${f}`, `a value for ${e.type}`, undefined);
+    }
+  });
+  const v = raw.violation;
+  if (!isObj(v) || typeof v.step !== 'number' || typeof v.invariant !== 'string') {
+    throw bad('violation', 'an object with "step" and "invariant"', v);
   }
+  return { ...(raw as unknown as CounterexampleRecord), area };
+}
+
+function checkReplicationSetup(
+  setup: Record<string, unknown>,
+  bad: (field: string, expected: string, got: unknown) => InputError,
+): void {
+  if (!Array.isArray(setup.vms)) throw bad('setup.vms', 'an array of VMs', setup.vms);
   (setup.vms as unknown[]).forEach((vm, i) => {
     if (
       !isObj(vm) ||
@@ -106,22 +111,4 @@ export function readCounterexample(file: string): CounterexampleRecord {
   if (!Number.isInteger(setup.chunkBlocks) || (setup.chunkBlocks as number) < 1) {
     throw bad('setup.chunkBlocks', 'a positive integer', setup.chunkBlocks);
   }
-  if (!Array.isArray(raw.events)) throw bad('events', 'an array of events', raw.events);
-  raw.events.forEach((e, i) => {
-    if (!isObj(e) || typeof e.type !== 'string' || !(e.type in EVENT_FIELDS)) {
-      throw bad(
-        `events[${i}].type`,
-        `one of ${Object.keys(EVENT_FIELDS).join(', ')}`,
-        isObj(e) ? e.type : e,
-      );
-    }
-    for (const f of EVENT_FIELDS[e.type as ReplicationEvent['type']]) {
-      if (!(f in e)) throw bad(`events[${i}].${f}`, `a value for ${e.type}`, undefined);
-    }
-  });
-  const v = raw.violation;
-  if (!isObj(v) || typeof v.step !== 'number' || typeof v.invariant !== 'string') {
-    throw bad('violation', 'an object with "step" and "invariant"', v);
-  }
-  return raw as unknown as CounterexampleRecord;
 }

@@ -8,12 +8,35 @@ export interface Violation {
   readonly message: string;
 }
 
+/** Every scenario is a setup and a list of plain-JSON events, so every area replays alike. */
+export interface AnyScenario {
+  readonly setup: unknown;
+  readonly events: readonly unknown[];
+}
+
+/** How an area shows its scenarios to a reader. */
+export interface AreaRender {
+  formatSetup(setup: unknown): string[];
+  formatEvent(event: unknown): string;
+  /** What changed in the failing step, as lines. */
+  stateDiff(
+    variantName: string,
+    setup: unknown,
+    events: readonly unknown[],
+    step: number,
+  ): string[];
+  /** The event fields a stored counterexample must carry, by event type. */
+  readonly eventFields: Readonly<Record<string, readonly string[]>>;
+  /** Smaller setups to try when minimizing (a VM or host fewer), each with its events. */
+  reduce?(scenario: AnyScenario): AnyScenario[];
+}
+
 /**
  * One registered property. An `always` property holds when `check` finds no violation in any
  * generated scenario; a `sometimes` property (a reachability twin) holds when every goal is
  * reached by at least one scenario, so a pass of its `always` partner is never vacuous.
  */
-export interface PropertyDef<S> {
+export interface PropertyDef<S extends AnyScenario = AnyScenario> {
   readonly id: string;
   readonly area: string;
   readonly kind: 'always' | 'sometimes';

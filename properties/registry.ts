@@ -1,11 +1,28 @@
-// Every registered property, in catalogue order. Later areas (network, firewall, world)
-// append theirs here; scripts and spec files read only this list.
-import type { PropertyDef } from './registry-types.ts';
-import type { Scenario } from './replication/oracle.ts';
+// Every registered property, in catalogue order, and how each area renders its scenarios.
+// Scripts and spec files read only this module.
+
+import { NETWORK_PROPERTIES } from './network/properties.ts';
+import { NETWORK_RENDER } from './network/render.ts';
+import type { AreaRender, PropertyDef } from './registry-types.ts';
 import { REPLICATION_PROPERTIES } from './replication/properties.ts';
+import { REPLICATION_RENDER } from './replication/render.ts';
 
-export const PROPERTIES: readonly PropertyDef<Scenario>[] = [...REPLICATION_PROPERTIES];
+export const PROPERTIES: readonly PropertyDef[] = [
+  ...(REPLICATION_PROPERTIES as readonly PropertyDef[]),
+  ...(NETWORK_PROPERTIES as readonly PropertyDef[]),
+];
 
-export function propertyById(id: string): PropertyDef<Scenario> | undefined {
+const AREAS: Readonly<Record<string, AreaRender>> = {
+  replication: REPLICATION_RENDER,
+  network: NETWORK_RENDER,
+};
+
+export function areaOf(name: string): AreaRender {
+  const a = AREAS[name];
+  if (!a) throw new Error(`no area named ${name}`);
+  return a;
+}
+
+export function propertyById(id: string): PropertyDef | undefined {
   return PROPERTIES.find((p) => p.id === id);
 }

@@ -2,6 +2,7 @@
 // catch it. Shared by the zoo command and the spec that gates npm test.
 import type { Variant } from '../model/variants.ts';
 import { type PropertyResult, propertySeed, runProperty } from './harness.ts';
+import { judge, NET_SCENARIOS } from './network/scenarios.ts';
 import { PROPERTIES } from './registry.ts';
 
 export interface ZooEntry {
@@ -26,10 +27,14 @@ export function huntVariant(variant: Variant, seed: number): ZooEntry {
   }
   const failed = results.filter((r) => r.status === 'failed');
   const best = [...failed].sort((a, b) => a.numRuns - b.numRuns || a.durationMs - b.durationMs)[0];
+  // A seed layout whose verdict flips is a catch too: expected verdicts are data.
+  const flipped = NET_SCENARIOS.filter((s) => judge(s, variant).verdict !== s.expected).map(
+    (s) => `scenario:${s.name}`,
+  );
   return {
     variant: variant.name,
-    caught: failed.length > 0,
-    caughtBy: failed.map((r) => r.id),
+    caught: failed.length > 0 || flipped.length > 0,
+    caughtBy: [...failed.map((r) => r.id), ...flipped],
     runs: best?.numRuns ?? 0,
     ms: best?.durationMs ?? 0,
     shrunkEvents: best?.counterexample?.events.length ?? 0,

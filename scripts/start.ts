@@ -15,6 +15,7 @@ import {
   runProperty,
   writeAtomic,
 } from '../properties/harness.ts';
+import { judge, NET_SCENARIOS } from '../properties/network/scenarios.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import { usageError } from './cli.ts';
 
@@ -29,7 +30,15 @@ interface Summary {
   readonly fastCheckVersion: string;
   readonly seed: number;
   readonly properties: readonly object[];
+  readonly scenarios: readonly ScenarioRow[];
   readonly counterexamples: readonly object[];
+}
+
+interface ScenarioRow {
+  readonly name: string;
+  readonly verdict: 'found' | 'clean';
+  readonly expected: 'found' | 'clean';
+  readonly flow?: string;
 }
 
 function parse() {
@@ -124,6 +133,20 @@ function main(): void {
       `  ${status.padEnd(11)} ${String(r.numRuns).padStart(6)} runs  ${r.title}\n`,
     );
   }
+  const scenarios: ScenarioRow[] = NET_SCENARIOS.map((sc) => {
+    const v = judge(sc, CORRECT);
+    return {
+      name: v.name,
+      verdict: v.verdict,
+      expected: v.expected,
+      ...(v.flow ? { flow: v.flow } : {}),
+    };
+  });
+  for (const sc of scenarios) {
+    process.stdout.write(
+      `  ${sc.verdict === sc.expected ? 'passed' : 'failed'}      scenario ${sc.name}: ${sc.verdict}\n`,
+    );
+  }
   const summary: Summary = {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -146,6 +169,7 @@ function main(): void {
         ? { counterexample: { id: r.counterexample.id, events: r.counterexample.events } }
         : {}),
     })),
+    scenarios,
     counterexamples: results.flatMap((r) => {
       const c = r.counterexample;
       if (!c) return [];
@@ -155,11 +179,14 @@ function main(): void {
   };
   writeAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeAtomic(join(out, 'summary.md'), markdown(summary, results, files));
-  const failed = results.filter((r) => r.status !== 'passed');
+  const failed =
+    results.filter((r) => r.status !== 'passed').length +
+    scenarios.filter((x) => x.verdict !== x.expected).length;
+  const total = results.length + scenarios.length;
   process.stdout.write(
-    `${results.length - failed.length} passed, ${failed.length} failed; report in ${join(out, 'summary.md')}\n`,
+    `${total - failed} passed, ${failed} failed; report in ${join(out, 'summary.md')}\n`,
   );
-  process.exitCode = failed.length === 0 ? 0 : 1;
+  process.exitCode = failed === 0 ? 0 : 1;
 }
 
 main();

@@ -1,6 +1,14 @@
 // Host network configuration as a pure step function over configuration events.
 import { has, type Variant } from '../variants.ts';
-import { contains, formatPrefix, type Ip, parseIp, parsePrefix, prefix, samePrefix } from './ipv4.ts';
+import {
+  contains,
+  formatPrefix,
+  type Ip,
+  parseIp,
+  parsePrefix,
+  prefix,
+  samePrefix,
+} from './ipv4.ts';
 import {
   type Connected,
   DEFAULT_STACK,
@@ -19,7 +27,9 @@ function parseAddress(text: string): { ip: Ip; len: number } {
   const [a, l] = text.split('/');
   const len = Number(l);
   if (l === undefined || !Number.isInteger(len) || len < 1 || len > 32) {
-    throw new ConfigError(`expected an address with a prefix length such as 10.0.0.5/24, got "${text}"`);
+    throw new ConfigError(
+      `expected an address with a prefix length such as 10.0.0.5/24, got "${text}"`,
+    );
   }
   return { ip: parseIp(a ?? ''), len };
 }
@@ -99,27 +109,39 @@ function apply(h: NetHost, e: NetEvent, variant: Variant): NetHost {
     case 'RouteAdd': {
       const network = parsePrefix(e.network);
       const gateway = parseIp(e.gateway);
-      if (!h.netstacks.some((n) => n.name === e.netstack)) throw new ConfigError(`no netstack ${e.netstack}`);
+      if (!h.netstacks.some((n) => n.name === e.netstack))
+        throw new ConfigError(`no netstack ${e.netstack}`);
       if (h.routes.some((r) => r.netstack === e.netstack && samePrefix(r.network, network))) {
-        throw new ConfigError(`a route to ${formatPrefix(network)} already exists in ${e.netstack}`);
+        throw new ConfigError(
+          `a route to ${formatPrefix(network)} already exists in ${e.netstack}`,
+        );
       }
-      return { ...h, routes: [...h.routes, { netstack: e.netstack, network, gateway, persisted: e.persist }] };
+      return {
+        ...h,
+        routes: [...h.routes, { netstack: e.netstack, network, gateway, persisted: e.persist }],
+      };
     }
     case 'RouteRemove': {
       const network = parsePrefix(e.network);
-      const left = h.routes.filter((r) => !(r.netstack === e.netstack && samePrefix(r.network, network)));
-      if (left.length === h.routes.length) throw new ConfigError(`no route to ${e.network} in ${e.netstack}`);
+      const left = h.routes.filter(
+        (r) => !(r.netstack === e.netstack && samePrefix(r.network, network)),
+      );
+      if (left.length === h.routes.length)
+        throw new ConfigError(`no route to ${e.network} in ${e.netstack}`);
       return { ...h, routes: left };
     }
     case 'RoutePersist': {
       const network = parsePrefix(e.network);
-      const i = h.routes.findIndex((r) => r.netstack === e.netstack && samePrefix(r.network, network));
+      const i = h.routes.findIndex(
+        (r) => r.netstack === e.netstack && samePrefix(r.network, network),
+      );
       if (i < 0) throw new ConfigError(`no route to ${e.network} in ${e.netstack}`);
       return { ...h, routes: h.routes.map((r, j) => (j === i ? { ...r, persisted: true } : r)) };
     }
     case 'Reboot': {
       // Seed 000: under local.sh persistence only routes also written there come back.
-      const keepAll = h.persistence === 'esx.conf' || has(variant, 'routes-survive-reboot-unpersisted');
+      const keepAll =
+        h.persistence === 'esx.conf' || has(variant, 'routes-survive-reboot-unpersisted');
       return {
         ...h,
         routes: keepAll ? h.routes : h.routes.filter((r) => r.persisted),
@@ -138,14 +160,25 @@ function apply(h: NetHost, e: NetEvent, variant: Variant): NetHost {
       vmkOf(h, e.vmk);
       return withVmks(
         h,
-        h.vmks.map((x) => (x.name === e.vmk ? { ...x, tags: x.tags.filter((t) => t !== e.tag) } : x)),
+        h.vmks.map((x) =>
+          x.name === e.vmk ? { ...x, tags: x.tags.filter((t) => t !== e.tag) } : x,
+        ),
       );
     }
     case 'VmkAdd': {
       if (h.vmks.some((v) => v.name === e.vmk)) throw new ConfigError(`${e.vmk} already exists`);
-      if (!h.netstacks.some((n) => n.name === e.netstack)) throw new ConfigError(`no netstack ${e.netstack}`);
+      if (!h.netstacks.some((n) => n.name === e.netstack))
+        throw new ConfigError(`no netstack ${e.netstack}`);
       const { ip, len } = parseAddress(e.address);
-      const vmk: Vmk = { name: e.vmk, order: h.nextOrder, ip, len, netstack: e.netstack, tags: e.tags, gateway: null };
+      const vmk: Vmk = {
+        name: e.vmk,
+        order: h.nextOrder,
+        ip,
+        len,
+        netstack: e.netstack,
+        tags: e.tags,
+        gateway: null,
+      };
       return { ...withVmks(h, [...h.vmks, vmk]), nextOrder: h.nextOrder + 1 };
     }
     case 'VmkRemove': {
@@ -156,13 +189,16 @@ function apply(h: NetHost, e: NetEvent, variant: Variant): NetHost {
       );
     }
     case 'NetstackAdd': {
-      if (h.netstacks.some((n) => n.name === e.netstack)) throw new ConfigError(`netstack ${e.netstack} already exists`);
+      if (h.netstacks.some((n) => n.name === e.netstack))
+        throw new ConfigError(`netstack ${e.netstack} already exists`);
       return { ...h, netstacks: [...h.netstacks, { name: e.netstack, gateway: null }] };
     }
     case 'GatewaySet': {
       // Per-vmk gateways exist from 6.5 (research-notes B).
       if (h.version === '5.5' || h.version === '6.0') {
-        throw new ConfigError(`per-vmk gateways need ESXi 6.5 or later; this host runs ${h.version}`);
+        throw new ConfigError(
+          `per-vmk gateways need ESXi 6.5 or later; this host runs ${h.version}`,
+        );
       }
       const v = vmkOf(h, e.vmk);
       const gw = e.gateway === null ? null : parseIp(e.gateway);

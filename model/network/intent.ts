@@ -88,14 +88,25 @@ export function flowsOf(t: Topology, hosts: Readonly<Record<string, NetHost>>): 
   const all = nets(t);
   const out: Flow[] = [];
   const siteOf = new Map(t.hosts.map((h) => [h.name, h.site]));
-  const vmkFor = (h: NetHost, site: string, purpose: Purpose): { vmk: Vmk; net: Net } | undefined => {
-    for (const v of [...h.vmks].sort((a, b) => a.order - b.order)) {
-      const net = all.find((n) => n.spec.site === site && n.spec.purpose === purpose && contains(n.prefix, v.ip));
+  // The vmk meant for a purpose: the one tagged for it where tags bind (6.x), else the first
+  // created in the purpose's subnet.
+  const vmkFor = (
+    h: NetHost,
+    site: string,
+    purpose: Purpose,
+    tag?: Tag,
+  ): { vmk: Vmk; net: Net } | undefined => {
+    const tagged = (v: Vmk) => (tag !== undefined && tagsBind(h) && v.tags.includes(tag) ? 0 : 1);
+    for (const v of [...h.vmks].sort((a, b) => tagged(a) - tagged(b) || a.order - b.order)) {
+      const net = all.find(
+        (n) => n.spec.site === site && n.spec.purpose === purpose && contains(n.prefix, v.ip),
+      );
       if (net) return { vmk: v, net };
     }
     return undefined;
   };
-  const appliance = (role: string, site: string) => t.appliances.find((a) => a.role === role && a.site === site);
+  const appliance = (role: string, site: string) =>
+    t.appliances.find((a) => a.role === role && a.site === site);
   for (const th of t.hosts) {
     const h = hosts[th.name];
     if (!h) continue;
@@ -110,7 +121,10 @@ export function flowsOf(t: Topology, hosts: Readonly<Record<string, NetHost>>): 
     ) => {
       if (!via) return;
       const tag = CLASS_TAG[cls];
-      const bound = pinned || (tag !== undefined && tagsBind(h) && via.vmk.tags.includes(tag)) ? via.vmk.name : null;
+      const bound =
+        pinned || (tag !== undefined && tagsBind(h) && via.vmk.tags.includes(tag))
+          ? via.vmk.name
+          : null;
       out.push({
         class: cls,
         host: h.name,
@@ -119,7 +133,10 @@ export function flowsOf(t: Topology, hosts: Readonly<Record<string, NetHost>>): 
         dstName,
         netstack: bound ? via.vmk.netstack : DEFAULT_STACK,
         bound,
-        intended: { vmk: via.vmk.name, nextHop: contains(via.net.prefix, dst) ? null : via.net.gateway },
+        intended: {
+          vmk: via.vmk.name,
+          nextHop: contains(via.net.prefix, dst) ? null : via.net.gateway,
+        },
       });
     };
     const mgmt = vmkFor(h, site, 'management');
@@ -130,31 +147,50 @@ export function flowsOf(t: Topology, hosts: Readonly<Record<string, NetHost>>): 
       add('vib-download', 'TCP 80', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
     }
     // Replication leaves the replication vmk if the site has one, else management (seed 001).
-    const repl = vmkFor(h, site, 'replication') ?? mgmt;
+    const repl = vmkFor(h, site, 'replication', 'vSphereReplication') ?? mgmt;
     for (const r of t.replication.filter((x) => x.from === site)) {
       const vrs = appliance('vrs', r.to);
       if (vrs) add('replication', 'TCP 31031, 44046', parseIp(vrs.ip), `VRS ${vrs.ip}`, repl);
     }
     for (const r of t.replication.filter((x) => x.to === site)) {
       const vrs = appliance('vrs', r.to);
-      const nfc = vmkFor(h, site, 'nfc') ?? repl;
+      const nfc = vmkFor(h, site, 'nfc', 'vSphereReplicationNFC') ?? repl;
       if (vrs) add('nfc', 'TCP 902', parseIp(vrs.ip), `VRS ${vrs.ip}`, nfc);
     }
     const app = appliance('vr-appliance', site);
-    if (t.toCloud && app) add('to-cloud', 'TCP 10000-10010', parseIp(app.ip), `VR appliance ${app.ip}`, mgmt);
+    if (t.toCloud && app)
+      add('to-cloud', 'TCP 10000-10010', parseIp(app.ip), `VR appliance ${app.ip}`, mgmt);
     for (const peer of t.hosts.filter((p) => p.site === site && p.name !== h.name)) {
       const ph = hosts[peer.name];
       if (!ph) continue;
-      const own = vmkFor(h, site, 'vmotion');
-      const theirs = vmkFor(ph, siteOf.get(peer.name) ?? site, 'vmotion');
-      if (own && theirs) add('vmotion', 'TCP 8000', theirs.vmk.ip, `${peer.name} ${theirs.vmk.name} ${formatIp(theirs.vmk.ip)}`, own);
+      const own = vmkFor(h, site, 'vmotion', 'VMotion');
+      const theirs = vmkFor(ph, siteOf.get(peer.name) ?? site, 'vmotion', 'VMotion');
+      if (own && theirs)
+        add(
+          'vmotion',
+          'TCP 8000',
+          theirs.vmk.ip,
+          `${peer.name} ${theirs.vmk.name} ${formatIp(theirs.vmk.ip)}`,
+          own,
+        );
       const pin = t.fvp?.[h.name];
       const peerPin = t.fvp?.[peer.name];
       const pv = pin ? h.vmks.find((v) => v.name === pin) : undefined;
       const ppv = peerPin ? ph.vmks.find((v) => v.name === peerPin) : undefined;
       if (pv && ppv) {
-        const net = { spec: { site, network: '', gateway: null, purpose: 'fvp' as const }, prefix: prefix(pv.ip, pv.len), gateway: null };
-        add('fvp', 'FVP peer', ppv.ip, `${peer.name} ${ppv.name} ${formatIp(ppv.ip)}`, { vmk: pv, net }, true);
+        const net = {
+          spec: { site, network: '', gateway: null, purpose: 'fvp' as const },
+          prefix: prefix(pv.ip, pv.len),
+          gateway: null,
+        };
+        add(
+          'fvp',
+          'FVP peer',
+          ppv.ip,
+          `${peer.name} ${ppv.name} ${formatIp(ppv.ip)}`,
+          { vmk: pv, net },
+          true,
+        );
       }
     }
   }

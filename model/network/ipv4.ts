@@ -58,7 +58,7 @@ export function formatPrefix(p: Prefix): string {
 }
 
 export function contains(p: Prefix, ip: Ip): boolean {
-  return ((ip & maskOf(p.len)) >>> 0) === p.addr;
+  return (ip & maskOf(p.len)) >>> 0 === p.addr;
 }
 
 export function samePrefix(a: Prefix, b: Prefix): boolean {

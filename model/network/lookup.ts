@@ -48,17 +48,15 @@ interface Candidate {
   readonly pos: number;
 }
 
-function owner(h: NetHost, table: readonly Connected[], ip: Ip, variant: Variant): Connected | undefined {
+function owner(table: readonly Connected[], ip: Ip, variant: Variant): Connected | undefined {
   const matches = table.filter((c) => contains(c.network, ip));
   if (matches.length === 0) return undefined;
   const best = Math.max(...matches.map((c) => c.network.len));
   const tied = matches.filter((c) => c.network.len === best);
   // KB 2010877 / 429518: one vmk sends for a shared subnet, the first created; lowest number
-  // breaks a tie (research-notes B). `table` is in creation order.
-  const rank = (c: Connected) => {
-    const v = h.vmks.find((x) => x.name === c.vmk);
-    return [v?.order ?? Number.MAX_SAFE_INTEGER, Number(c.vmk.replace(/\D/g, '')) || 0] as const;
-  };
+  // breaks a tie (research-notes B). The table is kept in creation order, and a stale table
+  // (seed 004) keeps the order it was built with, even for a vmk since removed.
+  const rank = (c: Connected) => [table.indexOf(c), Number(c.vmk.replace(/\D/g, '')) || 0] as const;
   const sorted = [...tied].sort((a, b) => {
     const [ao, an] = rank(a);
     const [bo, bn] = rank(b);
@@ -69,13 +67,23 @@ function owner(h: NetHost, table: readonly Connected[], ip: Ip, variant: Variant
 
 export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult {
   const trace: string[] = [];
-  const fail = (reason: string): NoRoute => ({ ok: false, host: h.name, netstack: q.netstack, dst: q.dst, reason, trace });
+  const fail = (reason: string): NoRoute => ({
+    ok: false,
+    host: h.name,
+    netstack: q.netstack,
+    dst: q.dst,
+    reason,
+    trace,
+  });
   const table = h.connected.filter((c) => c.netstack === q.netstack);
   const vmkByName = (n: string) => h.vmks.find((v) => v.name === n);
   const done = (c: Candidate, egress: string, nextHop: Ip | null): LookupResult => {
     const v = vmkByName(egress);
-    if (!v) return fail(`the table still names ${egress}, which no longer exists (restart pending)`);
-    trace.push(`leave ${egress} (${formatIp(v.ip)}) ${nextHop === null ? 'directly' : `via ${formatIp(nextHop)}`}`);
+    if (!v)
+      return fail(`the table still names ${egress}, which no longer exists (restart pending)`);
+    trace.push(
+      `leave ${egress} (${formatIp(v.ip)}) ${nextHop === null ? 'directly' : `via ${formatIp(nextHop)}`}`,
+    );
     return {
       ok: true,
       host: h.name,
@@ -98,9 +106,17 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
   );
   for (const v of overrides) {
     if (!contains(prefix(v.ip, v.len), q.dst) && v.gateway !== null) {
-      trace.push(`${v.name} is bound to this service and has its own gateway ${formatIp(v.gateway)}`);
+      trace.push(
+        `${v.name} is bound to this service and has its own gateway ${formatIp(v.gateway)}`,
+      );
       return done(
-        { kind: 'vmk-gateway', network: { addr: 0, len: 0 }, netstack: q.netstack, gateway: v.gateway, pos: -1 },
+        {
+          kind: 'vmk-gateway',
+          network: { addr: 0, len: 0 },
+          netstack: q.netstack,
+          gateway: v.gateway,
+          pos: -1,
+        },
         v.name,
         v.gateway,
       );
@@ -115,18 +131,34 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
     vmk: c.vmk,
     pos: i,
   }));
-  h.routes
-    .filter((r) => r.netstack === q.netstack)
-    .forEach((r, i) =>
-      candidates.push({ kind: 'static', network: r.network, netstack: r.netstack, gateway: r.gateway, pos: 1000 + i }),
-    );
+  for (const [i, r] of h.routes.filter((x) => x.netstack === q.netstack).entries()) {
+    candidates.push({
+      kind: 'static',
+      network: r.network,
+      netstack: r.netstack,
+      gateway: r.gateway,
+      pos: 1000 + i,
+    });
+  }
   const stack = h.netstacks.find((n) => n.name === q.netstack);
   if (stack?.gateway != null) {
-    candidates.push({ kind: 'default', network: { addr: 0, len: 0 }, netstack: q.netstack, gateway: stack.gateway, pos: 1e6 });
+    candidates.push({
+      kind: 'default',
+      network: { addr: 0, len: 0 },
+      netstack: q.netstack,
+      gateway: stack.gateway,
+      pos: 1e6,
+    });
   } else if (q.netstack !== DEFAULT_STACK && has(variant, 'netstack-gateway-fallback')) {
     const def = h.netstacks.find((n) => n.name === DEFAULT_STACK);
     if (def?.gateway != null) {
-      candidates.push({ kind: 'default', network: { addr: 0, len: 0 }, netstack: DEFAULT_STACK, gateway: def.gateway, pos: 1e6 });
+      candidates.push({
+        kind: 'default',
+        network: { addr: 0, len: 0 },
+        netstack: DEFAULT_STACK,
+        gateway: def.gateway,
+        pos: 1e6,
+      });
     }
   }
 
@@ -134,9 +166,13 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
   const usable = candidates.filter((c) => {
     if (!contains(c.network, q.dst)) return false;
     if (c.gateway === null) return true;
-    const tbl = c.netstack === q.netstack ? table : h.connected.filter((x) => x.netstack === c.netstack);
-    const ok = owner(h, tbl, c.gateway, variant) !== undefined;
-    if (!ok) trace.push(`${formatPrefix(c.network)} via ${formatIp(c.gateway)} unusable: gateway on no connected subnet`);
+    const tbl =
+      c.netstack === q.netstack ? table : h.connected.filter((x) => x.netstack === c.netstack);
+    const ok = owner(tbl, c.gateway, variant) !== undefined;
+    if (!ok)
+      trace.push(
+        `${formatPrefix(c.network)} via ${formatIp(c.gateway)} unusable: gateway on no connected subnet`,
+      );
     return ok;
   });
   if (usable.length === 0) return fail(`no route to ${formatIp(q.dst)} in ${q.netstack}`);
@@ -152,14 +188,17 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
     trace.push(`longest match /${best} of ${usable.length} usable route(s)`);
   }
   if (chosen.kind === 'connected') {
-    const o = owner(h, table, q.dst, variant);
+    const o = owner(table, q.dst, variant);
     if (!o) return fail('connected subnet without owner');
     trace.push(`${formatPrefix(chosen.network)} is connected; ${o.vmk} owns it in ${q.netstack}`);
     return done(chosen, o.vmk, null);
   }
   const gw = chosen.gateway as Ip;
-  const tbl = chosen.netstack === q.netstack ? table : h.connected.filter((x) => x.netstack === chosen.netstack);
-  const o = owner(h, tbl, gw, variant) as Connected;
+  const tbl =
+    chosen.netstack === q.netstack
+      ? table
+      : h.connected.filter((x) => x.netstack === chosen.netstack);
+  const o = owner(tbl, gw, variant) as Connected;
   trace.push(
     `${chosen.kind} route ${formatPrefix(chosen.network)} via ${formatIp(gw)} in ${chosen.netstack}; ${o.vmk} owns the gateway's subnet`,
   );

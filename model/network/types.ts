@@ -113,8 +113,18 @@ export type NetEvent =
       /** Also added to local.sh (seed 000's advice). */
       readonly persist: boolean;
     }
-  | { readonly type: 'RouteRemove'; readonly host: string; readonly netstack: string; readonly network: string }
-  | { readonly type: 'RoutePersist'; readonly host: string; readonly netstack: string; readonly network: string }
+  | {
+      readonly type: 'RouteRemove';
+      readonly host: string;
+      readonly netstack: string;
+      readonly network: string;
+    }
+  | {
+      readonly type: 'RoutePersist';
+      readonly host: string;
+      readonly netstack: string;
+      readonly network: string;
+    }
   | { readonly type: 'Reboot'; readonly host: string }
   | { readonly type: 'TagAdd'; readonly host: string; readonly vmk: string; readonly tag: Tag }
   | { readonly type: 'TagRemove'; readonly host: string; readonly vmk: string; readonly tag: Tag }
@@ -128,7 +138,12 @@ export type NetEvent =
     }
   | { readonly type: 'VmkRemove'; readonly host: string; readonly vmk: string }
   | { readonly type: 'NetstackAdd'; readonly host: string; readonly netstack: string }
-  | { readonly type: 'GatewaySet'; readonly host: string; readonly vmk: string; readonly gateway: string | null };
+  | {
+      readonly type: 'GatewaySet';
+      readonly host: string;
+      readonly vmk: string;
+      readonly gateway: string | null;
+    };
 
 export interface NetStepResult {
   readonly hosts: Readonly<Record<string, NetHost>>;

@@ -1,6 +1,12 @@
 // The seed layouts as fixtures the suite must judge: expected verdicts are data (like a TLA+
 // manifest), and a scenario whose verdict changes is a failure.
-import { advise, applyFix, describeDecision, describeFlow, type Finding } from '../../model/network/advisor.ts';
+import {
+  advise,
+  applyFix,
+  describeDecision,
+  describeFlow,
+  type Finding,
+} from '../../model/network/advisor.ts';
 import { hostFromSetup, netStep } from '../../model/network/host.ts';
 import type { Topology } from '../../model/network/intent.ts';
 import type { HostSetup, NetEvent, NetHost, RoutePersistence } from '../../model/network/types.ts';
@@ -35,10 +41,13 @@ export function judge(s: NetScenario, variant: Variant): Verdict {
   let hosts: Readonly<Record<string, NetHost>> = hostsOf(s.hosts);
   for (const e of s.events) {
     const r = netStep(hosts, e, variant);
-    if (r.error) return { name: s.name, verdict: 'found', expected: s.expected, findings: [], error: r.error };
+    if (r.error)
+      return { name: s.name, verdict: 'found', expected: s.expected, findings: [], error: r.error };
     hosts = r.hosts;
   }
-  const findings = advise(hosts, s.topology, variant).filter((f) => !s.invariant || f.invariant === s.invariant);
+  const findings = advise(hosts, s.topology, variant).filter(
+    (f) => !s.invariant || f.invariant === s.invariant,
+  );
   const first = findings[0];
   const h = first ? hosts[first.host] : undefined;
   return {
@@ -46,7 +55,11 @@ export function judge(s: NetScenario, variant: Variant): Verdict {
     verdict: findings.length > 0 ? 'found' : 'clean',
     expected: s.expected,
     findings,
-    ...(first && h ? { flow: `${first.invariant}: ${describeFlow(h, first.flow)} ${describeDecision(first.decision)}` } : {}),
+    ...(first && h
+      ? {
+          flow: `${first.invariant}: ${describeFlow(h, first.flow)} ${describeDecision(first.decision)}`,
+        }
+      : {}),
   };
 }
 
@@ -87,7 +100,12 @@ const seed000Topology = (reversed: boolean): Topology => ({
   replication: [reversed ? { from: DR, to: PRIMARY } : { from: PRIMARY, to: DR }],
 });
 
-const primaryHost = (name: string, n: number, persistence: RoutePersistence, routes: HostSetup['routes'] = []): HostSetup => ({
+const primaryHost = (
+  name: string,
+  n: number,
+  persistence: RoutePersistence,
+  routes: HostSetup['routes'] = [],
+): HostSetup => ({
   name,
   version: '5.5',
   persistence,
@@ -157,12 +175,21 @@ const seed004Host = (name: string, n: number, dedicated: boolean): HostSetup => 
   vmks: [
     { name: 'vmk0', address: `10.0.0.${n}/24`, tags: ['Management'] },
     { name: 'vmk1', address: `10.10.10.${n}/24`, tags: ['VMotion'] },
-    { name: 'vmk5', address: dedicated ? `10.20.20.${n}/24` : `10.10.10.${n + 100}/24`, tags: dedicated ? [] : ['VMotion'] },
+    {
+      name: 'vmk5',
+      address: dedicated ? `10.20.20.${n}/24` : `10.10.10.${n + 100}/24`,
+      tags: dedicated ? [] : ['VMotion'],
+    },
   ],
   netstacks: [{ name: 'defaultTcpipStack', gateway: '10.0.0.1' }],
 });
 
-const seed004 = (name: string, expected: 'found' | 'clean', pin: string, dedicated: boolean): NetScenario => ({
+const seed004 = (
+  name: string,
+  expected: 'found' | 'clean',
+  pin: string,
+  dedicated: boolean,
+): NetScenario => ({
   name,
   source: 'seed 004',
   expected,
@@ -189,15 +216,29 @@ export const NET_SCENARIOS: readonly NetScenario[] = [
   seed000('seed-000-after', 'clean', { routes: [TO_DR] }),
   seed000('seed-000-reboot-unpersisted', 'found', {
     persistence: 'local.sh',
-    events: [addRoute('esx-01', false), addRoute('esx-02', false), { type: 'Reboot', host: 'esx-01' }],
+    events: [
+      addRoute('esx-01', false),
+      addRoute('esx-02', false),
+      { type: 'Reboot', host: 'esx-01' },
+    ],
   }),
   seed000('seed-000-reboot-persisted', 'clean', {
     persistence: 'local.sh',
-    events: [addRoute('esx-01', true), addRoute('esx-02', true), { type: 'Reboot', host: 'esx-01' }],
+    events: [
+      addRoute('esx-01', true),
+      addRoute('esx-02', true),
+      { type: 'Reboot', host: 'esx-01' },
+    ],
   }),
   seed000('seed-000-dr-reverse-missing', 'found', { routes: [TO_DR], reversed: true }),
-  seed000('seed-000-dr-reverse-present', 'clean', { routes: [TO_DR], drRoutes: [TO_PRIMARY], reversed: true }),
-  seed000('seed-000-host-route', 'clean', { routes: [{ network: '10.12.12.20/32', gateway: '10.11.12.1' }] }),
+  seed000('seed-000-dr-reverse-present', 'clean', {
+    routes: [TO_DR],
+    drRoutes: [TO_PRIMARY],
+    reversed: true,
+  }),
+  seed000('seed-000-host-route', 'clean', {
+    routes: [{ network: '10.12.12.20/32', gateway: '10.11.12.1' }],
+  }),
   seed004('seed-004-pinned-higher', 'found', 'vmk5', false),
   seed004('seed-004-pinned-lower', 'clean', 'vmk1', false),
   seed004('seed-004-dedicated-subnet', 'clean', 'vmk5', true),

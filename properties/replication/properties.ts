@@ -71,6 +71,8 @@ const sometimes = (
 const committedNow = (v: StepView) => v.result.emitted.some((e) => e.kind === 'InstanceCommitted');
 
 const RUNS = 500;
+/** Twins run longer than their goals need: a goal missed by chance would fail CI. */
+const TWIN_RUNS = 300;
 
 export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
   always(
@@ -79,13 +81,19 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
     GENERAL,
     RUNS,
   ),
-  sometimes(R1, 'some run commits a cycle with no guest write since it started', GENERAL, 40, {
-    'quiet commit': (v) =>
-      committedNow(v) &&
-      v.result.emitted.some(
-        (e) => e.kind === 'InstanceCommitted' && v.after.tick - e.pit > 2 && e.cycle === 'delta',
-      ),
-  }),
+  sometimes(
+    R1,
+    'some run commits a cycle with no guest write since it started',
+    GENERAL,
+    TWIN_RUNS,
+    {
+      'quiet commit': (v) =>
+        committedNow(v) &&
+        v.result.emitted.some(
+          (e) => e.kind === 'InstanceCommitted' && v.after.tick - e.pit > 2 && e.cycle === 'delta',
+        ),
+    },
+  ),
   always(
     R2,
     'every committed instance equals the source at one instant, never a mixture',
@@ -96,7 +104,7 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
     R2,
     'some run commits an instance while a write hit a block still in flight',
     GENERAL,
-    60,
+    TWIN_RUNS,
     {
       'commit after copy-before-write': (v) =>
         v.event.type === 'BundleCommit' &&
@@ -107,7 +115,7 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
     },
   ),
   always(R3, "the latest instance's point in time never moves backwards", GENERAL, RUNS),
-  sometimes(R3, 'some run commits more instances than retention keeps', GENERAL, 40, {
+  sometimes(R3, 'some run commits more instances than retention keeps', GENERAL, TWIN_RUNS, {
     'retention pruned an instance': (v) =>
       Object.values(v.after.vms).some(
         (vm) =>
@@ -124,29 +132,43 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
     GENERAL,
     RUNS,
   ),
-  sometimes(R4, 'some run commits a delta cycle after a cut resent its blocks', GENERAL, 80, {
-    'delta committed': (v) =>
-      v.result.emitted.some((e) => e.kind === 'InstanceCommitted' && e.cycle === 'delta'),
-    'transfer cut mid-cycle': (v) =>
-      v.result.emitted.some((e) => e.kind === 'CycleAborted') &&
-      (v.event.type === 'LinkDown' || v.event.type === 'VrsRestart' || v.event.type === 'NfcFail'),
-  }),
+  sometimes(
+    R4,
+    'some run commits a delta cycle after a cut resent its blocks',
+    GENERAL,
+    TWIN_RUNS,
+    {
+      'delta committed': (v) =>
+        v.result.emitted.some((e) => e.kind === 'InstanceCommitted' && e.cycle === 'delta'),
+      'transfer cut mid-cycle': (v) =>
+        v.result.emitted.some((e) => e.kind === 'CycleAborted') &&
+        (v.event.type === 'LinkDown' ||
+          v.event.type === 'VrsRestart' ||
+          v.event.type === 'NfcFail'),
+    },
+  ),
   always(
     R5,
     'a partly received bundle never shows at the target; a cut leaves the previous instance intact',
     GENERAL,
     RUNS,
   ),
-  sometimes(R5, 'some run cuts a transfer after part of its bundle was staged', GENERAL, 60, {
-    'partial bundle dropped': (v) =>
-      v.result.emitted.some((e) => e.kind === 'CycleAborted') &&
-      Object.values(v.before.vms).some(
-        (vm) =>
-          vm.repl?.staging &&
-          !vm.repl.staging.complete &&
-          v.after.vms[vm.name]?.repl?.staging === null,
-      ),
-  }),
+  sometimes(
+    R5,
+    'some run cuts a transfer after part of its bundle was staged',
+    GENERAL,
+    TWIN_RUNS,
+    {
+      'partial bundle dropped': (v) =>
+        v.result.emitted.some((e) => e.kind === 'CycleAborted') &&
+        Object.values(v.before.vms).some(
+          (vm) =>
+            vm.repl?.staging &&
+            !vm.repl.staging.complete &&
+            v.after.vms[vm.name]?.repl?.staging === null,
+        ),
+    },
+  ),
   always(
     R6,
     'after a source host crash replication resumes with every change tracked, or falls back to full sync',
@@ -157,7 +179,7 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
     R6,
     'some run resumes from an intact psf, and some falls back to full sync from a stale or lost one',
     CRASHES,
-    80,
+    TWIN_RUNS,
     {
       'resumed from psf': (v) =>
         v.event.type === 'PowerOn' &&
@@ -177,7 +199,7 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
     R7,
     'some full sync from an identical seed sends nothing, and some sends part of a disk',
     SEEDS,
-    60,
+    TWIN_RUNS,
     {
       'identical seed sends none': (v) =>
         v.result.emitted.some(
@@ -205,7 +227,7 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
     R9,
     'some Sync Now of a powered-off VM refuses a power-on and then completes',
     POWER,
-    60,
+    TWIN_RUNS,
     {
       'power-on refused during Sync Now': (v) =>
         v.event.type === 'PowerOn' && v.result.refused?.includes('Sync Now') === true,
@@ -222,12 +244,18 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
     CONFIG,
     200,
   ),
-  sometimes(R12, 'some requests are rejected for each reason and some are accepted', CONFIG, 60, {
-    accepted: (v) =>
-      v.event.type === 'ConfigureReplication' &&
-      v.result.emitted.some((e) => e.kind === 'Configured'),
-    'RPO rejected': (v) => v.result.error?.includes('RPO') === true,
-    'seed UUID rejected': (v) => v.result.error?.includes('UUID') === true,
-    'already replicated rejected': (v) => v.result.error?.includes('already replicated') === true,
-  }),
+  sometimes(
+    R12,
+    'some requests are rejected for each reason and some are accepted',
+    CONFIG,
+    3 * TWIN_RUNS,
+    {
+      accepted: (v) =>
+        v.event.type === 'ConfigureReplication' &&
+        v.result.emitted.some((e) => e.kind === 'Configured'),
+      'RPO rejected': (v) => v.result.error?.includes('RPO') === true,
+      'seed UUID rejected': (v) => v.result.error?.includes('UUID') === true,
+      'already replicated rejected': (v) => v.result.error?.includes('already replicated') === true,
+    },
+  ),
 ];

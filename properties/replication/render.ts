@@ -1,6 +1,10 @@
 // Replication events and states in words: protocol steps with names resolved.
+
 import { status } from '../../model/replication/status.ts';
+import { init, step } from '../../model/replication/step.ts';
 import type { ReplicationEvent, ReplicationSetup, VmState } from '../../model/replication/types.ts';
+import { CORRECT, variantByName } from '../../model/variants.ts';
+import type { AreaRender } from '../registry-types.ts';
 
 export function formatEvent(e: ReplicationEvent): string {
   switch (e.type) {
@@ -65,3 +69,66 @@ export function vmFacts(vm: VmState): Record<string, string> {
   out['full sync pending'] = String(r.needsFullSync);
   return out;
 }
+
+/** What changed, VM by VM, in the step where the invariant failed. */
+export function stateDiffAt(
+  variantName: string,
+  setup: ReplicationSetup,
+  events: readonly ReplicationEvent[],
+  at: number,
+): string[] {
+  if (at < 1) return [];
+  const variant = variantByName(variantName) ?? CORRECT;
+  let s = init(setup, variant);
+  for (let i = 0; i < at - 1; i++) s = step(s, events[i] as ReplicationEvent).state;
+  const res = step(s, events[at - 1] as ReplicationEvent);
+  const out: string[] = [];
+  if (res.refused) out.push(`(event refused: ${res.refused})`);
+  if (res.error) out.push(`(request rejected: ${res.error})`);
+  for (const name of Object.keys(res.state.vms)) {
+    const a = s.vms[name];
+    const b = res.state.vms[name];
+    if (!a || !b) continue;
+    const fa = vmFacts(a);
+    const fb = vmFacts(b);
+    for (const k of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
+      if (fa[k] !== fb[k]) out.push(`${name} ${k}: ${fa[k] ?? '-'} -> ${fb[k] ?? '-'}`);
+    }
+  }
+  return out;
+}
+
+export const REPLICATION_RENDER: AreaRender = {
+  formatSetup: (s) => formatSetup(s as ReplicationSetup),
+  formatEvent: (e) => formatEvent(e as ReplicationEvent),
+  stateDiff: (v, setup, events, at) =>
+    stateDiffAt(v, setup as ReplicationSetup, events as ReplicationEvent[], at),
+  eventFields: {
+    GuestWrite: ['vm', 'disk', 'block'],
+    TimeAdvance: ['minutes'],
+    CycleStart: ['vm'],
+    SyncNow: ['vm'],
+    ChunkDelivered: ['vm'],
+    BundleCommit: ['vm'],
+    NfcFail: ['vm'],
+    LinkDown: [],
+    LinkUp: [],
+    HostCrash: ['host', 'psf'],
+    VrsRestart: [],
+    PowerOff: ['vm'],
+    PowerOn: ['vm'],
+    Pause: ['vm'],
+    Resume: ['vm'],
+    SeedCopy: ['vm', 'uuid'],
+    ConfigureReplication: ['vm', 'rpoMinutes', 'retention', 'seed'],
+    UnconfigureReplication: ['vm'],
+  },
+  reduce: (sc) => {
+    const setup = sc.setup as ReplicationSetup;
+    if (setup.vms.length <= 1) return [];
+    return setup.vms.map((vm) => ({
+      setup: { ...setup, vms: setup.vms.filter((v) => v.name !== vm.name) },
+      events: sc.events.filter((e) => (e as { vm?: string }).vm !== vm.name),
+    }));
+  },
+};

@@ -1,0 +1,202 @@
+import { fc, test as propTest } from '@fast-check/vitest';
+import { describe, expect, inject, test } from 'vitest';
+import { advise } from '../model/network/advisor.ts';
+import { hostFromSetup, netStep } from '../model/network/host.ts';
+import { parseIp } from '../model/network/ipv4.ts';
+import { type LookupResult, lookup } from '../model/network/lookup.ts';
+import type { HostSetup, NetHost } from '../model/network/types.ts';
+import { CORRECT, type Variant, variantByName } from '../model/variants.ts';
+import { type Query, randomCase } from './network/arbitraries.ts';
+import { fixedHosts, judge, NET_SCENARIOS } from './network/scenarios.ts';
+import { propertySuite } from './suite.ts';
+
+const seed = inject('fcSeed');
+
+describe('network: the correct model', () => propertySuite('network'));
+
+describe('the seed layouts are judged as the sources say', () => {
+  test.each(NET_SCENARIOS.map((s) => [s.name, s.expected, s] as const))(
+    '%s is %s',
+    (_name, expected, s) => {
+      const v = judge(s, CORRECT);
+      expect(v.error).toBeUndefined();
+      expect(v.verdict, v.flow ?? 'no finding').toBe(expected);
+      if (expected === 'found') {
+        expect(v.findings.every((f) => f.fix.commands.length > 0)).toBe(true);
+        expect(advise(fixedHosts(s, CORRECT), s.topology, CORRECT)).toEqual([]);
+      }
+    },
+  );
+
+  test('seed 000 before the static route: replication leaves vmk0 via the management gateway', () => {
+    const s = NET_SCENARIOS.find((x) => x.name === 'seed-000-before');
+    const f = s ? judge(s, CORRECT).findings[0] : undefined;
+    expect(f?.message).toBe(
+      'replication from esx-01 (vmk2 10.11.12.5) to VRS 10.12.12.20 leaves vmk0 via 172.16.0.1; intended vmk2 via 10.11.12.1',
+    );
+    expect(f?.fix.commands).toEqual([
+      'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.0/24',
+    ]);
+  });
+
+  test('on a local.sh host the fix also writes the route into local.sh', () => {
+    const s = NET_SCENARIOS.find((x) => x.name === 'seed-000-reboot-unpersisted');
+    const cmds = s ? judge(s, CORRECT).findings.flatMap((f) => f.fix.commands) : [];
+    expect(cmds.some((c) => c.includes('/etc/rc.local.d/local.sh'))).toBe(true);
+  });
+});
+
+describe('route lookup explains itself (N1)', () => {
+  const host = hostFromSetup({
+    name: 'esx-01',
+    version: '6.7',
+    vmks: [
+      { name: 'vmk0', address: '172.16.0.11/24' },
+      { name: 'vmk2', address: '10.11.12.5/24' },
+    ],
+    netstacks: [{ name: 'defaultTcpipStack', gateway: '172.16.0.1' }],
+    routes: [
+      { network: '10.12.12.0/24', gateway: '10.11.12.1' },
+      { network: '10.12.0.0/16', gateway: '192.168.99.1' },
+    ],
+  });
+  test('the longest usable prefix wins and a gateway on no connected subnet is skipped, with reasons', () => {
+    const d = lookup(host, { netstack: 'defaultTcpipStack', dst: parseIp('10.12.12.20') }, CORRECT);
+    expect(d.ok && d.egress).toBe('vmk2');
+    expect(d.ok && d.route.kind).toBe('static');
+    expect(d.trace.join('\n')).toMatch(/10\.12\.0\.0\/16 via 192\.168\.99\.1 unusable/);
+    const other = lookup(
+      host,
+      { netstack: 'defaultTcpipStack', dst: parseIp('10.12.5.5') },
+      CORRECT,
+    );
+    expect(other.ok && other.egress).toBe('vmk0');
+    expect(other.ok && other.route.kind).toBe('default');
+  });
+});
+
+describe('seed 004: the routing interface may not change until a restart', () => {
+  const setup = (refresh: 'immediate' | 'restart'): HostSetup => ({
+    name: 'esx01',
+    version: '5.5',
+    refresh,
+    vmks: [
+      { name: 'vmk0', address: '10.0.0.11/24' },
+      { name: 'vmk1', address: '10.10.10.11/24', tags: ['VMotion'] },
+      { name: 'vmk5', address: '10.10.10.111/24', tags: ['VMotion'] },
+    ],
+  });
+  const q = { netstack: 'defaultTcpipStack', dst: parseIp('10.10.10.12') };
+  const removeVmk1 = { type: 'VmkRemove', host: 'esx01', vmk: 'vmk1' } as const;
+
+  test('with refresh at restart, removing vmk1 leaves the table naming it until the host reboots', () => {
+    let hosts = { esx01: hostFromSetup(setup('restart')) };
+    hosts = { ...netStep(hosts, removeVmk1, CORRECT).hosts } as typeof hosts;
+    const stale = lookup(hosts.esx01, q, CORRECT);
+    expect(stale.ok).toBe(false);
+    expect(stale.ok ? '' : stale.reason).toMatch(/restart pending/);
+    hosts = { ...netStep(hosts, { type: 'Reboot', host: 'esx01' }, CORRECT).hosts } as typeof hosts;
+    expect(show(lookup(hosts.esx01, q, CORRECT))).toBe('vmk5|null|defaultTcpipStack');
+  });
+
+  test('with immediate refresh the change takes effect at once', () => {
+    const hosts = netStep({ esx01: hostFromSetup(setup('immediate')) }, removeVmk1, CORRECT).hosts;
+    expect(show(lookup(hosts.esx01 as NetHost, q, CORRECT))).toBe('vmk5|null|defaultTcpipStack');
+  });
+});
+
+// ---- metamorphic relations ----
+
+function decisions(
+  setups: readonly HostSetup[],
+  queries: readonly Query[],
+  variant: Variant,
+): string[] {
+  return setups.flatMap((s) => {
+    const h = hostFromSetup(s);
+    return queries.map((q) =>
+      show(lookup(h, { netstack: q.netstack, dst: parseIp(q.dst), bound: q.bound }, variant)),
+    );
+  });
+}
+
+function show(d: LookupResult): string {
+  return d.ok ? `${d.egress}|${d.nextHop}|${d.route.netstack}` : 'none';
+}
+
+const params = { seed, numRuns: 200 };
+
+describe('metamorphic: what must not change a decision', () => {
+  propTest.prop([randomCase, fc.infiniteStream(fc.nat())], params)(
+    'the order routes were added does not matter',
+    (c, rand) => {
+      const shuffled = c.setup.hosts.map((h) => ({
+        ...h,
+        routes: [...(h.routes ?? [])]
+          .map((r) => [rand.next().value, r] as const)
+          .sort((a, b) => a[0] - b[0])
+          .map(([, r]) => r),
+      }));
+      expect(decisions(shuffled, c.setup.queries, CORRECT)).toEqual(
+        decisions(c.setup.hosts, c.setup.queries, CORRECT),
+      );
+    },
+  );
+
+  propTest.prop([randomCase], params)(
+    'renaming vmks while keeping creation order does not matter',
+    (c) => {
+      const rename = (n: string) => `vmk${Number(n.slice(3)) + 10}`;
+      const renamed = c.setup.hosts.map((h) => ({
+        ...h,
+        vmks: h.vmks.map((v) => ({ ...v, name: rename(v.name) })),
+      }));
+      const queries = c.setup.queries.map((q) => ({
+        ...q,
+        bound: q.bound ? rename(q.bound) : null,
+      }));
+      const back = decisions(renamed, queries, CORRECT).map((d) =>
+        d.replace(/^vmk(\d+)/, (_, n) => `vmk${Number(n) - 10}`),
+      );
+      expect(back).toEqual(decisions(c.setup.hosts, c.setup.queries, CORRECT));
+    },
+  );
+
+  propTest.prop([randomCase], params)(
+    'a route for an unrelated prefix changes no existing decision',
+    (c) => {
+      const extra = c.setup.hosts.map((h) => ({
+        ...h,
+        routes: [
+          ...(h.routes ?? []),
+          {
+            network: '203.0.113.0/24',
+            gateway: h.vmks[0]?.address.replace(/\.\d+\/\d+$/, '.1') ?? '10.0.0.1',
+          },
+        ],
+      }));
+      expect(decisions(extra, c.setup.queries, CORRECT)).toEqual(
+        decisions(c.setup.hosts, c.setup.queries, CORRECT),
+      );
+    },
+  );
+
+  test('the route-order relation has bite: first-match routing breaks it', () => {
+    const variant = variantByName('first-match-route') as Variant;
+    const h: HostSetup = {
+      name: 'esx-01',
+      version: '6.7',
+      vmks: [
+        { name: 'vmk0', address: '172.16.0.11/24' },
+        { name: 'vmk2', address: '10.11.12.5/24' },
+      ],
+      routes: [
+        { network: '10.0.0.0/8', gateway: '172.16.0.1' },
+        { network: '10.12.12.0/24', gateway: '10.11.12.1' },
+      ],
+    };
+    const q: Query[] = [{ netstack: 'defaultTcpipStack', dst: '10.12.12.20', bound: null }];
+    const reversed = { ...h, routes: [...(h.routes ?? [])].reverse() };
+    expect(decisions([h], q, variant)).not.toEqual(decisions([reversed], q, variant));
+  });
+});

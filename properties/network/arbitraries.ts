@@ -1,0 +1,380 @@
+// Generators for host network configs: random ones, with subnets from a small pool so that
+// overlaps, ties and unusable routes happen, and recommended ones (a subnet per service, a
+// static route or a custom netstack), as seeds 000 and 004 advise.
+import fc from 'fast-check';
+import type { Topology } from '../../model/network/intent.ts';
+import type { HostSetup, NetEvent, RouteSetup, Tag, VmkSetup } from '../../model/network/types.ts';
+import { DEFAULT_STACK, TAGS } from '../../model/network/types.ts';
+import { ESXI_VERSIONS, type EsxiVersion } from '../../model/variants.ts';
+
+/** A query a host must route: a netstack, a destination, and the vmk a service is bound to. */
+export interface Query {
+  readonly netstack: string;
+  readonly dst: string;
+  readonly bound: string | null;
+}
+
+export interface NetCase {
+  readonly setup: {
+    readonly hosts: readonly HostSetup[];
+    readonly topology: Topology | null;
+    readonly queries: readonly Query[];
+    /** Which way replication runs when judged (N6 judges the reversed direction). */
+    readonly reversed?: boolean;
+  };
+  readonly events: readonly NetEvent[];
+}
+
+const POOL = ['10.0.0', '10.0.1', '10.1.0', '192.168.0'] as const;
+const STACKS = [DEFAULT_STACK, DEFAULT_STACK, DEFAULT_STACK, 'vmotion', 'custom'] as const;
+const LENS = [24, 24, 24, 16] as const;
+
+const gatewayText = fc
+  .tuple(fc.constantFrom(...POOL), fc.constantFrom(1, 254))
+  .map(([p, n]) => `${p}.${n}`);
+
+const vmkArb = (i: number, version: EsxiVersion): fc.Arbitrary<VmkSetup> =>
+  fc
+    .record({
+      pool: fc.constantFrom(...POOL),
+      len: fc.constantFrom(...LENS),
+      netstack: fc.constantFrom(...STACKS),
+      tags: fc.subarray([...TAGS], { maxLength: 2 }),
+      override: fc.boolean(),
+      gwN: fc.constantFrom(1, 254),
+    })
+    .map(({ pool, len, netstack, tags, override, gwN }) => ({
+      name: `vmk${i}`,
+      address: `${pool}.${5 + i}/${len}`,
+      netstack,
+      tags,
+      // Per-vmk gateways exist from 6.5 (research-notes B).
+      ...(override && version !== '5.5' && version !== '6.0' && len === 24
+        ? { gateway: `${pool}.${gwN}` }
+        : {}),
+    }));
+
+export const randomHost = (name: string): fc.Arbitrary<HostSetup> =>
+  fc
+    .record({
+      version: fc.constantFrom(...ESXI_VERSIONS),
+      persistence: fc.constantFrom('esx.conf' as const, 'local.sh' as const),
+      refresh: fc.constantFrom('immediate' as const, 'immediate' as const, 'restart' as const),
+      count: fc.integer({ min: 1, max: 4 }),
+    })
+    .chain(({ version, persistence, refresh, count }) =>
+      fc
+        .record({
+          vmks: fc.tuple(...Array.from({ length: count }, (_, i) => vmkArb(i, version))),
+          defaultGw: fc.option(gatewayText, { nil: undefined, freq: 4 }),
+          stackGws: fc.record({ vmotion: fc.option(gatewayText), custom: fc.option(gatewayText) }),
+          routes: fc.uniqueArray(
+            fc.record({
+              netstack: fc.constantFrom(...STACKS),
+              network: fc.oneof(
+                fc
+                  .tuple(fc.constantFrom(...POOL), fc.constantFrom(16, 24))
+                  .map(([p, l]) => `${p}.0/${l}`),
+                fc
+                  .tuple(fc.constantFrom(...POOL), fc.integer({ min: 1, max: 12 }))
+                  .map(([p, n]) => `${p}.${n}/32`),
+                fc.constant('172.20.0.0/16'),
+              ),
+              gateway: gatewayText,
+              persisted: fc.boolean(),
+            }),
+            { maxLength: 4, selector: (r: RouteSetup) => `${r.netstack}|${r.network}` },
+          ),
+        })
+        .map(({ vmks, defaultGw, stackGws, routes }) => ({
+          name,
+          version,
+          persistence,
+          refresh,
+          vmks,
+          netstacks: [
+            { name: DEFAULT_STACK, ...(defaultGw ? { gateway: defaultGw } : {}) },
+            { name: 'vmotion', ...(stackGws.vmotion ? { gateway: stackGws.vmotion } : {}) },
+            { name: 'custom', ...(stackGws.custom ? { gateway: stackGws.custom } : {}) },
+          ],
+          routes,
+        })),
+    );
+
+const queryArb = (h: HostSetup): fc.Arbitrary<Query> =>
+  fc.record({
+    netstack: fc.constantFrom(...STACKS),
+    dst: fc.oneof(
+      fc
+        .tuple(fc.constantFrom(...POOL), fc.integer({ min: 1, max: 12 }))
+        .map(([p, n]) => `${p}.${n}`),
+      fc.constantFrom('10.0.200.9', '172.20.3.4', '8.8.8.8'),
+    ),
+    bound: fc.option(fc.constantFrom(...h.vmks.map((v) => v.name)), { nil: null }),
+  });
+
+/** One random host, queries against it, and sometimes vmk changes and a reboot. */
+export const randomCase: fc.Arbitrary<NetCase> = randomHost('esx-01').chain((h) =>
+  fc
+    .record({
+      queries: fc.array(queryArb(h), { minLength: 1, maxLength: 8 }),
+      changes: fc.array(
+        fc.oneof(
+          fc
+            .record({
+              vmk: fc.constantFrom(...h.vmks.map((v) => v.name)),
+              tag: fc.constantFrom<Tag>(...TAGS),
+            })
+            .map(({ vmk, tag }): NetEvent => ({ type: 'TagRemove', host: h.name, vmk, tag })),
+          fc.constantFrom<NetEvent>(
+            {
+              type: 'VmkAdd',
+              host: h.name,
+              vmk: 'vmk9',
+              address: '10.0.0.4/24',
+              netstack: DEFAULT_STACK,
+              tags: [],
+            },
+            { type: 'VmkRemove', host: h.name, vmk: 'vmk0' },
+          ),
+        ),
+        { maxLength: 2 },
+      ),
+      reboot: fc.boolean(),
+    })
+    .map(({ queries, changes, reboot }) => ({
+      setup: { hosts: [h], topology: null, queries },
+      events: [...changes, ...(reboot ? [{ type: 'Reboot', host: h.name } as NetEvent] : [])],
+    })),
+);
+
+// ---- recommended two-site worlds (seed 000 done right) ----
+
+export type Method = 'static-route' | 'host-route' | 'netstack';
+
+interface SitePlan {
+  readonly site: string;
+  readonly n: number;
+  readonly hosts: number;
+  readonly version: EsxiVersion;
+  readonly method: Method;
+  readonly summary: boolean;
+  readonly persistence: 'esx.conf' | 'local.sh';
+}
+
+const mgmtNet = (n: number) => `172.${16 + n}.0`;
+const vmoNet = (n: number) => `192.168.${10 + n}`;
+const replNet = (n: number) => `10.${11 + n}.12`;
+
+function siteHosts(p: SitePlan, peer: SitePlan): HostSetup[] {
+  const tagged = p.method === 'netstack';
+  const routes: RouteSetup[] = [];
+  // A summary route via the management gateway, added first: longest prefix must still win.
+  if (p.summary)
+    routes.push({ network: '10.0.0.0/8', gateway: `${mgmtNet(p.n)}.1`, persisted: true });
+  if (p.method === 'static-route')
+    routes.push({ network: `${replNet(peer.n)}.0/24`, gateway: `${replNet(p.n)}.1` });
+  if (p.method === 'host-route')
+    routes.push({ network: `${replNet(peer.n)}.20/32`, gateway: `${replNet(p.n)}.1` });
+  return Array.from({ length: p.hosts }, (_, i) => ({
+    name: `esx-${p.site}-0${i + 1}`,
+    version: p.version,
+    persistence: p.persistence,
+    vmks: [
+      { name: 'vmk0', address: `${mgmtNet(p.n)}.${11 + i}/24`, tags: ['Management'] },
+      { name: 'vmk1', address: `${vmoNet(p.n)}.${11 + i}/24`, tags: ['VMotion'] },
+      {
+        name: 'vmk2',
+        address: `${replNet(p.n)}.${5 + i}/24`,
+        ...(tagged
+          ? {
+              netstack: 'replication',
+              tags: ['vSphereReplication', 'vSphereReplicationNFC'] as Tag[],
+            }
+          : {}),
+      },
+    ],
+    netstacks: [
+      { name: DEFAULT_STACK, gateway: `${mgmtNet(p.n)}.1` },
+      ...(tagged ? [{ name: 'replication', gateway: `${replNet(p.n)}.1` }] : []),
+    ],
+    routes: routes.map((r) => ({ ...r, persisted: true })),
+  }));
+}
+
+function topologyOf(a: SitePlan, b: SitePlan, reversed: boolean): Topology {
+  const site = (p: SitePlan) => [
+    {
+      site: p.site,
+      network: `${mgmtNet(p.n)}.0/24`,
+      gateway: `${mgmtNet(p.n)}.1`,
+      purpose: 'management' as const,
+    },
+    { site: p.site, network: `${vmoNet(p.n)}.0/24`, gateway: null, purpose: 'vmotion' as const },
+    {
+      site: p.site,
+      network: `${replNet(p.n)}.0/24`,
+      gateway: `${replNet(p.n)}.1`,
+      purpose: 'replication' as const,
+    },
+  ];
+  const hosts = (p: SitePlan) =>
+    Array.from({ length: p.hosts }, (_, i) => ({ name: `esx-${p.site}-0${i + 1}`, site: p.site }));
+  const apps = (p: SitePlan) => [
+    { role: 'vcenter' as const, site: p.site, ip: `${mgmtNet(p.n)}.10` },
+    { role: 'vrs' as const, site: p.site, ip: `${replNet(p.n)}.20` },
+    { role: 'vr-appliance' as const, site: p.site, ip: `${mgmtNet(p.n)}.20` },
+  ];
+  return {
+    subnets: [...site(a), ...site(b)],
+    hosts: [...hosts(a), ...hosts(b)],
+    appliances: [...apps(a), ...apps(b)],
+    replication: [reversed ? { from: b.site, to: a.site } : { from: a.site, to: b.site }],
+    toCloud: true,
+  };
+}
+
+const planArb = (site: string, n: number, mirrorOf?: SitePlan): fc.Arbitrary<SitePlan> =>
+  fc
+    .record({
+      hosts: fc.integer({ min: 1, max: 2 }),
+      version: fc.constantFrom(...ESXI_VERSIONS),
+      method: fc.constantFrom<Method>('static-route', 'host-route', 'netstack'),
+      summary: fc.boolean(),
+      persistence: fc.constantFrom('esx.conf' as const, 'local.sh' as const),
+    })
+    .map((p) => {
+      const base = mirrorOf ? { ...p, method: mirrorOf.method, summary: mirrorOf.summary } : p;
+      // Tags and custom stacks for replication need 6.x (seed 000 readers; research-notes B).
+      const method: Method =
+        base.method === 'netstack' && base.version === '5.5' ? 'static-route' : base.method;
+      return { site, n, ...base, method };
+    });
+
+/** A primary site and a DR site built as its mirror, both following the recommendations. */
+export const recommendedWorld = (reversed: boolean): fc.Arbitrary<NetCase> =>
+  planArb('a', 0).chain((a) =>
+    planArb('b', 1, a).map((b) => ({
+      setup: {
+        hosts: [...siteHosts(a, b), ...siteHosts(b, a)],
+        topology: topologyOf(a, b, reversed),
+        queries: [],
+        reversed,
+      },
+      events: [],
+    })),
+  );
+
+/** Multi-NIC vMotion hosts with FVP pinned the way seed 004 recommends. */
+export const pinnedWorld: fc.Arbitrary<NetCase> = fc
+  .record({
+    hosts: fc.integer({ min: 2, max: 3 }),
+    dedicated: fc.boolean(),
+    vmk5First: fc.boolean(),
+    version: fc.constantFrom(...ESXI_VERSIONS),
+  })
+  .map(({ hosts, dedicated, vmk5First, version }) => {
+    const names = Array.from({ length: hosts }, (_, i) => `esx0${i + 1}`);
+    const vmo = (i: number): VmkSetup => ({
+      name: 'vmk1',
+      address: `10.10.10.${11 + i}/24`,
+      tags: ['VMotion'],
+    });
+    // Multi-NIC vMotion tags both vmks of the shared subnet (seed 004).
+    const fvp = (i: number): VmkSetup => ({
+      name: 'vmk5',
+      address: dedicated ? `10.20.20.${11 + i}/24` : `10.10.10.${111 + i}/24`,
+      ...(dedicated ? {} : { tags: ['VMotion'] as Tag[] }),
+    });
+    // Pin to the vmk that owns the shared subnet (the first created), or to a dedicated one.
+    const pin = dedicated ? 'vmk5' : vmk5First ? 'vmk5' : 'vmk1';
+    return {
+      setup: {
+        hosts: names.map((name, i) => ({
+          name,
+          version,
+          vmks: [
+            { name: 'vmk0', address: `10.0.0.${11 + i}/24`, tags: ['Management'] as Tag[] },
+            ...(vmk5First ? [fvp(i), vmo(i)] : [vmo(i), fvp(i)]),
+          ],
+          netstacks: [{ name: DEFAULT_STACK, gateway: '10.0.0.1' }],
+        })),
+        topology: {
+          subnets: [
+            {
+              site: 'lab',
+              network: '10.0.0.0/24',
+              gateway: '10.0.0.1',
+              purpose: 'management' as const,
+            },
+            { site: 'lab', network: '10.10.10.0/24', gateway: null, purpose: 'vmotion' as const },
+            { site: 'lab', network: '10.20.20.0/24', gateway: null, purpose: 'fvp' as const },
+          ],
+          hosts: names.map((name) => ({ name, site: 'lab' })),
+          appliances: [{ role: 'vcenter' as const, site: 'lab', ip: '10.0.0.10' }],
+          replication: [],
+          fvp: Object.fromEntries(names.map((n) => [n, pin])),
+        },
+        queries: [],
+      },
+      events: [],
+    };
+  });
+
+/** Recommended worlds broken in the ways real ones drift: what the advisor must judge. */
+export const perturbedWorld: fc.Arbitrary<NetCase> = fc
+  .oneof(recommendedWorld(false), recommendedWorld(true), pinnedWorld)
+  .chain((c) => {
+    const hosts = c.setup.hosts;
+    const one = fc.constantFrom(...hosts).chain((h): fc.Arbitrary<NetEvent[]> => {
+      const replVmk = h.vmks[2];
+      const menu: NetEvent[][] = [
+        [{ type: 'Reboot', host: h.name }],
+        [{ type: 'TagRemove', host: h.name, vmk: 'vmk2', tag: 'vSphereReplication' }],
+        [{ type: 'TagAdd', host: h.name, vmk: 'vmk5', tag: 'VMotion' }],
+      ];
+      if (replVmk) {
+        // A second vmk in the replication subnet, created later or on another stack.
+        menu.push([
+          {
+            type: 'VmkAdd',
+            host: h.name,
+            vmk: 'vmk7',
+            address: replVmk.address.replace(/\.(\d+)\//, '.99/'),
+            netstack: DEFAULT_STACK,
+            tags: [],
+          },
+        ]);
+      }
+      for (const r of h.routes ?? []) {
+        const netstack = r.netstack ?? DEFAULT_STACK;
+        // The route forgotten, re-added without persistence, or shadowed by a wrong one.
+        menu.push([{ type: 'RouteRemove', host: h.name, netstack, network: r.network }]);
+        const readded: NetEvent[] = [
+          { type: 'RouteRemove', host: h.name, netstack, network: r.network },
+          {
+            type: 'RouteAdd',
+            host: h.name,
+            netstack,
+            network: r.network,
+            gateway: r.gateway,
+            persist: false,
+          },
+        ];
+        // The most common drift of all (seed 000): the route typed again, but not into local.sh.
+        menu.push(readded, readded, readded);
+        menu.push([
+          {
+            type: 'RouteAdd',
+            host: h.name,
+            netstack,
+            network: r.network.replace(/\/\d+$/, '/25'),
+            gateway: h.vmks[0]?.address.replace(/\.\d+\/\d+$/, '.1') ?? r.gateway,
+            persist: true,
+          },
+        ]);
+      }
+      return fc.constantFrom(...menu);
+    });
+    return fc.array(one, { maxLength: 3 }).map((events) => ({ ...c, events: events.flat() }));
+  });
