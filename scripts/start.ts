@@ -1,7 +1,7 @@
 // npm start -- [--budget SECONDS] [--seed S] [--out DIR]
 // Runs every registered property against the correct model, deeper than npm test and within
 // a time budget, and writes summary.json, summary.md and one file per counterexample.
-// Exit 0 when every property passed, 1 when any failed, 2 on a usage error.
+// Exit 0 when nothing failed, 1 when a property or a seed layout failed, 2 on a usage error.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CORRECT } from '../model/variants.ts';
@@ -15,8 +15,8 @@ import {
   runProperty,
   writeAtomic,
 } from '../properties/harness.ts';
-import { judge, NET_SCENARIOS } from '../properties/network/scenarios.ts';
-import { PROPERTIES } from '../properties/registry.ts';
+import { judge, NET_SCENARIOS, scenarioCase } from '../properties/network/scenarios.ts';
+import { PROPERTIES, propertyById } from '../properties/registry.ts';
 import { usageError } from './cli.ts';
 
 const USAGE = 'npm start -- [--budget SECONDS] [--seed S] [--out DIR]';
@@ -52,6 +52,30 @@ function parse() {
   }
 }
 
+/** A found seed layout told as a counterexample of the property it breaks. */
+function scenarioStory(name: string): string | undefined {
+  const sc = NET_SCENARIOS.find((x) => x.name === name);
+  const def = sc?.property ? propertyById(sc.property) : undefined;
+  if (!sc || !def?.check) return undefined;
+  const c = scenarioCase(sc);
+  const violation = def.check(c, CORRECT);
+  if (!violation) return undefined;
+  return renderCounterexample({
+    id: name,
+    property: def.id,
+    title: `${def.title} (${sc.source} layout ${name})`,
+    invariants: def.invariants,
+    variant: CORRECT.name,
+    area: def.area,
+    setup: c.setup,
+    events: c.events,
+    violation,
+    seed: 0,
+    path: 'fixture',
+    fastCheckVersion: FAST_CHECK_VERSION,
+  });
+}
+
 function markdown(
   s: Summary,
   results: readonly PropertyResult[],
@@ -69,6 +93,22 @@ function markdown(
         `| ${r.title.replace(/\|/g, '\\|')} | ${r.kind} | ${r.status} | ${r.numRuns} | ${r.numShrinks} | ${r.durationMs} |`,
     ),
   ];
+  lines.push(
+    '',
+    '## Seed layouts',
+    '',
+    '| scenario | verdict | expected | flow |',
+    '|---|---|---|---|',
+  );
+  for (const sc of s.scenarios) {
+    lines.push(
+      `| ${sc.name} | ${sc.verdict} | ${sc.expected} | ${(sc.flow ?? '').replace(/\|/g, '\\|')} |`,
+    );
+  }
+  for (const sc of s.scenarios.filter((x) => x.verdict === 'found')) {
+    const story = scenarioStory(sc.name);
+    if (story) lines.push('', `### ${sc.name}`, '', '```', story, '```');
+  }
   const failed = results.filter((r) => r.counterexample);
   lines.push(
     '',
@@ -179,12 +219,15 @@ function main(): void {
   };
   writeAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeAtomic(join(out, 'summary.md'), markdown(summary, results, files));
+  // A property cut short by the budget before npm test's own run count is not a failure,
+  // but it is not a pass either: it is reported apart.
   const failed =
-    results.filter((r) => r.status !== 'passed').length +
+    results.filter((r) => r.status === 'failed').length +
     scenarios.filter((x) => x.verdict !== x.expected).length;
-  const total = results.length + scenarios.length;
+  const interrupted = results.filter((r) => r.status === 'interrupted').length;
+  const passed = results.length + scenarios.length - failed - interrupted;
   process.stdout.write(
-    `${total - failed} passed, ${failed} failed; report in ${join(out, 'summary.md')}\n`,
+    `${passed} passed, ${failed} failed${interrupted ? `, ${interrupted} interrupted (raise --budget)` : ''}; report in ${join(out, 'summary.md')}\n`,
   );
   process.exitCode = failed === 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@ import { hostFromSetup, netStep } from '../../model/network/host.ts';
 import type { Topology } from '../../model/network/intent.ts';
 import type { HostSetup, NetEvent, NetHost, RoutePersistence } from '../../model/network/types.ts';
 import type { Variant } from '../../model/variants.ts';
+import type { NetCase } from './arbitraries.ts';
 
 export interface NetScenario {
   readonly name: string;
@@ -22,6 +23,8 @@ export interface NetScenario {
   readonly expected: 'found' | 'clean';
   /** The invariant a 'found' verdict must report. */
   readonly invariant?: string;
+  /** The property whose check tells this layout's story as a counterexample. */
+  readonly property?: string;
 }
 
 export interface Verdict {
@@ -143,12 +146,14 @@ const seed000 = (
     events?: NetEvent[];
     reversed?: boolean;
     invariant?: string;
+    property?: string;
   },
 ): NetScenario => ({
   name,
   source: 'seed 000',
   expected,
   ...(opts.invariant ? { invariant: opts.invariant } : {}),
+  ...(opts.property ? { property: opts.property } : {}),
   hosts: [
     primaryHost('esx-01', 11, opts.persistence ?? 'esx.conf', opts.routes),
     primaryHost('esx-02', 12, opts.persistence ?? 'esx.conf', opts.routes),
@@ -212,9 +217,10 @@ const seed004 = (
 });
 
 export const NET_SCENARIOS: readonly NetScenario[] = [
-  seed000('seed-000-before', 'found', {}),
+  seed000('seed-000-before', 'found', { property: 'N2' }),
   seed000('seed-000-after', 'clean', { routes: [TO_DR] }),
   seed000('seed-000-reboot-unpersisted', 'found', {
+    property: 'N2',
     persistence: 'local.sh',
     events: [
       addRoute('esx-01', false),
@@ -230,7 +236,11 @@ export const NET_SCENARIOS: readonly NetScenario[] = [
       { type: 'Reboot', host: 'esx-01' },
     ],
   }),
-  seed000('seed-000-dr-reverse-missing', 'found', { routes: [TO_DR], reversed: true }),
+  seed000('seed-000-dr-reverse-missing', 'found', {
+    routes: [TO_DR],
+    reversed: true,
+    property: 'N6',
+  }),
   seed000('seed-000-dr-reverse-present', 'clean', {
     routes: [TO_DR],
     drRoutes: [TO_PRIMARY],
@@ -243,3 +253,8 @@ export const NET_SCENARIOS: readonly NetScenario[] = [
   seed004('seed-004-pinned-lower', 'clean', 'vmk1', false),
   seed004('seed-004-dedicated-subnet', 'clean', 'vmk5', true),
 ];
+
+/** The scenario as a property case: the layout is the setup, its changes are the events. */
+export function scenarioCase(s: NetScenario): NetCase {
+  return { setup: { hosts: s.hosts, topology: s.topology, queries: [] }, events: s.events };
+}
