@@ -20,11 +20,16 @@ export const DEFECTS = [
   'netstack-gateway-fallback',
   'gateway-override-for-all',
   'advisor-ignores-persistence',
+  'ruleset-enabled-ignored',
+  'vib-installs-on-65u1',
+  'hbr-rule-in-vib',
+  'vib-install-duplicates-ruleset',
+  'mobility-checks-current-host-only',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
 export interface DefectInfo {
-  readonly area: 'replication' | 'network';
+  readonly area: 'replication' | 'network' | 'firewall';
   /** What the wrong implementation does, in one sentence. */
   readonly description: string;
   /** Which invariants ought to catch it (the zoo checks that at least one property does). */
@@ -109,6 +114,33 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     area: 'network',
     description: 'the advisor passes a config whose needed route will not survive a reboot',
     expectedInvariants: ['N7'],
+  },
+  'ruleset-enabled-ignored': {
+    area: 'firewall',
+    description: 'a disabled ruleset still lets its ports through',
+    expectedInvariants: ['F1'],
+  },
+  'vib-installs-on-65u1': {
+    area: 'firewall',
+    description:
+      'the appliance push of vr2c-firewall.vib succeeds on ESXi 6.5U1 (seed 003 says it fails)',
+    expectedInvariants: ['F3'],
+  },
+  'hbr-rule-in-vib': {
+    area: 'firewall',
+    description: "HBR's 31031 is opened by the to-cloud vib instead of the built-in ruleset",
+    expectedInvariants: ['F2'],
+  },
+  'vib-install-duplicates-ruleset': {
+    area: 'firewall',
+    description: 'installing the vib again adds a second copy of its ruleset',
+    expectedInvariants: ['F6'],
+  },
+  'mobility-checks-current-host-only': {
+    area: 'firewall',
+    description:
+      'the to-the-cloud host check looks only at where the VM runs now, not where DRS may move it',
+    expectedInvariants: ['F5'],
   },
 };
 

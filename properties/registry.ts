@@ -1,6 +1,8 @@
 // Every registered property, in catalogue order, and how each area renders its scenarios.
 // Scripts and spec files read only this module.
 
+import { FIREWALL_PROPERTIES } from './firewall/properties.ts';
+import { FIREWALL_RENDER } from './firewall/render.ts';
 import { NETWORK_PROPERTIES } from './network/properties.ts';
 import { NETWORK_RENDER } from './network/render.ts';
 import type { AreaRender, PropertyDef } from './registry-types.ts';
@@ -10,11 +12,13 @@ import { REPLICATION_RENDER } from './replication/render.ts';
 export const PROPERTIES: readonly PropertyDef[] = [
   ...(REPLICATION_PROPERTIES as readonly PropertyDef[]),
   ...(NETWORK_PROPERTIES as readonly PropertyDef[]),
+  ...(FIREWALL_PROPERTIES as readonly PropertyDef[]),
 ];
 
 const AREAS: Readonly<Record<string, AreaRender>> = {
   replication: REPLICATION_RENDER,
   network: NETWORK_RENDER,
+  firewall: FIREWALL_RENDER,
 };
 
 export function areaOf(name: string): AreaRender {

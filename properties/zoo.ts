@@ -1,9 +1,9 @@
 // The defect zoo as a check: run every safety property against a variant and see which ones
 // catch it. Shared by the zoo command and the spec that gates npm test.
-import type { Variant } from '../model/variants.ts';
+import { DEFECT_INFO, type Variant } from '../model/variants.ts';
 import { type PropertyResult, propertySeed, runProperty } from './harness.ts';
-import { judge, NET_SCENARIOS } from './network/scenarios.ts';
 import { PROPERTIES } from './registry.ts';
+import { FIXTURES } from './scenarios.ts';
 
 export interface ZooEntry {
   readonly variant: string;
@@ -21,14 +21,16 @@ export interface ZooEntry {
 
 export function huntVariant(variant: Variant, seed: number): ZooEntry {
   const results: PropertyResult[] = [];
+  // A defect lives in one area's model; the other areas' properties cannot see it.
+  const areas = new Set(variant.defects.map((d) => DEFECT_INFO[d].area));
   for (const def of PROPERTIES) {
-    if (def.kind !== 'always') continue;
+    if (def.kind !== 'always' || (areas.size > 0 && !areas.has(def.area as never))) continue;
     results.push(runProperty(def, { variant, seed: propertySeed(seed, def.id) }));
   }
   const failed = results.filter((r) => r.status === 'failed');
   const best = [...failed].sort((a, b) => a.numRuns - b.numRuns || a.durationMs - b.durationMs)[0];
   // A seed layout whose verdict flips is a catch too: expected verdicts are data.
-  const flipped = NET_SCENARIOS.filter((s) => judge(s, variant).verdict !== s.expected).map(
+  const flipped = FIXTURES.filter((s) => s.judge(variant).verdict !== s.expected).map(
     (s) => `scenario:${s.name}`,
   );
   return {
