@@ -25,11 +25,14 @@ export const DEFECTS = [
   'hbr-rule-in-vib',
   'vib-install-duplicates-ruleset',
   'mobility-checks-current-host-only',
+  'rpo-violation-off-by-one',
+  'ok-while-dropped',
+  'failover-to-partial',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
 export interface DefectInfo {
-  readonly area: 'replication' | 'network' | 'firewall';
+  readonly area: 'replication' | 'network' | 'firewall' | 'world';
   /** What the wrong implementation does, in one sentence. */
   readonly description: string;
   /** Which invariants ought to catch it (the zoo checks that at least one property does). */
@@ -141,6 +144,22 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     description:
       'the to-the-cloud host check looks only at where the VM runs now, not where DRS may move it',
     expectedInvariants: ['F5'],
+  },
+  'rpo-violation-off-by-one': {
+    area: 'world',
+    description: 'the RPO violation is raised when the age reaches the RPO, a minute early',
+    expectedInvariants: ['R8'],
+  },
+  'ok-while-dropped': {
+    area: 'world',
+    description:
+      'a transfer whose traffic is dropped counts as sent, so the VM shows OK and no RPO violation',
+    expectedInvariants: ['F4', 'R8'],
+  },
+  'failover-to-partial': {
+    area: 'world',
+    description: 'failover writes the bundle still arriving at the VRS into the recovered disks',
+    expectedInvariants: ['R10'],
   },
 };
 

@@ -8,17 +8,21 @@ import { NETWORK_RENDER } from './network/render.ts';
 import type { AreaRender, PropertyDef } from './registry-types.ts';
 import { REPLICATION_PROPERTIES } from './replication/properties.ts';
 import { REPLICATION_RENDER } from './replication/render.ts';
+import { WORLD_PROPERTIES } from './world/properties.ts';
+import { WORLD_RENDER } from './world/render.ts';
 
 export const PROPERTIES: readonly PropertyDef[] = [
   ...(REPLICATION_PROPERTIES as readonly PropertyDef[]),
   ...(NETWORK_PROPERTIES as readonly PropertyDef[]),
   ...(FIREWALL_PROPERTIES as readonly PropertyDef[]),
+  ...(WORLD_PROPERTIES as readonly PropertyDef[]),
 ];
 
 const AREAS: Readonly<Record<string, AreaRender>> = {
   replication: REPLICATION_RENDER,
   network: NETWORK_RENDER,
   firewall: FIREWALL_RENDER,
+  world: WORLD_RENDER,
 };
 
 export function areaOf(name: string): AreaRender {

@@ -281,6 +281,7 @@ function configure(
     disks[id] = { bitmap: [], psf: { blocks: [], gen, checkpoint: { blocks: [], gen } } };
   }
   setRepl(ctx, vm, {
+    configuredAt: s.clock,
     rpoMinutes: rpo,
     retention,
     // Initial configuration always starts with a full sync (research-notes A4).
@@ -386,6 +387,7 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
     id: r.nextCycleId,
     kind,
     pit: s.tick,
+    pitClock: s.clock,
     initial: r.instances.length === 0,
     syncNow,
     toSend,
@@ -458,6 +460,7 @@ function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
       cycleId: c.id,
       kind: c.kind,
       pit: c.pit,
+      pitClock: c.pitClock,
       complete: sent >= c.toSend.length,
       blocks: staged,
     },
@@ -475,7 +478,7 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
   const disks: Record<string, BlockMap> = {};
   for (const id of vm.diskOrder) disks[id] = applyBlocks(targetImage(r, id), st.blocks[id] ?? {});
   const keep = r.retention + 1;
-  const all = [...r.instances, { pit: st.pit, clock: s.clock, disks }];
+  const all = [...r.instances, { pit: st.pit, pitClock: st.pitClock, clock: s.clock, disks }];
   // MPIT retention keeps the newest instances, up to 24 plus the latest (notes A2).
   const instances = has(s.variant, 'mpit-prunes-newest')
     ? all.length > keep

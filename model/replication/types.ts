@@ -90,6 +90,8 @@ export interface Cycle {
   readonly kind: CycleKind;
   /** The tick whose source image this cycle's instance must equal (research-notes A2). */
   readonly pit: number;
+  /** The logical clock (minutes) at that instant: the age of an instance is measured from it. */
+  readonly pitClock: number;
   readonly initial: boolean;
   readonly syncNow: boolean;
   readonly toSend: readonly BlockRef[];
@@ -103,6 +105,7 @@ export interface Staging {
   readonly cycleId: number;
   readonly kind: CycleKind;
   readonly pit: number;
+  readonly pitClock: number;
   readonly complete: boolean;
   readonly blocks: Readonly<Record<string, BlockMap>>;
 }
@@ -110,11 +113,15 @@ export interface Staging {
 /** A committed replica instance at the DR site. */
 export interface Instance {
   readonly pit: number;
+  readonly pitClock: number;
+  /** When it was committed. */
   readonly clock: number;
   readonly disks: Readonly<Record<string, BlockMap>>;
 }
 
 export interface Replication {
+  /** The clock when replication was configured: the RPO clock starts there. */
+  readonly configuredAt: number;
   readonly rpoMinutes: number;
   readonly retention: number;
   readonly needsFullSync: boolean;

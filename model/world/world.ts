@@ -1,0 +1,382 @@
+// The two-site world: the replication protocol driven by a clock, a scheduler and bandwidth,
+// with every transfer routed by the sending host and filtered by its firewall (E1), RPO
+// violation and restore events (R8), and failover to a committed instance (R10).
+
+import { applyBlocks, type BlockMap } from '../disk.ts';
+import {
+  decide,
+  type FirewallEvent,
+  type FirewallWorld,
+  firewallStep,
+  initFirewall,
+} from '../firewall/firewall.ts';
+import { advise } from '../network/advisor.ts';
+import { hostFromSetup, netStep } from '../network/host.ts';
+import { flowsOf, type Topology } from '../network/intent.ts';
+import { lookup } from '../network/lookup.ts';
+import type { HostSetup, NetEvent, NetHost } from '../network/types.ts';
+import { init as initRepl, latestInstance, step as replStep } from '../replication/step.ts';
+import type {
+  ReplicationEvent,
+  ReplicationSetup,
+  ReplicationState,
+  VmState,
+} from '../replication/types.ts';
+import { has, type Variant } from '../variants.ts';
+
+export interface WorldSetup {
+  /** VMs on primary hosts; the world moves one block per ChunkDelivered. */
+  readonly replication: ReplicationSetup;
+  /** Network configuration of every host, primary and DR. */
+  readonly hosts: readonly HostSetup[];
+  readonly topology: Topology;
+  /** Link capacity from the primary site, in blocks per minute (seed 001: per-VM bandwidth). */
+  readonly bandwidth: number;
+  /** To-the-cloud replication: host -> local VR appliance on TCP 10000-10010 (seed 003). */
+  readonly toCloud: boolean;
+}
+
+type Forwarded = Extract<
+  ReplicationEvent,
+  {
+    type:
+      | 'GuestWrite'
+      | 'LinkDown'
+      | 'LinkUp'
+      | 'VrsRestart'
+      | 'HostCrash'
+      | 'PowerOff'
+      | 'PowerOn'
+      | 'Pause'
+      | 'Resume'
+      | 'ConfigureReplication'
+      | 'SyncNow';
+  }
+>;
+
+export type WorldEvent =
+  | Forwarded
+  | { readonly type: 'Tick'; readonly minutes: number }
+  | Extract<NetEvent, { type: 'RouteAdd' | 'RouteRemove' | 'Reboot' | 'TagRemove' | 'TagAdd' }>
+  | Extract<
+      FirewallEvent,
+      { type: 'RulesetSet' | 'ApplianceBoot' | 'VibInstallManual' | 'VibRemove' }
+    >
+  /** Recover at the DR site from the latest instance (pick 0) or an older retained one. */
+  | { readonly type: 'Failover'; readonly vm: string; readonly pick: number };
+
+export type WorldEmitted =
+  | {
+      readonly kind: 'committed';
+      readonly clock: number;
+      readonly vm: string;
+      readonly pitClock: number;
+    }
+  | {
+      readonly kind: 'blocked';
+      readonly clock: number;
+      readonly vm: string;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'delivered';
+      readonly clock: number;
+      readonly vm: string;
+      readonly blocks: number;
+    }
+  /** com.vmware.vcHms.rpoViolatedEvent: "RPO is violated by [minutes] minute(s)" (seed 003). */
+  | {
+      readonly kind: 'rpoViolated';
+      readonly clock: number;
+      readonly vm: string;
+      readonly minutes: number;
+    }
+  /** com.vmware.vcHms.rpoRestoredEvent (research-notes A6). */
+  | { readonly kind: 'rpoRestored'; readonly clock: number; readonly vm: string }
+  | {
+      readonly kind: 'failover';
+      readonly clock: number;
+      readonly vm: string;
+      readonly pitClock: number;
+    };
+
+export interface Recovered {
+  readonly pitClock: number;
+  readonly disks: Readonly<Record<string, BlockMap>>;
+}
+
+export interface WorldState {
+  readonly setup: WorldSetup;
+  readonly variant: Variant;
+  readonly repl: ReplicationState;
+  readonly net: Readonly<Record<string, NetHost>>;
+  readonly fw: FirewallWorld;
+  /** Whether an RPO violation is currently raised, per VM. */
+  readonly violated: Readonly<Record<string, boolean>>;
+  /** Defect only: when the source last believed a cycle done without a commit. */
+  readonly sourceDone: Readonly<Record<string, number>>;
+  readonly recovered: Readonly<Record<string, Recovered>>;
+}
+
+export function initWorld(setup: WorldSetup, variant: Variant): WorldState {
+  const net = Object.fromEntries(setup.hosts.map((h) => [h.name, hostFromSetup(h)]));
+  const fw: FirewallWorld = {
+    now: 0,
+    hosts: Object.fromEntries(
+      setup.hosts.map((h) => [h.name, initFirewall(h.name, h.version, variant)]),
+    ),
+  };
+  return {
+    setup,
+    variant,
+    repl: initRepl({ ...setup.replication, chunkBlocks: 1 }, variant),
+    net,
+    fw,
+    violated: {},
+    sourceDone: {},
+    recovered: {},
+  };
+}
+
+export interface Path {
+  readonly ok: boolean;
+  readonly reason: string;
+}
+
+/**
+ * Whether a VM's transfer gets through now (E1): the link is up, the sending host routes the
+ * flow through its intended vmk and next hop, and its firewall lets the port out. A flow that
+ * leaves by another gateway is taken as lost: in seed 000 the management gateway has no path
+ * to the replication network.
+ */
+export function pathOf(w: WorldState, vm: VmState): Path {
+  if (w.repl.link === 'down') return { ok: false, reason: 'the link to the DR site is down' };
+  const cls = w.setup.toCloud ? 'to-cloud' : 'replication';
+  const flow = flowsOf(w.setup.topology, w.net).find((f) => f.host === vm.host && f.class === cls);
+  const host = w.net[vm.host];
+  if (!flow || !host) return { ok: false, reason: `${vm.host} has no ${cls} flow in the topology` };
+  const d = lookup(host, { netstack: flow.netstack, dst: flow.dst, bound: flow.bound }, w.variant);
+  if (!d.ok) return { ok: false, reason: `${vm.host} has no route: ${d.reason}` };
+  if (d.egress !== flow.intended.vmk || d.nextHop !== flow.intended.nextHop) {
+    return {
+      ok: false,
+      reason: `${vm.host} sends ${cls} out of ${d.egress}, not ${flow.intended.vmk}`,
+    };
+  }
+  const full = vm.repl?.cycle?.kind === 'full';
+  // Full sync on 31031, deltas on 44046 (research-notes A1); to the cloud on 10000-10010.
+  const port = w.setup.toCloud ? 10000 : full ? 31031 : 44046;
+  const fwHost = w.fw.hosts[vm.host];
+  if (fwHost) {
+    const v = decide(fwHost, { direction: 'outbound', protocol: 'tcp', port }, w.variant);
+    if (v.action === 'drop')
+      return { ok: false, reason: `${vm.host}'s firewall drops TCP ${port}: ${v.reason}` };
+  }
+  return { ok: true, reason: 'routed as intended and allowed' };
+}
+
+/** Minutes since the latest committed instance's point in time (or since configuration). */
+export function ageOf(w: WorldState, vm: VmState): number | null {
+  const r = vm.repl;
+  if (!r) return null;
+  let since = latestInstance(r)?.pitClock ?? r.configuredAt;
+  // Defect: the age is taken from what the source last believed sent.
+  if (has(w.variant, 'ok-while-dropped')) since = Math.max(since, w.sourceDone[vm.name] ?? since);
+  return w.repl.clock - since;
+}
+
+function dirtyBlocks(vm: VmState): number {
+  const r = vm.repl;
+  if (!r) return 0;
+  if (r.needsFullSync)
+    return Object.values(vm.disks).reduce((n, d) => n + Object.keys(d.blocks).length, 0);
+  return Object.values(r.disks).reduce((n, t) => n + t.bitmap.length, 0);
+}
+
+export interface WorldStep {
+  readonly state: WorldState;
+  readonly emitted: readonly WorldEmitted[];
+  readonly error?: string;
+}
+
+export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
+  const variant = w.variant;
+  switch (e.type) {
+    case 'Tick': {
+      let cur = w;
+      const emitted: WorldEmitted[] = [];
+      for (let i = 0; i < e.minutes; i++) cur = minute(cur, emitted);
+      return { state: cur, emitted };
+    }
+    case 'RouteAdd':
+    case 'RouteRemove':
+    case 'TagRemove':
+    case 'TagAdd': {
+      const r = netStep(w.net, e, variant);
+      return { state: { ...w, net: r.hosts }, emitted: [], ...(r.error ? { error: r.error } : {}) };
+    }
+    case 'Reboot': {
+      // A restarted host is pushed the vib again by the appliance (research-notes D).
+      const r = netStep(w.net, e, variant);
+      const fw = firewallStep(w.fw, { type: 'HostConnect', host: e.host }, variant).world;
+      return {
+        state: { ...w, net: r.hosts, fw },
+        emitted: [],
+        ...(r.error ? { error: r.error } : {}),
+      };
+    }
+    case 'RulesetSet':
+    case 'ApplianceBoot':
+    case 'VibInstallManual':
+    case 'VibRemove': {
+      const r = firewallStep(w.fw, e, variant);
+      return { state: { ...w, fw: r.world }, emitted: [], ...(r.error ? { error: r.error } : {}) };
+    }
+    case 'Failover': {
+      const vm = w.repl.vms[e.vm];
+      const r = vm?.repl;
+      const inst = r ? r.instances[r.instances.length - 1 - e.pick] : undefined;
+      if (!vm || !r || !inst)
+        return {
+          state: w,
+          emitted: [],
+          error: `${e.vm}: no committed instance ${e.pick} back to recover from`,
+        };
+      let disks: Record<string, BlockMap> = { ...inst.disks };
+      if (has(variant, 'failover-to-partial') && r.staging) {
+        // Defect: the bundle still arriving at the VRS is written into the recovered disks.
+        for (const [d, blocks] of Object.entries(r.staging.blocks))
+          disks = { ...disks, [d]: applyBlocks(disks[d] ?? {}, blocks) };
+      }
+      // Recovery stops replication from the old source (research-notes A7).
+      const paused = replStep(w.repl, { type: 'Pause', vm: e.vm }).state;
+      return {
+        state: {
+          ...w,
+          repl: paused,
+          recovered: { ...w.recovered, [e.vm]: { pitClock: inst.pitClock, disks } },
+        },
+        emitted: [{ kind: 'failover', clock: w.repl.clock, vm: e.vm, pitClock: inst.pitClock }],
+      };
+    }
+    default: {
+      const r = replStep(w.repl, e);
+      return {
+        state: { ...w, repl: r.state },
+        emitted: [],
+        ...(r.error ? { error: r.error } : {}),
+      };
+    }
+  }
+}
+
+/** One minute: the clock, the scheduler, transfers within bandwidth, NFC commits, RPO. */
+function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
+  let w: WorldState = { ...w0, repl: replStep(w0.repl, { type: 'TimeAdvance', minutes: 1 }).state };
+  const clock = w.repl.clock;
+  let budget = w.setup.bandwidth;
+  const sourceDone: Record<string, number> = { ...w.sourceDone };
+  for (const name of Object.keys(w.repl.vms)) {
+    const apply = (e: ReplicationEvent) => {
+      const r = replStep(w.repl, e);
+      w = { ...w, repl: r.state };
+      for (const x of r.emitted) {
+        if (x.kind === 'InstanceCommitted') {
+          const inst = latestInstance(r.state.vms[name]?.repl as NonNullable<VmState['repl']>);
+          emitted.push({ kind: 'committed', clock, vm: name, pitClock: inst?.pitClock ?? clock });
+        }
+      }
+      return r;
+    };
+    let vm = w.repl.vms[name] as VmState;
+    if (!vm.repl) continue;
+    // A bundle left whole at the VRS goes to NFC (seed 001).
+    if (vm.repl.staging?.complete) apply({ type: 'BundleCommit', vm: name });
+    vm = w.repl.vms[name] as VmState;
+    const r = vm.repl;
+    if (!r) continue;
+    if (!r.cycle && !r.paused && vm.power === 'on' && !r.recovering) {
+      // research-notes A2: the next transfer must start early enough to land within the RPO.
+      const latest = latestInstance(r);
+      const age = clock - (latest?.pitClock ?? r.configuredAt);
+      const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
+      if (!latest || age + estimate + 1 >= r.rpoMinutes) {
+        const path = pathOf(w, vm);
+        if (path.ok) apply({ type: 'CycleStart', vm: name });
+        else {
+          // A due transfer that cannot reach the VRS shows as an error (research-notes A6:
+          // hbrDisconnected / remoteSiteDown), not as OK.
+          const vms = {
+            ...w.repl.vms,
+            [name]: { ...vm, repl: { ...r, error: `cannot reach the VRS: ${path.reason}` } },
+          };
+          w = { ...w, repl: { ...w.repl, vms } };
+          emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
+        }
+      }
+    }
+    vm = w.repl.vms[name] as VmState;
+    const c = vm.repl?.cycle;
+    if (c) {
+      const path = pathOf(w, vm);
+      if (!path.ok) {
+        emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
+        if (has(w.variant, 'ok-while-dropped')) {
+          // Defect: the agent counts the bundle as sent though nothing arrived, and ends the cycle.
+          const repl = vm.repl as NonNullable<VmState['repl']>;
+          const disks = Object.fromEntries(
+            Object.entries(repl.disks).map(([d, t]) => [
+              d,
+              { ...t, psf: t.psf ? { ...t.psf, blocks: t.bitmap } : null },
+            ]),
+          );
+          const vms = {
+            ...w.repl.vms,
+            [name]: { ...vm, repl: { ...repl, cycle: null, disks, error: null } },
+          };
+          w = { ...w, repl: { ...w.repl, vms } };
+          sourceDone[name] = c.pitClock;
+        }
+      } else {
+        let sent = 0;
+        while (budget > 0) {
+          const cur = w.repl.vms[name]?.repl;
+          if (!cur?.cycle || cur.staging?.complete) break;
+          const res = apply({ type: 'ChunkDelivered', vm: name });
+          if (res.refused) break;
+          const n = res.emitted.reduce(
+            (k, x) => k + (x.kind === 'ChunkSent' ? x.blocks.length : 0),
+            0,
+          );
+          sent += n;
+          budget -= Math.max(n, 1);
+        }
+        if (sent > 0) emitted.push({ kind: 'delivered', clock, vm: name, blocks: sent });
+        if (w.repl.vms[name]?.repl?.staging?.complete) apply({ type: 'BundleCommit', vm: name });
+      }
+    }
+  }
+  w = { ...w, sourceDone };
+  // RPO honesty (R8): raise when the age exceeds the RPO, with the minutes of violation.
+  const violated: Record<string, boolean> = { ...w.violated };
+  for (const vm of Object.values(w.repl.vms)) {
+    const age = ageOf(w, vm);
+    if (age === null || !vm.repl) {
+      violated[vm.name] = false;
+      continue;
+    }
+    const over = has(w.variant, 'rpo-violation-off-by-one')
+      ? age >= vm.repl.rpoMinutes
+      : age > vm.repl.rpoMinutes;
+    if (over && !violated[vm.name])
+      emitted.push({ kind: 'rpoViolated', clock, vm: vm.name, minutes: age - vm.repl.rpoMinutes });
+    if (!over && violated[vm.name]) emitted.push({ kind: 'rpoRestored', clock, vm: vm.name });
+    violated[vm.name] = over;
+  }
+  return { ...w, violated };
+}
+
+/** What the advisor says of the world's hosts, for reports. */
+export function worldFindings(w: WorldState) {
+  return advise(w.net, w.setup.topology, w.variant);
+}

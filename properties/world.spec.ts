@@ -1,0 +1,96 @@
+import { describe, expect, test } from 'vitest';
+import { CORRECT } from '../model/variants.ts';
+import { initWorld, type WorldEvent, type WorldSetup, worldStep } from '../model/world/world.ts';
+import { NET_SCENARIOS } from './network/scenarios.ts';
+import { propertySuite } from './suite.ts';
+
+describe('world: the correct model', () => propertySuite('world'));
+
+describe('time, bandwidth and RPO events (research-notes A2, A6)', () => {
+  // The seed 000 layout after the static route: replication from esx-01 reaches the DR VRS.
+  const layout = NET_SCENARIOS.find((s) => s.name === 'seed-000-after');
+  if (!layout) throw new Error('seed-000-after fixture missing');
+  const setup: WorldSetup = {
+    replication: {
+      version: '5.5',
+      hosts: ['esx-01'],
+      vrs: 'vrs-dr',
+      chunkBlocks: 1,
+      vms: [
+        {
+          name: 'vm-1',
+          host: 'esx-01',
+          poweredOn: true,
+          disks: [{ id: 'disk-0', uuid: 'u-1', sizeBlocks: 16 }],
+        },
+      ],
+    },
+    hosts: layout.hosts,
+    topology: layout.topology,
+    bandwidth: 2,
+    toCloud: false,
+  };
+  const run = (events: WorldEvent[]) => {
+    let w = initWorld(setup, CORRECT);
+    const emitted = [];
+    for (const e of events) {
+      const r = worldStep(w, e);
+      w = r.state;
+      emitted.push(...r.emitted);
+    }
+    return { w, emitted };
+  };
+  const configure: WorldEvent = {
+    type: 'ConfigureReplication',
+    vm: 'vm-1',
+    rpoMinutes: 15,
+    retention: 0,
+    seed: false,
+  };
+  const writes: WorldEvent[] = [0, 1, 2, 3, 4, 5].map((block) => ({
+    type: 'GuestWrite',
+    vm: 'vm-1',
+    disk: 'disk-0',
+    block,
+  }));
+
+  test('six written blocks at two blocks a minute take three minutes to commit', () => {
+    const { emitted } = run([configure, ...writes, { type: 'Tick', minutes: 5 }]);
+    const commit = emitted.find((e) => e.kind === 'committed');
+    expect(commit?.clock).toBe(3);
+    expect(commit && commit.kind === 'committed' ? commit.pitClock : -1).toBe(1);
+  });
+
+  test('a cut link raises rpoViolatedEvent once, one minute past the RPO, and restores after the link returns', () => {
+    const { emitted } = run([
+      configure,
+      ...writes,
+      { type: 'Tick', minutes: 5 },
+      { type: 'LinkDown' },
+      { type: 'Tick', minutes: 30 },
+      { type: 'LinkUp' },
+      { type: 'Tick', minutes: 10 },
+    ]);
+    const rpo = emitted.filter((e) => e.kind === 'rpoViolated' || e.kind === 'rpoRestored');
+    expect(rpo.map((e) => [e.kind, e.clock, e.kind === 'rpoViolated' ? e.minutes : null])).toEqual([
+      ['rpoViolated', 17, 1],
+      ['rpoRestored', 36, null],
+    ]);
+  });
+
+  test('a dropped replication shows Error, not OK, once it is due', () => {
+    const { w } = run([
+      configure,
+      {
+        type: 'RouteRemove',
+        host: 'esx-01',
+        netstack: 'defaultTcpipStack',
+        network: '10.12.12.0/24',
+      },
+      { type: 'Tick', minutes: 2 },
+    ]);
+    expect(w.repl.vms['vm-1']?.repl?.error).toMatch(
+      /cannot reach the VRS: esx-01 sends replication out of vmk0, not vmk2/,
+    );
+  });
+});

@@ -1,0 +1,489 @@
+// E1, F4, R8 and R10 over the two-site world, judged by an oracle that recomputes paths
+// (with the routing oracle and its own reading of the rulesets) and RPO ages minute by minute.
+import fc from 'fast-check';
+import { TO_CLOUD_RULESET } from '../../model/firewall/firewall.ts';
+import { flowsOf } from '../../model/network/intent.ts';
+import { status } from '../../model/replication/status.ts';
+import { latestInstance } from '../../model/replication/step.ts';
+import type { ReplicationSetup, VmSetup } from '../../model/replication/types.ts';
+import type { Variant } from '../../model/variants.ts';
+import {
+  initWorld,
+  type WorldEmitted,
+  type WorldEvent,
+  type WorldSetup,
+  type WorldState,
+  worldStep,
+} from '../../model/world/world.ts';
+import { recommendedWorld } from '../network/arbitraries.ts';
+import { expectedDecision } from '../network/oracle.ts';
+import type { PropertyDef, Violation } from '../registry-types.ts';
+
+export interface WorldCase {
+  readonly setup: WorldSetup;
+  readonly events: readonly WorldEvent[];
+}
+
+// ---- generation ----
+
+interface Knobs {
+  readonly faults: boolean;
+  readonly minBandwidth: number;
+}
+
+function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
+  return recommendedWorld(false).chain((net) => {
+    const topology = net.setup.topology;
+    if (!topology) throw new Error('recommendedWorld always has a topology');
+    const primary = topology.hosts.filter((h) => h.site === 'a').map((h) => h.name);
+    const version = net.setup.hosts.find((h) => h.name === primary[0])?.version ?? '6.7';
+    const vmArb = (i: number): fc.Arbitrary<VmSetup> =>
+      fc.record({
+        name: fc.constant(`vm-${i + 1}`),
+        host: fc.constantFrom(...primary),
+        poweredOn: fc.constant(true),
+        disks: fc
+          .integer({ min: 1, max: 16 })
+          .map((sizeBlocks) => [{ id: 'disk-0', uuid: `u-${i + 1}`, sizeBlocks }]),
+      });
+    return fc
+      .record({
+        vms: fc
+          .integer({ min: 1, max: 2 })
+          .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => vmArb(i)))),
+        bandwidth: fc.integer({ min: k.minBandwidth, max: Math.max(k.minBandwidth, 4) }),
+        toCloud: k.faults ? fc.constantFrom(false, false, false, true) : fc.constant(false),
+        rpo: fc.constantFrom(15, 15, 15, 30, 60),
+        retention: fc.integer({ min: 0, max: 2 }),
+      })
+      .chain(({ vms, bandwidth, toCloud, rpo, retention }) => {
+        const replication: ReplicationSetup = {
+          version,
+          hosts: primary,
+          vrs: 'vrs-b',
+          vms,
+          chunkBlocks: 1,
+        };
+        const setup: WorldSetup = {
+          replication,
+          hosts: net.setup.hosts,
+          topology,
+          bandwidth,
+          toCloud,
+        };
+        const vm = fc.constantFrom(...vms.map((v) => v.name));
+        const host = fc.constantFrom(...primary);
+        const write = fc
+          .record({ vm, block: fc.integer({ min: 0, max: 15 }) })
+          .map(({ vm: v, block }): WorldEvent => {
+            const size = vms.find((x) => x.name === v)?.disks[0]?.sizeBlocks ?? 1;
+            return { type: 'GuestWrite', vm: v, disk: 'disk-0', block: block % size };
+          });
+        const tick = fc
+          .integer({ min: 1, max: 40 })
+          .map((minutes): WorldEvent => ({ type: 'Tick', minutes }));
+        const routes = net.setup.hosts
+          .filter((h) => primary.includes(h.name))
+          .flatMap((h) =>
+            (h.routes ?? []).map((r) => ({ host: h.name, network: r.network, gateway: r.gateway })),
+          );
+        // Outages: something breaks, time passes, and usually it is mended again.
+        const ruleset = toCloud ? TO_CLOUD_RULESET : 'HBR';
+        const pairs: fc.Arbitrary<[WorldEvent, WorldEvent]>[] = [
+          fc.constant<[WorldEvent, WorldEvent]>([{ type: 'LinkDown' }, { type: 'LinkUp' }]),
+          host.map((h): [WorldEvent, WorldEvent] => [
+            { type: 'RulesetSet', host: h, ruleset, enabled: false },
+            { type: 'RulesetSet', host: h, ruleset, enabled: true },
+          ]),
+          // Misrouting: the replication vmk loses its tag and replication falls back to the default stack.
+          host.map((h): [WorldEvent, WorldEvent] => [
+            { type: 'TagRemove', host: h, vmk: 'vmk2', tag: 'vSphereReplication' },
+            { type: 'TagAdd', host: h, vmk: 'vmk2', tag: 'vSphereReplication' },
+          ]),
+          vm.map((v): [WorldEvent, WorldEvent] => [
+            { type: 'PowerOff', vm: v },
+            { type: 'PowerOn', vm: v },
+          ]),
+          host.map((h): [WorldEvent, WorldEvent] => [
+            { type: 'Reboot', host: h },
+            { type: 'Tick', minutes: 1 },
+          ]),
+        ];
+        if (routes.length > 0) {
+          pairs.push(
+            fc.constantFrom(...routes).map((r): [WorldEvent, WorldEvent] => [
+              {
+                type: 'RouteRemove',
+                host: r.host,
+                netstack: 'defaultTcpipStack',
+                network: r.network,
+              },
+              {
+                type: 'RouteAdd',
+                host: r.host,
+                netstack: 'defaultTcpipStack',
+                network: r.network,
+                gateway: r.gateway,
+                persist: true,
+              },
+            ]),
+          );
+        }
+        if (toCloud) {
+          // seed 003's workaround also mends a 6.5U1 host that never got the vib.
+          pairs.push(
+            host.map((h): [WorldEvent, WorldEvent] => [
+              { type: 'VibRemove', host: h },
+              { type: 'VibInstallManual', host: h },
+            ]),
+          );
+        }
+        const outage = fc
+          .record({
+            pair: fc.oneof(...pairs),
+            minutes: fc.integer({ min: 1, max: 80 }),
+            mended: fc.double({ min: 0, max: 1, noNaN: true }),
+          })
+          .map(({ pair: [brk, fix], minutes, mended }): WorldEvent[] =>
+            mended < 0.8 ? [brk, { type: 'Tick', minutes }, fix] : [brk, { type: 'Tick', minutes }],
+          );
+        const body = fc.array(
+          fc.oneof(
+            { weight: 6, arbitrary: write.map((e) => [e]) },
+            { weight: 5, arbitrary: tick.map((e) => [e]) },
+            ...(k.faults ? [{ weight: 3, arbitrary: outage }] : []),
+          ),
+          { maxLength: 30 },
+        );
+        // Disasters end stories: a failover, if any, comes last, from the latest or an older
+        // instance; half of them follow a Sync Now a minute earlier, as a planned migration
+        // does, so the VRS is often mid-bundle when it happens.
+        const failover = k.faults
+          ? fc.option(
+              fc
+                .record({
+                  vm,
+                  pick: fc.integer({ min: 0, max: retention }),
+                  planned: fc.boolean(),
+                  writes: fc.uniqueArray(fc.integer({ min: 0, max: 15 }), {
+                    minLength: 2,
+                    maxLength: 8,
+                  }),
+                })
+                .map(({ vm: v, pick, planned, writes }): WorldEvent[] => {
+                  const size = vms.find((x) => x.name === v)?.disks[0]?.sizeBlocks ?? 1;
+                  const pre: WorldEvent[] = planned
+                    ? [
+                        ...writes.map(
+                          (b): WorldEvent => ({
+                            type: 'GuestWrite',
+                            vm: v,
+                            disk: 'disk-0',
+                            block: b % size,
+                          }),
+                        ),
+                        { type: 'SyncNow', vm: v },
+                        { type: 'Tick', minutes: 1 },
+                      ]
+                    : [];
+                  return [...pre, { type: 'Failover', vm: v, pick }];
+                }),
+              { freq: 2 },
+            )
+          : fc.constant(null);
+        return fc.tuple(body, failover).map(([segments, fo]) => ({
+          setup,
+          events: [
+            ...(toCloud ? [{ type: 'ApplianceBoot' } as WorldEvent] : []),
+            ...vms.map(
+              (v): WorldEvent => ({
+                type: 'ConfigureReplication',
+                vm: v.name,
+                rpoMinutes: rpo,
+                retention,
+                seed: false,
+              }),
+            ),
+            ...segments.flat(),
+            ...(fo ?? []),
+          ],
+        }));
+      });
+  });
+}
+
+export const faultyWorld = worldArb({ faults: true, minBandwidth: 1 });
+export const healthyWorld = worldArb({ faults: false, minBandwidth: 64 });
+
+// ---- the oracle ----
+
+/** Whether a VM's traffic gets through, judged without the world's own pathOf. */
+export function oraclePath(w: WorldState, vmName: string): boolean {
+  const vm = w.repl.vms[vmName];
+  if (!vm || w.repl.link === 'down') return false;
+  const cls = w.setup.toCloud ? 'to-cloud' : 'replication';
+  const flow = flowsOf(w.setup.topology, w.net).find((f) => f.host === vm.host && f.class === cls);
+  const host = w.net[vm.host];
+  if (!flow || !host) return false;
+  const e = expectedDecision(host, flow.netstack, flow.dst, flow.bound);
+  if (!e || e.egress !== flow.intended.vmk || e.nextHop !== flow.intended.nextHop) return false;
+  const port = w.setup.toCloud ? 10000 : vm.repl?.cycle?.kind === 'full' ? 31031 : 44046;
+  const fw = w.fw.hosts[vm.host];
+  if (!fw?.enabled) return true;
+  return fw.rulesets.some(
+    (rs) =>
+      rs.enabled &&
+      rs.rules.some((r) => r.direction === 'outbound' && r.begin <= port && port <= r.end),
+  );
+}
+
+interface WView {
+  readonly index: number;
+  readonly event: WorldEvent;
+  readonly before: WorldState;
+  readonly after: WorldState;
+  readonly emitted: readonly WorldEmitted[];
+  readonly error?: string;
+}
+
+type WCheck = (v: WView, memo: Map<string, number>) => string | null;
+
+function foldWorld(c: WorldCase, variant: Variant, check: WCheck): Violation | null {
+  let w = initWorld(c.setup, variant);
+  const memo = new Map<string, number>();
+  for (const [i, e] of c.events.entries()) {
+    const r = worldStep(w, e);
+    const m = check(
+      {
+        index: i + 1,
+        event: e,
+        before: w,
+        after: r.state,
+        emitted: r.emitted,
+        ...(r.error ? { error: r.error } : {}),
+      },
+      memo,
+    );
+    if (m) return { step: i + 1, invariant: '', message: m };
+    w = r.state;
+  }
+  return null;
+}
+
+const lastPitOf = (w: WorldState, vm: string): number | null => {
+  const r = w.repl.vms[vm]?.repl;
+  if (!r) return null;
+  return latestInstance(r)?.pitClock ?? r.configuredAt;
+};
+
+const checkE1: WCheck = (v) => {
+  if (v.event.type !== 'Tick') return null;
+  for (const e of v.emitted) {
+    if (e.kind !== 'delivered' && e.kind !== 'blocked') continue;
+    const ok = oraclePath(v.before, e.vm);
+    if (e.kind === 'delivered' && !ok) {
+      return `${e.vm}: ${e.blocks} block(s) reached the target at minute ${e.clock} though its path is not routed as intended and allowed by the firewall`;
+    }
+    if (e.kind === 'blocked' && ok)
+      return `${e.vm}: the transfer was blocked at minute ${e.clock} (${e.reason}) though every hop is routed as intended and allowed`;
+  }
+  return null;
+};
+
+const checkR8: WCheck = (v) => {
+  if (v.event.type !== 'Tick') return null;
+  for (const name of Object.keys(v.after.repl.vms)) {
+    const r = v.after.repl.vms[name]?.repl;
+    let last = lastPitOf(v.before, name);
+    if (!r || last === null) continue;
+    let raised = v.before.violated[name] === true;
+    for (let t = v.before.repl.clock + 1; t <= v.after.repl.clock; t++) {
+      const here = v.emitted.filter((e) => e.clock === t && e.vm === name);
+      for (const e of here) if (e.kind === 'committed') last = e.pitClock;
+      const age = t - last;
+      const over = age > r.rpoMinutes;
+      const viol = here.find((e) => e.kind === 'rpoViolated');
+      const rest = here.find((e) => e.kind === 'rpoRestored');
+      if (over && !raised) {
+        if (!viol)
+          return `${name}: at minute ${t} the last instance is ${age} min old, over the ${r.rpoMinutes} min RPO, but no rpoViolatedEvent was raised`;
+        if (viol.kind === 'rpoViolated' && viol.minutes !== age - r.rpoMinutes) {
+          return `${name}: rpoViolatedEvent at minute ${t} says ${viol.minutes} minute(s), but the RPO is exceeded by ${age - r.rpoMinutes}`;
+        }
+      } else if (viol) {
+        return `${name}: rpoViolatedEvent at minute ${t} though the last instance is ${age} min old against a ${r.rpoMinutes} min RPO${raised ? ' and a violation was already raised' : ''}`;
+      }
+      if (!over && raised && !rest)
+        return `${name}: at minute ${t} the RPO is met again (age ${age} min) but no rpoRestoredEvent was raised`;
+      if (rest && !(raised && !over))
+        return `${name}: rpoRestoredEvent at minute ${t} with nothing to restore`;
+      raised = over;
+    }
+  }
+  return null;
+};
+
+const checkHealthy: WCheck = (v) => {
+  const e = v.emitted.find((x) => x.kind === 'rpoViolated');
+  return e && e.kind === 'rpoViolated'
+    ? `${e.vm}: RPO violated by ${e.minutes} min at minute ${e.clock} on a healthy link with ${v.after.setup.bandwidth} blocks/min`
+    : null;
+};
+
+const checkF4: WCheck = (v) => {
+  if (v.event.type !== 'Tick') return null;
+  for (const vm of Object.values(v.after.repl.vms)) {
+    const last = lastPitOf(v.after, vm.name);
+    if (last === null || !vm.repl || vm.power === 'off' || vm.repl.paused) continue;
+    const age = v.after.repl.clock - last;
+    if (!oraclePath(v.after, vm.name) && age > vm.repl.rpoMinutes) {
+      const st = status(vm);
+      if (st === 'OK' || !v.after.violated[vm.name]) {
+        return `${vm.name}: its replication traffic is dropped and its data is ${age} min old (RPO ${vm.repl.rpoMinutes} min), yet it shows ${st}${v.after.violated[vm.name] ? '' : ' with no RPO violation raised'}`;
+      }
+    }
+  }
+  return null;
+};
+
+const checkR10: WCheck = (v) => {
+  if (v.event.type !== 'Failover' || v.error) return null;
+  const r = v.before.repl.vms[v.event.vm]?.repl;
+  const got = v.after.recovered[v.event.vm];
+  const want = r?.instances[r.instances.length - 1 - v.event.pick];
+  if (!want || !got)
+    return `${v.event.vm}: failover succeeded without a committed instance to recover`;
+  for (const [d, img] of Object.entries(want.disks)) {
+    const g = got.disks[d] ?? {};
+    const keys = new Set([...Object.keys(img), ...Object.keys(g)]);
+    const bad = [...keys].filter((k) => (img[Number(k)] ?? 0) !== (g[Number(k)] ?? 0));
+    if (bad.length > 0) {
+      return `${v.event.vm}/${d}: the recovered disk differs from the committed instance of minute ${want.pitClock} in block(s) ${bad.join(', ')}; a failover must start from a whole instance`;
+    }
+  }
+  return null;
+};
+
+const withId = (id: string, x: Violation | null): Violation | null =>
+  x ? { ...x, invariant: id } : null;
+
+const always = (
+  id: string,
+  inv: string,
+  title: string,
+  arb: fc.Arbitrary<WorldCase>,
+  check: WCheck,
+  numRuns = 200,
+): PropertyDef<WorldCase> => ({
+  id,
+  area: 'world',
+  kind: 'always',
+  invariants: [inv],
+  title: `${inv} ${title}`,
+  numRuns,
+  arbitrary: () => arb,
+  check: (c, variant) => withId(inv, foldWorld(c, variant, check)),
+});
+
+const sometimes = (
+  id: string,
+  title: string,
+  arb: fc.Arbitrary<WorldCase>,
+  goals: Record<string, (v: WView) => boolean>,
+): PropertyDef<WorldCase> => ({
+  id: `${id}-reach`,
+  area: 'world',
+  kind: 'sometimes',
+  invariants: [id.replace(/-.*/, '')],
+  title: `${id.replace(/-.*/, '')} reachability: ${title}`,
+  numRuns: 400,
+  arbitrary: () => arb,
+  goals: Object.keys(goals),
+  reach: (c, variant) => {
+    const hit = new Set<string>();
+    foldWorld(c, variant, (v) => {
+      for (const [g, p] of Object.entries(goals)) if (p(v)) hit.add(g);
+      return null;
+    });
+    return [...hit];
+  },
+});
+
+const emits = (v: WView, kind: WorldEmitted['kind']) => v.emitted.some((e) => e.kind === kind);
+
+export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
+  always(
+    'E1',
+    'E1',
+    "a cycle's data reaches the target iff every hop is routed as intended and allowed by the firewall",
+    faultyWorld,
+    checkE1,
+  ),
+  sometimes('E1', 'some transfers are delivered and some blocked', faultyWorld, {
+    delivered: (v) => emits(v, 'delivered'),
+    'blocked by the firewall': (v) =>
+      v.emitted.some((e) => e.kind === 'blocked' && e.reason.includes('firewall')),
+    'blocked by routing': (v) =>
+      v.emitted.some((e) => e.kind === 'blocked' && e.reason.includes('sends')),
+  }),
+  always(
+    'R8',
+    'R8',
+    'an RPO violation is raised exactly when the last instance is older than the RPO, with the right minutes, and restored when it is not',
+    faultyWorld,
+    checkR8,
+  ),
+  sometimes('R8', 'some violations are raised and later restored', faultyWorld, {
+    raised: (v) => emits(v, 'rpoViolated'),
+    restored: (v) => emits(v, 'rpoRestored'),
+  }),
+  always(
+    'R8-healthy',
+    'R8',
+    'a healthy link with enough bandwidth never violates the RPO',
+    healthyWorld,
+    checkHealthy,
+  ),
+  sometimes('R8-healthy', 'some healthy runs commit cycle after cycle', healthyWorld, {
+    'several commits': (v) => v.emitted.filter((e) => e.kind === 'committed').length >= 3,
+  }),
+  always(
+    'F4',
+    'F4',
+    'a replication whose traffic is dropped or misrouted never shows OK past one RPO: it raises an RPO violation',
+    faultyWorld,
+    checkF4,
+  ),
+  sometimes('F4', 'some replication is dropped for longer than its RPO', faultyWorld, {
+    'dropped past the RPO': (v) =>
+      v.event.type === 'Tick' &&
+      Object.values(v.after.repl.vms).some((vm) => {
+        const last = lastPitOf(v.after, vm.name);
+        return (
+          last !== null &&
+          vm.repl !== null &&
+          !oraclePath(v.after, vm.name) &&
+          v.after.repl.clock - last > vm.repl.rpoMinutes
+        );
+      }),
+  }),
+  always(
+    'R10',
+    'R10',
+    'failover recovers exactly the latest or the chosen retained instance, never a partial one',
+    faultyWorld,
+    checkR10,
+  ),
+  sometimes(
+    'R10',
+    'some failovers pick an older instance and some happen while a bundle is arriving',
+    faultyWorld,
+    {
+      'older instance': (v) => v.event.type === 'Failover' && v.event.pick > 0 && !v.error,
+      'bundle arriving': (v) =>
+        v.event.type === 'Failover' &&
+        !v.error &&
+        v.before.repl.vms[v.event.vm]?.repl?.staging != null,
+    },
+  ),
+];
