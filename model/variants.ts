@@ -28,11 +28,14 @@ export const DEFECTS = [
   'rpo-violation-off-by-one',
   'ok-while-dropped',
   'failover-to-partial',
+  'reprotect-without-checksums',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
 export interface DefectInfo {
   readonly area: 'replication' | 'network' | 'firewall' | 'world';
+  /** Other areas whose properties compose this one and should see the defect too. */
+  readonly alsoAreas?: readonly ('replication' | 'network' | 'firewall' | 'world')[];
   /** What the wrong implementation does, in one sentence. */
   readonly description: string;
   /** Which invariants ought to catch it (the zoo checks that at least one property does). */
@@ -94,8 +97,9 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
   },
   'first-match-route': {
     area: 'network',
+    alsoAreas: ['world'],
     description: 'the first route in the table that matches wins, not the longest prefix',
-    expectedInvariants: ['N1', 'N2'],
+    expectedInvariants: ['N1', 'N2', 'N6'],
   },
   'routes-survive-reboot-unpersisted': {
     area: 'network',
@@ -160,6 +164,11 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     area: 'world',
     description: 'failover writes the bundle still arriving at the VRS into the recovered disks',
     expectedInvariants: ['R10'],
+  },
+  'reprotect-without-checksums': {
+    area: 'world',
+    description: 'reprotect ignores the old source disk and sends every written block back',
+    expectedInvariants: ['R11'],
   },
 };
 

@@ -22,7 +22,9 @@ export interface ZooEntry {
 export function huntVariant(variant: Variant, seed: number): ZooEntry {
   const results: PropertyResult[] = [];
   // A defect lives in one area's model; the other areas' properties cannot see it.
-  const areas = new Set(variant.defects.map((d) => DEFECT_INFO[d].area));
+  const areas = new Set(
+    variant.defects.flatMap((d) => [DEFECT_INFO[d].area, ...(DEFECT_INFO[d].alsoAreas ?? [])]),
+  );
   for (const def of PROPERTIES) {
     if (def.kind !== 'always' || (areas.size > 0 && !areas.has(def.area as never))) continue;
     results.push(runProperty(def, { variant, seed: propertySeed(seed, def.id) }));

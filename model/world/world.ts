@@ -63,7 +63,9 @@ export type WorldEvent =
       { type: 'RulesetSet' | 'ApplianceBoot' | 'VibInstallManual' | 'VibRemove' }
     >
   /** Recover at the DR site from the latest instance (pick 0) or an older retained one. */
-  | { readonly type: 'Failover'; readonly vm: string; readonly pick: number };
+  | { readonly type: 'Failover'; readonly vm: string; readonly pick: number }
+  /** Reverse replication after failover, with the old source disk as the seed (notes A7). */
+  | { readonly type: 'Reprotect'; readonly vm: string };
 
 export type WorldEmitted =
   | {
@@ -98,6 +100,14 @@ export type WorldEmitted =
       readonly clock: number;
       readonly vm: string;
       readonly pitClock: number;
+    }
+  | {
+      readonly kind: 'reprotect';
+      readonly clock: number;
+      readonly vm: string;
+      readonly sent: number;
+      readonly delivered: boolean;
+      readonly reason: string;
     };
 
 export interface Recovered {
@@ -116,6 +126,8 @@ export interface WorldState {
   /** Defect only: when the source last believed a cycle done without a commit. */
   readonly sourceDone: Readonly<Record<string, number>>;
   readonly recovered: Readonly<Record<string, Recovered>>;
+  /** Reverse replications (DR to primary) started by Reprotect, by VM. */
+  readonly reversed: Readonly<Record<string, ReplicationState>>;
 }
 
 export function initWorld(setup: WorldSetup, variant: Variant): WorldState {
@@ -135,6 +147,7 @@ export function initWorld(setup: WorldSetup, variant: Variant): WorldState {
     violated: {},
     sourceDone: {},
     recovered: {},
+    reversed: {},
   };
 }
 
@@ -259,6 +272,8 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
         emitted: [{ kind: 'failover', clock: w.repl.clock, vm: e.vm, pitClock: inst.pitClock }],
       };
     }
+    case 'Reprotect':
+      return reprotect(w, e.vm);
     default: {
       const r = replStep(w.repl, e);
       return {
@@ -374,6 +389,97 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
     violated[vm.name] = over;
   }
   return { ...w, violated };
+}
+
+/**
+ * Reprotect: replicate the recovered VM from the DR site back to the primary, using the old
+ * source disk as the seed (same UUID), so the full sync's checksums send only the blocks that
+ * differ (research-notes A3, A7). The reverse flow is routed by the DR host with the topology
+ * reversed: N6 end to end.
+ */
+function reprotect(w: WorldState, name: string): WorldStep {
+  const rec = w.recovered[name];
+  const vm = w.repl.vms[name];
+  const r = vm?.repl;
+  if (!rec || !vm || !r)
+    return { state: w, emitted: [], error: `${name} has not failed over; nothing to reprotect` };
+  if (w.reversed[name]) return { state: w, emitted: [], error: `${name} is already reprotected` };
+  const dir = w.setup.topology.replication[0];
+  const drSite = dir?.to;
+  const drHost = w.setup.topology.hosts.find((h) => h.site === drSite)?.name;
+  if (!dir || !drHost)
+    return { state: w, emitted: [], error: `${name}: no DR host to replicate back from` };
+  const setup: ReplicationSetup = {
+    version: w.setup.replication.version,
+    hosts: [drHost],
+    vrs: 'vrs-primary',
+    chunkBlocks: 1,
+    vms: [
+      {
+        name,
+        host: drHost,
+        poweredOn: true,
+        disks: vm.diskOrder.map((id) => ({
+          id,
+          uuid: vm.disks[id]?.uuid ?? id,
+          sizeBlocks: vm.disks[id]?.sizeBlocks ?? 1,
+        })),
+      },
+    ],
+  };
+  let s = initRepl(setup, w.variant);
+  const seeded = !has(w.variant, 'reprotect-without-checksums');
+  const rv = s.vms[name] as VmState;
+  s = {
+    ...s,
+    vms: {
+      [name]: {
+        ...rv,
+        disks: Object.fromEntries(
+          rv.diskOrder.map((id) => [
+            id,
+            { ...(rv.disks[id] as VmState['disks'][string]), blocks: rec.disks[id] ?? {} },
+          ]),
+        ),
+        // Defect: the old source disk is not used as a seed, so every written block is sent.
+        targetDisks: seeded ? vm.disks : null,
+      },
+    },
+  };
+  s = replStep(s, {
+    type: 'ConfigureReplication',
+    vm: name,
+    rpoMinutes: r.rpoMinutes,
+    retention: 0,
+    seed: seeded,
+  }).state;
+  const started = replStep(s, { type: 'CycleStart', vm: name });
+  s = started.state;
+  const sent = started.emitted.reduce((n, x) => n + (x.kind === 'CycleStarted' ? x.blocks : 0), 0);
+  const reversedTopology: Topology = {
+    ...w.setup.topology,
+    replication: [{ from: dir.to, to: dir.from }],
+  };
+  const back: WorldState = { ...w, setup: { ...w.setup, topology: reversedTopology }, repl: s };
+  const path = pathOf(back, s.vms[name] as VmState);
+  if (path.ok) {
+    for (let i = 0; i < sent + 1 && !s.vms[name]?.repl?.staging?.complete; i++)
+      s = replStep(s, { type: 'ChunkDelivered', vm: name }).state;
+    s = replStep(s, { type: 'BundleCommit', vm: name }).state;
+  }
+  return {
+    state: { ...w, reversed: { ...w.reversed, [name]: s } },
+    emitted: [
+      {
+        kind: 'reprotect',
+        clock: w.repl.clock,
+        vm: name,
+        sent,
+        delivered: path.ok,
+        reason: path.reason,
+      },
+    ],
+  };
 }
 
 /** What the advisor says of the world's hosts, for reports. */

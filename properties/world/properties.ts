@@ -165,12 +165,13 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
                   vm,
                   pick: fc.integer({ min: 0, max: retention }),
                   planned: fc.boolean(),
+                  back: fc.double({ min: 0, max: 1, noNaN: true }).map((x) => x < 0.6),
                   writes: fc.uniqueArray(fc.integer({ min: 0, max: 15 }), {
                     minLength: 2,
                     maxLength: 8,
                   }),
                 })
-                .map(({ vm: v, pick, planned, writes }): WorldEvent[] => {
+                .map(({ vm: v, pick, planned, back, writes }): WorldEvent[] => {
                   const size = vms.find((x) => x.name === v)?.disks[0]?.sizeBlocks ?? 1;
                   const pre: WorldEvent[] = planned
                     ? [
@@ -186,7 +187,8 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
                         { type: 'Tick', minutes: 1 },
                       ]
                     : [];
-                  return [...pre, { type: 'Failover', vm: v, pick }];
+                  const after: WorldEvent[] = back ? [{ type: 'Reprotect', vm: v }] : [];
+                  return [...pre, { type: 'Failover', vm: v, pick }, ...after];
                 }),
               { freq: 2 },
             )
@@ -214,6 +216,30 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
 
 export const faultyWorld = worldArb({ faults: true, minBandwidth: 1 });
 export const healthyWorld = worldArb({ faults: false, minBandwidth: 64 });
+
+/** Healthy worlds that end in a failover and a reprotect. */
+export const healthyReprotect: fc.Arbitrary<WorldCase> = healthyWorld.chain((c) =>
+  fc
+    .record({
+      vm: fc.constantFrom(...c.setup.replication.vms.map((v) => v.name)),
+      writes: fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 4 }),
+    })
+    .map(({ vm, writes }) => {
+      const size = c.setup.replication.vms.find((x) => x.name === vm)?.disks[0]?.sizeBlocks ?? 1;
+      return {
+        ...c,
+        events: [
+          ...c.events,
+          { type: 'Tick', minutes: 1 } as WorldEvent,
+          ...writes.map(
+            (b): WorldEvent => ({ type: 'GuestWrite', vm, disk: 'disk-0', block: b % size }),
+          ),
+          { type: 'Failover', vm, pick: 0 } as WorldEvent,
+          { type: 'Reprotect', vm } as WorldEvent,
+        ],
+      };
+    }),
+);
 
 // ---- the oracle ----
 
@@ -364,6 +390,51 @@ const checkR10: WCheck = (v) => {
   return null;
 };
 
+const diffBlocks = (
+  a: Readonly<Record<number, number>>,
+  b: Readonly<Record<number, number>>,
+): number[] =>
+  [...new Set([...Object.keys(a), ...Object.keys(b)].map(Number))]
+    .filter((k) => (a[k] ?? 0) !== (b[k] ?? 0))
+    .sort((x, y) => x - y);
+
+const checkR11: WCheck = (v) => {
+  if (v.event.type !== 'Reprotect' || v.error) return null;
+  const name = v.event.vm;
+  const rec = v.before.recovered[name];
+  const old = v.before.repl.vms[name];
+  const rev = v.after.reversed[name]?.vms[name];
+  const e = v.emitted.find((x) => x.kind === 'reprotect');
+  if (!rec || !old || !rev?.repl || !e || e.kind !== 'reprotect')
+    return `${name}: reprotect left no reverse replication`;
+  const want = old.diskOrder.reduce(
+    (n, d) => n + diffBlocks(rec.disks[d] ?? {}, old.disks[d]?.blocks ?? {}).length,
+    0,
+  );
+  if (e.sent !== want) {
+    return `${name}: reprotect's full sync sends ${e.sent} block(s), but the recovered disk and the old source differ in ${want}; the old source is the seed, so only those should go`;
+  }
+  if (e.delivered) {
+    const inst = rev.repl.instances[rev.repl.instances.length - 1];
+    for (const d of old.diskOrder) {
+      const bad = diffBlocks(inst?.disks[d] ?? {}, rec.disks[d] ?? {});
+      if (bad.length > 0)
+        return `${name}/${d}: after reprotect the primary copy differs from the recovered VM in block(s) ${bad.join(', ')}`;
+    }
+  }
+  return null;
+};
+
+/** A mirrored DR site (recommended layout, nothing broken) must route the reverse flow. */
+const checkN6: WCheck = (v) => {
+  if (v.event.type !== 'Reprotect' || v.error) return null;
+  const e = v.emitted.find((x) => x.kind === 'reprotect');
+  if (e && e.kind === 'reprotect' && !e.delivered) {
+    return `${v.event.vm}: reverse replication after reprotect does not get through although the DR site mirrors the primary: ${e.reason}`;
+  }
+  return null;
+};
+
 const withId = (id: string, x: Violation | null): Violation | null =>
   x ? { ...x, invariant: id } : null;
 
@@ -467,6 +538,34 @@ export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
         );
       }),
   }),
+  always(
+    'R11',
+    'R11',
+    'reprotect seeds from the old source, sends exactly the blocks that differ, and the primary converges on the recovered VM',
+    faultyWorld,
+    checkR11,
+  ),
+  sometimes('R11', 'some reprotects send part of a disk and some send nothing', faultyWorld, {
+    'partial resend': (v) =>
+      v.emitted.some((e) => e.kind === 'reprotect' && e.sent > 0 && e.delivered),
+    'nothing to resend': (v) => v.emitted.some((e) => e.kind === 'reprotect' && e.sent === 0),
+  }),
+  always(
+    'N6-e2e',
+    'N6',
+    'end to end: after failover and reprotect, a mirrored DR site replicates back to the primary VRS',
+    healthyReprotect,
+    checkN6,
+  ),
+  sometimes(
+    'N6-e2e',
+    'some reprotects deliver the reverse full sync across the mirrored routes',
+    healthyReprotect,
+    {
+      'reverse delivered': (v) =>
+        v.emitted.some((e) => e.kind === 'reprotect' && e.delivered && e.sent > 0),
+    },
+  ),
   always(
     'R10',
     'R10',

@@ -14,6 +14,8 @@ export function formatWorldEvent(e: WorldEvent): string {
       return `TimeAdvance(+${e.minutes} min)`;
     case 'Failover':
       return `Failover(${e.vm}, ${e.pick === 0 ? 'latest instance' : `instance ${e.pick} back`})`;
+    case 'Reprotect':
+      return `Reprotect(${e.vm}, back to the primary site)`;
     case 'RouteAdd':
     case 'RouteRemove':
     case 'Reboot':
@@ -75,6 +77,10 @@ export const WORLD_RENDER: AreaRender = {
       if (e.kind === 'rpoRestored')
         out.push(`minute ${e.clock}: com.vmware.vcHms.rpoRestoredEvent ${e.vm}`);
       if (e.kind === 'blocked') out.push(`minute ${e.clock}: ${e.vm} blocked: ${e.reason}`);
+      if (e.kind === 'reprotect')
+        out.push(
+          `${e.vm} reprotect: full sync sends ${e.sent} block(s); ${e.delivered ? 'delivered' : `blocked: ${e.reason}`}`,
+        );
     }
     if (r.error) out.push(`(refused: ${r.error})`);
     return out.slice(0, 40);
@@ -102,6 +108,7 @@ export const WORLD_RENDER: AreaRender = {
     VibInstallManual: ['host'],
     VibRemove: ['host'],
     Failover: ['vm', 'pick'],
+    Reprotect: ['vm'],
   },
   reduce: (sc: AnyScenario) => {
     const c = sc as WorldCase;
