@@ -210,6 +210,19 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
     }
     case 'ConfigureReplication':
       return configure(ctx, vm, e.rpoMinutes, e.retention, e.seed);
+    case 'VMotion': {
+      if (!s.setup.hosts.includes(e.host))
+        return reject(s, `no host named ${e.host}; known hosts: ${s.setup.hosts.join(', ')}`);
+      if (vm.power === 'off')
+        return refuse(s, `${vm.name} is powered off; vMotion moves running VMs`);
+      if (vm.host === e.host) return refuse(s, `${vm.name} already runs on ${e.host}`);
+      // The psf lives in the VM's home on shared storage and the bitmap moves with the VM's
+      // memory, so nothing is lost; the transfer restarts from the new host (task 4's brief).
+      let v: VmState = { ...vm, host: e.host };
+      setVm(ctx, v);
+      if (v.repl?.cycle) v = abortCycle(ctx, v, `moved to ${e.host}`, false);
+      return;
+    }
     case 'UnconfigureReplication': {
       if (!vm.repl) return refuse(s, `${vm.name} is not replicated`);
       // Unconfiguring removes the replica disks at the target (they no longer exist).

@@ -58,7 +58,9 @@ export type ReplicationEvent =
       readonly retention: number;
       readonly seed: boolean;
     }
-  | { readonly type: 'UnconfigureReplication'; readonly vm: string };
+  | { readonly type: 'UnconfigureReplication'; readonly vm: string }
+  /** vMotion or a DRS move to another host of the primary site. */
+  | { readonly type: 'VMotion'; readonly vm: string; readonly host: string };
 
 export type EventType = ReplicationEvent['type'];
 

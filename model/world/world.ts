@@ -50,7 +50,8 @@ type Forwarded = Extract<
       | 'Pause'
       | 'Resume'
       | 'ConfigureReplication'
-      | 'SyncNow';
+      | 'SyncNow'
+      | 'VMotion';
   }
 >;
 

@@ -50,6 +50,7 @@ export const GENERAL: Profile = {
     SyncNow: 2,
     Pause: 1,
     Resume: 2,
+    VMotion: 1,
   },
   maxSegments: 24,
   burstWeight: 6,
@@ -199,6 +200,9 @@ function eventArb(setup: ReplicationSetup, profile: Profile): fc.Arbitrary<Repli
       })
       .map((r) => ({ type: 'ConfigureReplication', ...r }) as ReplicationEvent),
     UnconfigureReplication: byVm('UnconfigureReplication'),
+    VMotion: fc
+      .record({ vm, host: fc.constantFrom(...setup.hosts) })
+      .map(({ vm: v, host }) => ({ type: 'VMotion', vm: v, host }) as ReplicationEvent),
   };
   const choices = Object.entries(profile.weights)
     .filter(([, w]) => (w ?? 0) > 0)

@@ -18,6 +18,8 @@ export function formatEvent(e: ReplicationEvent): string {
     case 'LinkUp':
     case 'VrsRestart':
       return `${e.type}()`;
+    case 'VMotion':
+      return `VMotion(${e.vm} -> ${e.host})`;
     case 'SeedCopy':
       return `SeedCopy(${e.vm}, ${e.uuid === 'same' ? 'same UUID' : 'different UUID'})`;
     case 'ConfigureReplication':
@@ -122,6 +124,7 @@ export const REPLICATION_RENDER: AreaRender = {
     SeedCopy: ['vm', 'uuid'],
     ConfigureReplication: ['vm', 'rpoMinutes', 'retention', 'seed'],
     UnconfigureReplication: ['vm'],
+    VMotion: ['vm', 'host'],
   },
   reduce: (sc) => {
     const setup = sc.setup as ReplicationSetup;

@@ -104,6 +104,11 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
             { type: 'PowerOff', vm: v },
             { type: 'PowerOn', vm: v },
           ]),
+          // DRS moves: the new host routes and filters the VM's replication from then on.
+          fc.record({ v: vm, a: host, b: host }).map(({ v, a, b }): [WorldEvent, WorldEvent] => [
+            { type: 'VMotion', vm: v, host: a },
+            { type: 'VMotion', vm: v, host: b },
+          ]),
           host.map((h): [WorldEvent, WorldEvent] => [
             { type: 'Reboot', host: h },
             { type: 'Tick', minutes: 1 },

@@ -90,6 +90,7 @@ export const WORLD_RENDER: AreaRender = {
     GuestWrite: ['vm', 'disk', 'block'],
     ConfigureReplication: ['vm', 'rpoMinutes', 'retention', 'seed'],
     SyncNow: ['vm'],
+    VMotion: ['vm', 'host'],
     LinkDown: [],
     LinkUp: [],
     VrsRestart: [],
