@@ -14,6 +14,13 @@ export interface RunOptions {
   readonly seed?: number;
   /** Stop generating new runs after this long (fast-check interruptAfterTimeLimit). */
   readonly timeLimitMs?: number;
+  /**
+   * Skip every run still to come after this long, shrinking included (fast-check
+   * skipAllAfterTimeLimit): a budgeted run must end near its deadline even when a late
+   * counterexample would otherwise shrink for minutes. Runs skipped this way report the
+   * property as interrupted, never as passed.
+   */
+  readonly skipAfterMs?: number;
 }
 
 export interface CounterexampleRecord {
@@ -87,6 +94,7 @@ export function runProperty(def: PropertyDef, opts: RunOptions = {}): PropertyRe
     ...(opts.timeLimitMs
       ? { interruptAfterTimeLimit: opts.timeLimitMs, markInterruptAsFailure: false }
       : {}),
+    ...(opts.skipAfterMs ? { skipAllAfterTimeLimit: opts.skipAfterMs } : {}),
   };
   const started = performance.now();
   const base = {
@@ -110,7 +118,11 @@ export function runProperty(def: PropertyDef, opts: RunOptions = {}): PropertyRe
     const ok = goals.every((g) => (reached[g] ?? 0) > 0);
     return {
       ...base,
-      status: ok ? 'passed' : details.interrupted ? 'interrupted' : 'failed',
+      status: ok
+        ? 'passed'
+        : details.interrupted || details.numSkips > 0
+          ? 'interrupted'
+          : 'failed',
       numRuns: details.numRuns,
       numShrinks: 0,
       durationMs: Math.round(performance.now() - started),
@@ -127,7 +139,7 @@ export function runProperty(def: PropertyDef, opts: RunOptions = {}): PropertyRe
   if (!details.failed || !details.counterexample) {
     return {
       ...base,
-      status: details.interrupted ? 'interrupted' : 'passed',
+      status: details.interrupted || details.numSkips > 0 ? 'interrupted' : 'passed',
       numRuns: details.numRuns,
       numShrinks: 0,
       durationMs,

@@ -1,0 +1,133 @@
+// The one structured object a property run produces. summary.json is this object as JSON;
+// every other report (Markdown, HTML, JUnit) is rendered from it and from nothing else.
+import type { CounterexampleRecord } from '../harness.ts';
+
+export type RunStatus = 'running' | 'completed' | 'interrupted';
+export type PropertyStatus = 'passed' | 'failed' | 'interrupted';
+
+/**
+ * How much a property searched: a reachability twin's goal counts, or for a safety property
+ * how many runs it made against how many it was asked for.
+ */
+export type Coverage =
+  | Readonly<Record<string, number>>
+  | { readonly runs: number; readonly target: number };
+
+export interface PropertyRow {
+  readonly id: string;
+  readonly title: string;
+  readonly area: string;
+  readonly kind: 'always' | 'sometimes';
+  readonly invariants: readonly string[];
+  readonly variant: string;
+  readonly status: PropertyStatus;
+  readonly numRuns: number;
+  readonly numShrinks: number;
+  readonly seed: number;
+  readonly durationMs: number;
+  readonly coverage: Coverage;
+  /** The id of its counterexample, when it failed with one. */
+  readonly counterexample?: string;
+}
+
+export interface ScenarioRow {
+  readonly name: string;
+  readonly verdict: 'found' | 'clean';
+  readonly expected: 'found' | 'clean';
+  readonly flow?: string;
+  /** A found layout told as a counterexample of the property it breaks (data, not text). */
+  readonly story?: CounterexampleRecord;
+}
+
+/** Where a counterexample stands against the committed corpus. */
+export type CorpusMark =
+  | 'new'
+  | 'known'
+  | 'regressed'
+  /** Runs on a zoo variant never write to the corpus: it holds the correct model's stories. */
+  | 'variant-run';
+
+export interface CounterexampleEntry extends CounterexampleRecord {
+  /** The file the replay command reads. */
+  readonly replayPath: string;
+  /** The exact shell command that replays it. */
+  readonly replay: string;
+  readonly corpus: CorpusMark;
+}
+
+export interface ZooRow {
+  readonly variant: string;
+  readonly caught: boolean;
+  readonly caughtBy: readonly string[];
+  readonly runs: number;
+  readonly ms: number;
+  readonly shrunkEvents: number;
+  readonly seed: number;
+}
+
+export interface ZooReport {
+  readonly status: 'ran' | 'skipped';
+  /** Why it was skipped, or which variants the budget left out. */
+  readonly note?: string;
+  readonly variants: readonly ZooRow[];
+}
+
+export interface Summary {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly status: RunStatus;
+  readonly budgetSeconds: number;
+  readonly fastCheckVersion: string;
+  readonly seed: number;
+  /** "K/N" for one shard of a split run, null for a whole run. */
+  readonly shard: string | null;
+  readonly variant: string;
+  readonly only: readonly string[] | null;
+  readonly properties: readonly PropertyRow[];
+  readonly scenarios: readonly ScenarioRow[];
+  readonly counterexamples: readonly CounterexampleEntry[];
+  readonly zoo: ZooReport;
+  /** For a merged report: the shard outputs it was made from. */
+  readonly mergedFrom?: readonly {
+    readonly dir: string;
+    readonly shard: string | null;
+    readonly seed: number;
+    readonly status: RunStatus;
+  }[];
+}
+
+export interface Tally {
+  readonly passed: number;
+  readonly failed: number;
+  readonly interrupted: number;
+  readonly counterexamples: number;
+  /** Counterexamples not already in the corpus as open or expected. */
+  readonly fresh: number;
+  readonly scenariosFailed: number;
+  readonly zooMissed: number;
+}
+
+/** The counts every renderer and the exit code agree on. */
+export function tally(s: Summary): Tally {
+  const count = (st: PropertyStatus) => s.properties.filter((p) => p.status === st).length;
+  const scenariosFailed = s.scenarios.filter((x) => x.verdict !== x.expected).length;
+  return {
+    passed: count('passed') + s.scenarios.length - scenariosFailed,
+    failed: count('failed') + scenariosFailed,
+    interrupted: count('interrupted'),
+    counterexamples: s.counterexamples.length,
+    fresh: s.counterexamples.filter((c) => c.corpus !== 'known').length,
+    scenariosFailed,
+    zooMissed: s.zoo.variants.filter((z) => !z.caught).length,
+  };
+}
+
+/** True iff the run found something not already known: a new counterexample, a twin that
+ * missed its goals, a seed layout whose verdict flipped, or a zoo variant that escaped. */
+export function hasNewFailures(s: Summary): boolean {
+  const t = tally(s);
+  const twinsFailed = s.properties.filter(
+    (p) => p.status === 'failed' && p.counterexample === undefined,
+  ).length;
+  return t.fresh > 0 || twinsFailed > 0 || t.scenariosFailed > 0 || t.zooMissed > 0;
+}
