@@ -5,17 +5,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORRECT } from '../model/variants.ts';
-import {
-  type CounterexampleRecord,
-  counterexampleId,
-  FAST_CHECK_VERSION,
-  replay,
-  writeAtomic,
-} from './harness.ts';
-import { NET_SCENARIOS, scenarioCase } from './network/scenarios.ts';
+import { type CounterexampleRecord, counterexampleId, replay, writeAtomic } from './harness.ts';
+import { NET_SCENARIOS } from './network/scenarios.ts';
 import { InputError, parseJsonFile, readCounterexample } from './record-io.ts';
-import { propertyById } from './registry.ts';
 import type { CorpusMark } from './report/summary.ts';
+import { layoutStory } from './scenarios.ts';
 
 export const CORPUS_DIR = join('reports', 'corpus');
 
@@ -90,29 +84,10 @@ export function saveToCorpus(rec: CounterexampleRecord, dir: string = CORPUS_DIR
 /** The seed layouts that are "found", each told by its property's check as an expected entry. */
 export function scenarioEntries(): CorpusEntry[] {
   return NET_SCENARIOS.flatMap((sc) => {
-    const def = sc.property ? propertyById(sc.property) : undefined;
-    if (sc.expected !== 'found' || !def?.check) return [];
-    const c = scenarioCase(sc);
-    const violation = def.check(c, CORRECT);
-    if (!violation) return [];
-    return [
-      {
-        // The setup is part of the id: layouts judged with no events would share one otherwise.
-        id: counterexampleId(def.id, CORRECT.name, [{ scenario: sc.name }, ...c.events]),
-        property: def.id,
-        title: `${def.title} (${sc.source} layout ${sc.name})`,
-        invariants: def.invariants,
-        variant: CORRECT.name,
-        area: def.area,
-        setup: c.setup,
-        events: c.events,
-        violation,
-        seed: 0,
-        path: 'fixture',
-        fastCheckVersion: FAST_CHECK_VERSION,
-        status: 'expected',
-        scenario: sc.name,
-      },
-    ];
+    const rec = sc.expected === 'found' ? layoutStory(sc.name, CORRECT) : undefined;
+    if (!rec) return [];
+    // The layout's name is part of the id: layouts judged with no events would share one otherwise.
+    const id = counterexampleId(rec.property, CORRECT.name, [{ scenario: sc.name }, ...rec.events]);
+    return [{ ...rec, id, status: 'expected', scenario: sc.name }];
   });
 }

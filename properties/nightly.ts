@@ -9,8 +9,7 @@ import {
   propertySeed,
   runProperty,
 } from './harness.ts';
-import { NET_SCENARIOS, scenarioCase } from './network/scenarios.ts';
-import { PROPERTIES, propertyById } from './registry.ts';
+import { PROPERTIES } from './registry.ts';
 import type { PropertyDef } from './registry-types.ts';
 import type {
   CounterexampleEntry,
@@ -21,7 +20,7 @@ import type {
   ZooReport,
   ZooRow,
 } from './report/summary.ts';
-import { FIXTURES } from './scenarios.ts';
+import { FIXTURES, layoutStory } from './scenarios.ts';
 import { huntVariant } from './zoo.ts';
 
 /** How many times npm test's runs a property may get, time permitting. */
@@ -177,33 +176,13 @@ export function scenarioRow(name: string, variant: Variant): ScenarioRow | undef
   if (!fx) return undefined;
   const v = fx.judge(variant);
   // Routing layouts are also told as a counterexample of the property they break.
-  const sc = NET_SCENARIOS.find((x) => x.name === name);
-  const def = sc?.property ? propertyById(sc.property) : undefined;
-  const c = sc ? scenarioCase(sc) : undefined;
-  const violation = sc && c && v.verdict === 'found' && def?.check ? def.check(c, variant) : null;
+  const story = v.verdict === 'found' ? layoutStory(name, variant) : undefined;
   return {
     name,
     verdict: v.verdict,
     expected: fx.expected,
     ...(v.flow ? { flow: v.flow } : {}),
-    ...(violation && def && sc && c
-      ? {
-          story: {
-            id: name,
-            property: def.id,
-            title: `${def.title} (${sc.source} layout ${name})`,
-            invariants: def.invariants,
-            variant: variant.name,
-            area: def.area,
-            setup: c.setup,
-            events: c.events,
-            violation,
-            seed: 0,
-            path: 'fixture',
-            fastCheckVersion: FAST_CHECK_VERSION,
-          },
-        }
-      : {}),
+    ...(story ? { story } : {}),
   };
 }
 

@@ -2,7 +2,9 @@
 // verdict the sources give, and how to judge it on a variant.
 import type { Variant } from '../model/variants.ts';
 import { FW_SCENARIOS, judgeFirewall } from './firewall/scenarios.ts';
-import { judge, NET_SCENARIOS } from './network/scenarios.ts';
+import { type CounterexampleRecord, FAST_CHECK_VERSION } from './harness.ts';
+import { judge, NET_SCENARIOS, scenarioCase } from './network/scenarios.ts';
+import { propertyById } from './registry.ts';
 
 export interface Fixture {
   readonly name: string;
@@ -28,3 +30,30 @@ export const FIXTURES: readonly Fixture[] = [
     judge: (v: Variant) => judgeFirewall(s, v),
   })),
 ];
+
+/**
+ * A routing layout that is found, told as a counterexample of the property it breaks (its
+ * check run on the layout as given), or undefined when it names no property or passes it.
+ */
+export function layoutStory(name: string, variant: Variant): CounterexampleRecord | undefined {
+  const sc = NET_SCENARIOS.find((x) => x.name === name);
+  const def = sc?.property ? propertyById(sc.property) : undefined;
+  if (!sc || !def?.check) return undefined;
+  const c = scenarioCase(sc);
+  const violation = def.check(c, variant);
+  if (!violation) return undefined;
+  return {
+    id: name,
+    property: def.id,
+    title: `${def.title} (${sc.source} layout ${name})`,
+    invariants: def.invariants,
+    variant: variant.name,
+    area: def.area,
+    setup: c.setup,
+    events: c.events,
+    violation,
+    seed: 0,
+    path: 'fixture',
+    fastCheckVersion: FAST_CHECK_VERSION,
+  };
+}
