@@ -107,6 +107,8 @@ export type WorldEmitted =
       readonly clock: number;
       readonly vm: string;
       readonly sent: number;
+      /** Optimized reprotect: the old source's psf named the blocks, no full checksum pass. */
+      readonly optimized: boolean;
       readonly delivered: boolean;
       readonly reason: string;
     };
@@ -454,6 +456,37 @@ function reprotect(w: WorldState, name: string): WorldStep {
     retention: 0,
     seed: seeded,
   }).state;
+  // SRM's optimized reprotect (research-notes A7): when the recovered instance is the latest
+  // and the old source's psf is intact, the psf names exactly the blocks written there since,
+  // so the reverse transfer sends those without checksumming both disks; otherwise full sync.
+  const latestPit = latestInstance(r)?.pitClock;
+  const optimized =
+    seeded &&
+    rec.pitClock === latestPit &&
+    !r.recovering &&
+    !r.needsFullSync &&
+    vm.diskOrder.every((id) => r.disks[id]?.psf !== null && r.disks[id]?.psf !== undefined);
+  if (optimized) {
+    const reverse = s.vms[name]?.repl;
+    if (reverse) {
+      const disks = Object.fromEntries(
+        vm.diskOrder.map((id) => [
+          id,
+          { bitmap: r.disks[id]?.psf?.blocks ?? [], psf: reverse.disks[id]?.psf ?? null },
+        ]),
+      );
+      s = {
+        ...s,
+        vms: {
+          ...s.vms,
+          [name]: {
+            ...(s.vms[name] as VmState),
+            repl: { ...reverse, needsFullSync: false, disks },
+          },
+        },
+      };
+    }
+  }
   const started = replStep(s, { type: 'CycleStart', vm: name });
   s = started.state;
   const sent = started.emitted.reduce((n, x) => n + (x.kind === 'CycleStarted' ? x.blocks : 0), 0);
@@ -476,6 +509,7 @@ function reprotect(w: WorldState, name: string): WorldStep {
         clock: w.repl.clock,
         vm: name,
         sent,
+        optimized,
         delivered: path.ok,
         reason: path.reason,
       },

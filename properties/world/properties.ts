@@ -554,6 +554,9 @@ export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
     'partial resend': (v) =>
       v.emitted.some((e) => e.kind === 'reprotect' && e.sent > 0 && e.delivered),
     'nothing to resend': (v) => v.emitted.some((e) => e.kind === 'reprotect' && e.sent === 0),
+    'optimized by the psf': (v) => v.emitted.some((e) => e.kind === 'reprotect' && e.optimized),
+    'full sync without a usable psf': (v) =>
+      v.emitted.some((e) => e.kind === 'reprotect' && !e.optimized),
   }),
   always(
     'N6-e2e',

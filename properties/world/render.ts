@@ -79,7 +79,7 @@ export const WORLD_RENDER: AreaRender = {
       if (e.kind === 'blocked') out.push(`minute ${e.clock}: ${e.vm} blocked: ${e.reason}`);
       if (e.kind === 'reprotect')
         out.push(
-          `${e.vm} reprotect: full sync sends ${e.sent} block(s); ${e.delivered ? 'delivered' : `blocked: ${e.reason}`}`,
+          `${e.vm} reprotect: ${e.optimized ? 'optimized (psf) delta' : 'full sync'} sends ${e.sent} block(s); ${e.delivered ? 'delivered' : `blocked: ${e.reason}`}`,
         );
     }
     if (r.error) out.push(`(refused: ${r.error})`);
