@@ -435,13 +435,20 @@ function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
   if (already?.complete) return refuse(s, `${vm.name}: the bundle is complete, awaiting NFC`);
   const chunk = c.toSend.slice(c.sent, c.sent + s.setup.chunkBlocks);
   // Ongoing deltas travel on 44046, full sync on 31031 (research-notes A1).
-  const staged: Record<string, BlockMap> = { ...(already?.blocks ?? {}) };
+  // Copies each touched disk's staged blocks once per chunk (not per block), then fills them.
+  const staged: Record<string, Record<number, number>> = {};
+  for (const [d, b] of Object.entries(already?.blocks ?? {})) staged[d] = b as Record<number, number>;
+  const copied = new Set<string>();
   const liveRead = has(s.variant, 'live-read-transfer');
   for (const ref of chunk) {
     const live = readBlock((vm.disks[ref.disk] as Disk).blocks, ref.block);
     const logged = c.demandLog[ref.disk];
     const content = !liveRead && logged && ref.block in logged ? (logged[ref.block] ?? 0) : live;
-    staged[ref.disk] = { ...(staged[ref.disk] ?? {}), [ref.block]: content };
+    if (!copied.has(ref.disk)) {
+      staged[ref.disk] = { ...(staged[ref.disk] ?? {}) };
+      copied.add(ref.disk);
+    }
+    (staged[ref.disk] as Record<number, number>)[ref.block] = content;
   }
   const sent = c.sent + chunk.length;
   let instances = r.instances;
