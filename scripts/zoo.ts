@@ -1,18 +1,24 @@
-// npm run zoo -- [--json] [--seed S] [--variant NAME]
+// npm run zoo -- [--json] [--seed S] [--seeds N] [--variant NAME]
 // Runs every safety property against every defect variant, with npm test's run counts, and
-// reports which properties catch each one. Exit 0 only when every variant is caught.
+// reports which properties catch each one, over N seeds (S, S+1, ...). Exit 0 only when every
+// variant is caught in every seed.
 import { parseArgs } from 'node:util';
 import { zooVariants } from '../model/variants.ts';
 import { chooseSeed } from '../properties/harness.ts';
 import { huntVariant } from '../properties/zoo.ts';
 import { usageError } from './cli.ts';
 
-const USAGE = 'npm run zoo -- [--json] [--seed S] [--variant NAME]';
+const USAGE = 'npm run zoo -- [--json] [--seed S] [--seeds N] [--variant NAME]';
 
 function parse() {
   try {
     return parseArgs({
-      options: { json: { type: 'boolean' }, seed: { type: 'string' }, variant: { type: 'string' } },
+      options: {
+        json: { type: 'boolean' },
+        seed: { type: 'string' },
+        seeds: { type: 'string' },
+        variant: { type: 'string' },
+      },
       allowPositionals: false,
     });
   } catch (e) {
@@ -40,16 +46,42 @@ function main(): void {
       );
     }
   }
-  const entries = variants.map((v) => huntVariant(v, seed));
+  const seedsText = args.values.seeds ?? '1';
+  if (!/^[1-9]\d*$/.test(seedsText))
+    usageError('zoo', `--seeds takes a positive integer, got "${seedsText}"`, USAGE);
+  const seeds = Array.from({ length: Number(seedsText) }, (_, i) => seed + i);
+  const entries = variants.map((v) => {
+    const hunts = seeds.map((sd) => huntVariant(v, sd));
+    const first = hunts[0] as (typeof hunts)[number];
+    const caught = hunts.filter((h) => h.caught);
+    const median = (xs: number[]) => {
+      const s2 = [...xs].sort((a, b) => a - b);
+      return s2.length === 0 ? 0 : (s2[Math.floor((s2.length - 1) / 2)] as number);
+    };
+    return {
+      ...first,
+      caught: caught.length === hunts.length,
+      caughtBy: [...new Set(hunts.flatMap((h) => h.caughtBy))],
+      seeds: hunts.length,
+      caughtSeeds: caught.length,
+      medianRuns: median(caught.map((h) => h.runs)),
+      worstRuns: Math.max(0, ...caught.map((h) => h.runs)),
+      medianMs: median(caught.map((h) => h.ms)),
+      worstMs: Math.max(0, ...caught.map((h) => h.ms)),
+      medianShrunkEvents: median(caught.map((h) => h.shrunkEvents)),
+    };
+  });
   if (args.values.json) {
     const rows = entries.map(({ results: _, ...row }) => row);
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
-    process.stdout.write(`defect zoo, fast-check seed ${seed}\n`);
+    process.stdout.write(
+      `defect zoo, fast-check seed ${seed}${seeds.length > 1 ? ` to ${seed + seeds.length - 1}` : ''}\n`,
+    );
     for (const e of entries) {
       const verdict = e.caught
-        ? `caught by ${e.caughtBy.join(', ')} in ${e.runs} run(s), ${e.ms} ms, shrunk to ${e.shrunkEvents} events`
-        : 'NOT CAUGHT';
+        ? `caught by ${e.caughtBy.join(', ')}; ${e.caughtSeeds}/${e.seeds} seeds; median ${e.medianRuns} run(s), worst ${e.worstRuns}; median ${e.medianMs} ms; shrunk to ${e.medianShrunkEvents} events`
+        : `NOT CAUGHT in ${e.seeds - e.caughtSeeds} of ${e.seeds} seeds`;
       process.stdout.write(`  ${e.variant.padEnd(36)} ${verdict}\n`);
     }
   }
