@@ -251,7 +251,9 @@ export function renderCounterexample(rec: CounterexampleRecord, file?: string): 
   const lines: string[] = [];
   lines.push(`${rec.title}`);
   lines.push(
-    `falsified on variant "${rec.variant}" (fast-check seed ${rec.seed}, path "${rec.path}")`,
+    rec.path === 'fixture'
+      ? `a fixture layout, judged on variant "${rec.variant}"`
+      : `falsified on variant "${rec.variant}" (fast-check seed ${rec.seed}, path "${rec.path}")`,
   );
   lines.push('', 'Setup:', ...area.formatSetup(rec.setup).map((l) => `  ${l}`), '', 'Timeline:');
   if (rec.events.length === 0) lines.push('  (no events: the configuration as given)');
