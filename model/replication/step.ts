@@ -437,7 +437,8 @@ function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
   // Ongoing deltas travel on 44046, full sync on 31031 (research-notes A1).
   // Copies each touched disk's staged blocks once per chunk (not per block), then fills them.
   const staged: Record<string, Record<number, number>> = {};
-  for (const [d, b] of Object.entries(already?.blocks ?? {})) staged[d] = b as Record<number, number>;
+  for (const [d, b] of Object.entries(already?.blocks ?? {}))
+    staged[d] = b as Record<number, number>;
   const copied = new Set<string>();
   const liveRead = has(s.variant, 'live-read-transfer');
   for (const ref of chunk) {

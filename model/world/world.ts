@@ -114,6 +114,8 @@ export type WorldEmitted =
     };
 
 export interface Recovered {
+  /** The instance's point in time as a step of the replication model (unique per instance). */
+  readonly pit: number;
   readonly pitClock: number;
   readonly disks: Readonly<Record<string, BlockMap>>;
 }
@@ -270,7 +272,7 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
         state: {
           ...w,
           repl: paused,
-          recovered: { ...w.recovered, [e.vm]: { pitClock: inst.pitClock, disks } },
+          recovered: { ...w.recovered, [e.vm]: { pit: inst.pit, pitClock: inst.pitClock, disks } },
         },
         emitted: [{ kind: 'failover', clock: w.repl.clock, vm: e.vm, pitClock: inst.pitClock }],
       };
@@ -320,7 +322,9 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
       const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
       if (!latest || age + estimate + 1 >= r.rpoMinutes) {
         const path = pathOf(w, vm);
-        if (path.ok) apply({ type: 'CycleStart', vm: name });
+        // Defect: the agent starts the transfer without checking the path (and later counts it
+        // as sent).
+        if (path.ok || has(w.variant, 'ok-while-dropped')) apply({ type: 'CycleStart', vm: name });
         else {
           // A due transfer that cannot reach the VRS shows as an error (research-notes A6:
           // hbrDisconnected / remoteSiteDown), not as OK.
@@ -459,10 +463,10 @@ function reprotect(w: WorldState, name: string): WorldStep {
   // SRM's optimized reprotect (research-notes A7): when the recovered instance is the latest
   // and the old source's psf is intact, the psf names exactly the blocks written there since,
   // so the reverse transfer sends those without checksumming both disks; otherwise full sync.
-  const latestPit = latestInstance(r)?.pitClock;
+  const latestPit = latestInstance(r)?.pit;
   const optimized =
     seeded &&
-    rec.pitClock === latestPit &&
+    rec.pit === latestPit &&
     !r.recovering &&
     !r.needsFullSync &&
     vm.diskOrder.every((id) => r.disks[id]?.psf !== null && r.disks[id]?.psf !== undefined);

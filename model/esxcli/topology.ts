@@ -1,0 +1,162 @@
+// topology.json: the Topology of model/network/intent.ts, checked field by field so a mistake
+// is named (`topology.json: subnets[2].purpose: expected one of ..., got "repl"`).
+import type { Purpose, Topology } from '../network/intent.ts';
+import { AddressError, contains, parseIp, parsePrefix } from '../network/ipv4.ts';
+import { EsxcliParseError, show } from './records.ts';
+
+const PURPOSES: readonly Purpose[] = [
+  'management',
+  'vmotion',
+  'replication',
+  'nfc',
+  'fvp',
+  'appliance',
+];
+const ROLES = ['vcenter', 'vrs', 'vr-appliance'] as const;
+const TOP_FIELDS = [
+  'sites',
+  'subnets',
+  'hosts',
+  'appliances',
+  'replication',
+  'fvp',
+  'toCloud',
+  'comment',
+];
+
+type Obj = Record<string, unknown>;
+
+export function parseTopology(file: string, text: string): Topology {
+  const bad = (path: string, detail: string): never => {
+    throw new EsxcliParseError(file, 0, `${path ? `${path}: ` : ''}${detail}`);
+  };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return bad('', `not valid JSON (${(e as Error).message})`);
+  }
+  const what = (v: unknown) =>
+    v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? 'an array'
+        : typeof v === 'string'
+          ? show(v)
+          : typeof v;
+  const obj = (v: unknown, path: string, fields: readonly string[]): Obj => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      return bad(path, `expected an object, got ${what(v)}`);
+    for (const k of Object.keys(v)) {
+      if (!fields.includes(k)) bad(path, `unknown field ${show(k)}, expected ${fields.join(', ')}`);
+    }
+    return v as Obj;
+  };
+  const arr = (v: unknown, path: string): unknown[] =>
+    Array.isArray(v) ? v : bad(path, `expected an array, got ${what(v)}`);
+  const str = (v: unknown, path: string): string =>
+    typeof v === 'string' && v !== ''
+      ? v
+      : bad(path, `expected a non-empty string, got ${what(v)}`);
+  const oneOf = <T extends string>(v: unknown, path: string, options: readonly T[]): T =>
+    typeof v === 'string' && (options as readonly string[]).includes(v)
+      ? (v as T)
+      : bad(path, `expected one of ${options.join(', ')}, got ${what(v)}`);
+  const address = (v: unknown, path: string): string => {
+    const s = str(v, path);
+    try {
+      parseIp(s);
+    } catch (e) {
+      if (e instanceof AddressError) bad(path, e.message);
+      throw e;
+    }
+    return s;
+  };
+
+  const top = obj(raw, '', TOP_FIELDS);
+  const declared =
+    top.sites === undefined ? null : arr(top.sites, 'sites').map((s, i) => str(s, `sites[${i}]`));
+  const sites = new Set(declared ?? []);
+  const site = (v: unknown, path: string): string => {
+    const s = str(v, path);
+    if (declared && !sites.has(s))
+      bad(path, `unknown site ${show(s)}, expected one of ${declared.join(', ')}`);
+    return s;
+  };
+
+  const subnets = arr(top.subnets, 'subnets').map((v, i) => {
+    const p = `subnets[${i}]`;
+    const o = obj(v, p, ['site', 'network', 'gateway', 'purpose']);
+    const network = str(o.network, `${p}.network`);
+    if (!network.includes('/'))
+      bad(`${p}.network`, `expected a prefix such as 10.11.12.0/24, got ${show(network)}`);
+    let net: ReturnType<typeof parsePrefix>;
+    try {
+      net = parsePrefix(network);
+    } catch (e) {
+      if (e instanceof AddressError) return bad(`${p}.network`, e.message);
+      throw e;
+    }
+    if (o.gateway === undefined)
+      bad(`${p}.gateway`, 'missing: give the gateway, or null for a non-routable VLAN');
+    const gateway = o.gateway === null ? null : address(o.gateway, `${p}.gateway`);
+    if (gateway !== null && !contains(net, parseIp(gateway)))
+      bad(`${p}.gateway`, `${gateway} is not in ${network}`);
+    return {
+      site: site(o.site, `${p}.site`),
+      network,
+      gateway,
+      purpose: oneOf(o.purpose, `${p}.purpose`, PURPOSES),
+    };
+  });
+  const hosts = arr(top.hosts, 'hosts').map((v, i) => {
+    const o = obj(v, `hosts[${i}]`, ['name', 'site']);
+    const name = str(o.name, `hosts[${i}].name`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name))
+      bad(`hosts[${i}].name`, `expected a host name (letters, digits, . _ -), got ${show(name)}`);
+    return { name, site: site(o.site, `hosts[${i}].site`) };
+  });
+  hosts.forEach((h, i) => {
+    if (hosts.findIndex((x) => x.name === h.name) !== i)
+      bad(`hosts[${i}].name`, `${h.name} listed twice`);
+  });
+  const appliances = arr(top.appliances, 'appliances').map((v, i) => {
+    const o = obj(v, `appliances[${i}]`, ['role', 'site', 'ip']);
+    return {
+      role: oneOf(o.role, `appliances[${i}].role`, ROLES),
+      site: site(o.site, `appliances[${i}].site`),
+      ip: address(o.ip, `appliances[${i}].ip`),
+    };
+  });
+  const replication = arr(top.replication, 'replication').map((v, i) => {
+    const o = obj(v, `replication[${i}]`, ['from', 'to']);
+    return { from: site(o.from, `replication[${i}].from`), to: site(o.to, `replication[${i}].to`) };
+  });
+  const t: { -readonly [K in keyof Topology]: Topology[K] } = {
+    subnets,
+    hosts,
+    appliances,
+    replication,
+  };
+  if (top.fvp !== undefined) {
+    const o = obj(
+      top.fvp,
+      'fvp',
+      hosts.map((h) => h.name),
+    );
+    const fvp: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o)) {
+      const vmk = str(v, `fvp.${k}`);
+      if (!/^vmk\d+$/.test(vmk))
+        bad(`fvp.${k}`, `expected a vmk name such as vmk5, got ${show(vmk)}`);
+      fvp[k] = vmk;
+    }
+    t.fvp = fvp;
+  }
+  if (top.toCloud !== undefined) {
+    const v = top.toCloud;
+    t.toCloud =
+      typeof v === 'boolean' ? v : bad('toCloud', `expected true or false, got ${what(v)}`);
+  }
+  return t;
+}

@@ -1,0 +1,425 @@
+// `npm run check` on real-looking esxcli output: the fixtures end to end, parse(render(x)) = x
+// for random hosts in every formatter, agreement with the advisor on recommended worlds, and
+// malformed input that only ever raises EsxcliParseError.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fc, test as propTest } from '@fast-check/vitest';
+import { describe, expect, inject, test } from 'vitest';
+import { checkHosts, hostInputs } from '../model/esxcli/check.ts';
+import {
+  parseEsxcfgRoute,
+  parseEsxcfgVmknic,
+  parseInterfaceList,
+  parseIpv4Get,
+  parseNetstackList,
+  parseRouteList,
+  parseRuleList,
+  parseRulesetList,
+  parseSystemVersion,
+  parseTagGet,
+  parseVibList,
+} from '../model/esxcli/commands.ts';
+import { assembleHost, type CommandOutput, splitTranscript } from '../model/esxcli/host.ts';
+import { EsxcliParseError, type Format, type Source } from '../model/esxcli/records.ts';
+import { parseTopology } from '../model/esxcli/topology.ts';
+import { advise } from '../model/network/advisor.ts';
+import { hostFromSetup } from '../model/network/host.ts';
+import type { HostSetup, NetHost } from '../model/network/types.ts';
+import { CORRECT } from '../model/variants.ts';
+import { baseFirewall, FIXTURE_SETS, fixtureFiles } from './esxcli/fixtures.ts';
+import { hostCommands, renderHostFiles, renderOutput, renderTranscript } from './esxcli/render.ts';
+import { randomHost, recommendedWorld } from './network/arbitraries.ts';
+import { NET_SCENARIOS } from './network/scenarios.ts';
+
+const seed = inject('fcSeed');
+const ROOT = 'properties/fixtures/hosts';
+
+function check(dir: string, ...more: string[]) {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/check-hosts.ts', dir, ...more],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const posix = (...p: string[]) => p.join('/');
+
+/** The check on in-memory files, as the script runs it on a directory. */
+function checkFiles(files: Readonly<Record<string, string>>) {
+  const topo = parseTopology('topology.json', files['topology.json'] ?? '');
+  return checkHosts(topo, hostInputs(files, posix));
+}
+
+describe('npm run check on the fixtures', () => {
+  test('seed-000-before exits 1 naming vmk0, the management gateway and the route fix', () => {
+    const r = check(join(ROOT, 'seed-000-before'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('vmk0');
+    expect(r.out).toContain('172.16.0.1');
+    expect(r.out).toContain(
+      'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.0/24',
+    );
+    expect(r.err).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  test('seed-000-after exits 0, and --json says so', () => {
+    expect(check(join(ROOT, 'seed-000-after')).code).toBe(0);
+    const j = check(join(ROOT, 'seed-000-after'), '--json');
+    expect(j.code).toBe(0);
+    const parsed = JSON.parse(j.out);
+    expect(parsed.findings).toEqual([]);
+    expect(parsed.hosts.map((h: { name: string }) => h.name)).toEqual([
+      'esx-01',
+      'esx-02',
+      'esx-dr-01',
+    ]);
+  });
+
+  test('a bad file exits 2 with file:line, and the other hosts are still checked', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esxcli-check-'));
+    try {
+      cpSync(join(ROOT, 'seed-000-before'), dir, { recursive: true });
+      const f = join(dir, 'esx-02', 'network-ip-route-ipv4-list.txt');
+      const lines = readFileSync(f, 'utf8').split('\n');
+      lines[3] = '10.12.12.0  255.255.255.0';
+      writeFileSync(f, lines.join('\n'));
+      const r = check(dir);
+      expect(r.code).toBe(2);
+      expect(r.out).toContain(
+        `${f}:4: expected 5 columns (Network Netmask Gateway Interface Source), got 2`,
+      );
+      expect(r.out).toContain('esx-01 (ESXi 5.5): 1 finding');
+      expect(r.out).toContain('esx-dr-01 (ESXi 5.5)');
+      expect(r.err).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a topology mistake names the field and exits 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esxcli-topo-'));
+    try {
+      const t = JSON.parse(readFileSync(join(ROOT, 'seed-000-after', 'topology.json'), 'utf8'));
+      t.subnets[2].purpose = 'repl';
+      writeFileSync(join(dir, 'topology.json'), JSON.stringify(t));
+      const r = check(dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(
+        'topology.json: subnets[2].purpose: expected one of management, vmotion, replication, nfc, fvp, appliance, got "repl"',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test.each(FIXTURE_SETS.map((s) => [s.name, s] as const))(
+    '%s on disk is what render.ts writes',
+    (_n, set) => {
+      const files = fixtureFiles(set);
+      const root = join(ROOT, set.name);
+      const onDisk = readdirSync(root, { recursive: true, withFileTypes: true })
+        .filter((d) => d.isFile())
+        .map((d) =>
+          join(d.parentPath, d.name)
+            .slice(root.length + 1)
+            .split('\\')
+            .join('/'),
+        )
+        .sort();
+      expect(onDisk).toEqual(Object.keys(files).sort());
+      for (const [rel, text] of Object.entries(files))
+        expect(readFileSync(join(root, rel), 'utf8')).toBe(text);
+    },
+  );
+
+  test.each(FIXTURE_SETS.map((s) => [s.name, s.exit, s] as const))(
+    '%s exits %s',
+    (_n, exit, set) => {
+      const r = checkFiles(fixtureFiles(set));
+      expect(r.errors).toEqual([]);
+      expect(r.findings.length > 0 ? 1 : 0).toBe(exit);
+    },
+  );
+
+  test('seed-003 before: the 6.5U1 host drops to-the-cloud replication; the fix is the manual vib install', () => {
+    const set = FIXTURE_SETS.find((s) => s.name === 'seed-003-65u1-before');
+    const r = set ? checkFiles(fixtureFiles(set)) : undefined;
+    expect(r?.findings.map((f) => [f.host, f.invariant, f.class])).toEqual([
+      ['esx-01', 'F1', 'to-cloud'],
+    ]);
+    expect(r?.findings[0]?.fix).toEqual([
+      'esxcli software vib install -v /vmfs/volumes/<datastore>/vr2c-firewall.vib',
+    ]);
+  });
+});
+
+// ---- round trip ----
+
+/** What esxcli output can show of a host: no persistence, no refresh mode, no route flags. */
+function observable(h: NetHost) {
+  return {
+    version: h.version,
+    vmks: [...h.vmks]
+      .sort((a, b) => a.order - b.order)
+      .map((v) => ({
+        name: v.name,
+        ip: v.ip,
+        len: v.len,
+        netstack: v.netstack,
+        tags: [...v.tags].sort(),
+        gateway: v.gateway,
+      })),
+    netstacks: [...h.netstacks].map((n) => `${n.name}|${n.gateway}`).sort(),
+    routes: h.routes
+      .map((r) => `${r.netstack}|${r.network.addr}/${r.network.len}|${r.gateway}`)
+      .sort(),
+  };
+}
+
+function outputsOf(setup: HostSetup, form: Format | 'transcript'): CommandOutput[] {
+  const fw = baseFirewall(setup);
+  if (form === 'transcript')
+    return splitTranscript(`${setup.name}.txt`, renderTranscript(setup, fw));
+  return Object.entries(renderHostFiles(setup, fw, form)).map(([f, text]) => {
+    const [key = '', ext = ''] = [f.slice(0, f.lastIndexOf('.')), f.slice(f.lastIndexOf('.') + 1)];
+    return { key, file: f, text, format: ext === 'txt' ? 'text' : (ext as Format) };
+  });
+}
+
+// ESXi holds one route per network and stack (RouteAdd refuses a second), so a generated
+// setup with two routes that normalise to the same prefix has no esxcli listing.
+const listable = randomHost('esx-01').filter((s) => {
+  const keys = hostFromSetup(s).routes.map(
+    (r) => `${r.netstack}|${r.network.addr}/${r.network.len}`,
+  );
+  return new Set(keys).size === keys.length;
+});
+
+describe('parse(render(host)) = host', () => {
+  propTest.prop(
+    [listable, fc.constantFrom<Format | 'transcript'>('text', 'csv', 'xml', 'transcript')],
+    {
+      seed,
+      numRuns: 400,
+    },
+  )('addresses, netstacks, tags, gateways and routes survive every formatter', (setup, form) => {
+    const parsed = assembleHost(setup.name, setup.name, outputsOf(setup, form));
+    expect(observable(hostFromSetup(parsed.setup))).toEqual(observable(hostFromSetup(setup)));
+    const rules = (rs: readonly { id: string; enabled: boolean; rules: unknown }[] = []) =>
+      rs.map((r) => ({ id: r.id, enabled: r.enabled, rules: r.rules }));
+    expect(rules(parsed.firewall?.rulesets)).toEqual(rules(baseFirewall(setup).rulesets));
+  });
+
+  test('the seed layouts survive the esxcfg listings too', () => {
+    for (const s of NET_SCENARIOS) {
+      for (const h of s.hosts) {
+        const t = renderTranscript(h, null, { legacy: true, prompt: 'tilde' });
+        const parsed = assembleHost(h.name, h.name, splitTranscript('t.txt', t));
+        expect(observable(hostFromSetup(parsed.setup))).toEqual(observable(hostFromSetup(h)));
+      }
+    }
+  });
+});
+
+describe('the check agrees with the advisor', () => {
+  propTest.prop(
+    [fc.boolean().chain((r) => recommendedWorld(r)), fc.constantFrom<Format>('text', 'csv', 'xml')],
+    {
+      seed,
+      numRuns: 60,
+    },
+  )('on recommended worlds, findings from esxcli output = advise() on the model', (c, format) => {
+    const topology = c.setup.topology;
+    if (!topology) return;
+    const files: Record<string, string> = { 'topology.json': JSON.stringify(topology) };
+    for (const h of c.setup.hosts) {
+      // The vib is in place, so the firewall adds nothing the advisor does not know.
+      const fw = { ...baseFirewall(h) };
+      const withVib = FIXTURE_SETS.find((s) => s.name === 'seed-003-65u1-after')?.hosts[0]
+        ?.firewall;
+      const rulesets = [...fw.rulesets, ...(withVib?.rulesets.filter((r) => r.vib !== null) ?? [])];
+      for (const [f, text] of Object.entries(renderHostFiles(h, { ...fw, rulesets }, format)))
+        files[`${h.name}/${f}`] = text;
+    }
+    const r = checkFiles(files);
+    expect(r.errors).toEqual([]);
+    const model = Object.fromEntries(c.setup.hosts.map((h) => [h.name, hostFromSetup(h)]));
+    const key = (x: { host: string; invariant: string; message: string }) =>
+      `${x.host}|${x.invariant}|${x.message}`;
+    expect(r.findings.map(key).sort()).toEqual(advise(model, topology, CORRECT).map(key).sort());
+  });
+});
+
+// ---- fuzzing: malformed input raises EsxcliParseError and nothing else ----
+
+const SAMPLES: HostSetup[] = [
+  ...(NET_SCENARIOS.find((s) => s.name === 'seed-000-after')?.hosts ?? []),
+  {
+    name: 'esx-x',
+    version: '6.7',
+    vmks: [
+      { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'], gateway: '172.16.0.1' },
+      {
+        name: 'vmk2',
+        address: '10.11.12.5/24',
+        netstack: 'replication',
+        tags: ['vSphereReplication', 'vSphereReplicationNFC'],
+      },
+    ],
+    netstacks: [
+      { name: 'defaultTcpipStack', gateway: '172.16.0.1' },
+      { name: 'replication', gateway: '10.11.12.1' },
+    ],
+    routes: [{ netstack: 'replication', network: '10.12.12.0/24', gateway: '10.11.12.1' }],
+  },
+];
+
+type Parser = (s: Source) => unknown;
+const PARSERS: readonly [string, RegExp, Parser][] = [
+  ['system version get', /^system-version-get$/, parseSystemVersion],
+  ['interface list', /^network-ip-interface-list$/, parseInterfaceList],
+  ['interface ipv4 get', /^network-ip-interface-ipv4-get$/, parseIpv4Get],
+  ['route ipv4 list', /^network-ip-route-ipv4-list/, parseRouteList],
+  ['esxcfg-route -l', /^esxcfg-route-l$/, parseEsxcfgRoute],
+  ['esxcfg-vmknic -l', /^esxcfg-vmknic-l$/, parseEsxcfgVmknic],
+  ['netstack list', /^network-ip-netstack-list$/, parseNetstackList],
+  ['interface tag get', /^network-ip-interface-tag-get-/, parseTagGet],
+  ['firewall ruleset list', /^network-firewall-ruleset-list$/, parseRulesetList],
+  ['firewall ruleset rule list', /^network-firewall-ruleset-rule-list$/, parseRuleList],
+  ['software vib list', /^software-vib-list$/, parseVibList],
+];
+
+const corpus = (re: RegExp): { text: string; format: Format }[] =>
+  SAMPLES.flatMap((s) =>
+    [...hostCommands(s, baseFirewall(s)), ...hostCommands(s, null, { legacy: true })]
+      .filter((c) => re.test(c.key))
+      .flatMap((c) =>
+        (c.output.shape === 'raw' ? (['text'] as const) : (['text', 'csv', 'xml'] as const)).map(
+          (format) => ({
+            text: renderOutput(c.output, format),
+            format,
+          }),
+        ),
+      ),
+  );
+
+/** One mutation of valid output: the kinds of damage copy-paste and bad captures do. */
+const mutation = fc.oneof(
+  fc.nat().map((n) => (t: string) => t.slice(0, n % (t.length + 1))),
+  fc.nat().map((n) => (t: string) => {
+    const ls = t.split('\n');
+    ls.splice(n % ls.length, 1);
+    return ls.join('\n');
+  }),
+  fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => (t: string) => {
+    const ls = t.split('\n');
+    const i = a % ls.length;
+    const w = (ls[i] ?? '').split(/(\s+)/);
+    const x = (b % Math.max(1, w.length)) & ~1;
+    const y = ((b >> 3) % Math.max(1, w.length)) & ~1;
+    [w[x], w[y]] = [w[y] ?? '', w[x] ?? ''];
+    ls[i] = w.join('');
+    return ls.join('\n');
+  }),
+  fc.tuple(fc.nat(), fc.integer({ min: -3, max: 3 })).map(([n, d]) => (t: string) => {
+    const i = n % (t.length + 1);
+    return d >= 0 ? t.slice(0, i) + ' '.repeat(d) + t.slice(i) : t.slice(0, i) + t.slice(i - d);
+  }),
+  fc
+    .tuple(
+      fc.nat(),
+      fc.constantFrom(
+        '300.1.2.3',
+        '10.0.0',
+        '255.0.255.0',
+        'vmkX',
+        'VMotionX',
+        'Bogus',
+        '-1',
+        '99999',
+        ',',
+        '"',
+        '<',
+        '</field>',
+        '0.0.0.0',
+      ),
+    )
+    .map(([n, s]) => (t: string) => {
+      const tokens = t.split(/(\s+|,|>|<)/);
+      const i = n % tokens.length;
+      tokens[i] = s;
+      return tokens.join('');
+    }),
+  fc
+    .tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 12 }))
+    .map(([n, bytes]) => (t: string) => {
+      const i = n % (t.length + 1);
+      return t.slice(0, i) + String.fromCharCode(...bytes) + t.slice(i);
+    }),
+);
+
+function onlyParseErrors(f: () => unknown): void {
+  try {
+    f();
+  } catch (e) {
+    if (!(e instanceof EsxcliParseError)) throw e;
+    expect(e.message).toMatch(/^[^\n]+$/);
+  }
+}
+
+describe('malformed output raises EsxcliParseError only', () => {
+  for (const [name, re, parse] of PARSERS) {
+    const texts = corpus(re);
+    propTest.prop([fc.constantFrom(...texts), fc.array(mutation, { minLength: 1, maxLength: 3 })], {
+      seed,
+      numRuns: 1000,
+    })(`${name} (1,000 cases)`, (base, ms) => {
+      const text = ms.reduce((t, m) => m(t), base.text);
+      onlyParseErrors(() => parse({ file: 'f.txt', text, format: base.format }));
+    });
+  }
+
+  propTest.prop(
+    [
+      fc.constantFrom(...SAMPLES),
+      fc.constantFrom<Format>('text', 'csv', 'xml'),
+      fc.nat(),
+      mutation,
+    ],
+    {
+      seed,
+      numRuns: 1000,
+    },
+  )('a whole host with one damaged file (1,000 cases)', (setup, format, i, m) => {
+    const outs = outputsOf(setup, format);
+    const k = i % outs.length;
+    const damaged = outs.map((o, j) => (j === k ? { ...o, text: m(o.text) } : o));
+    onlyParseErrors(() => hostFromSetup(assembleHost(setup.name, setup.name, damaged).setup));
+  });
+
+  propTest.prop([fc.constantFrom(...SAMPLES), fc.array(mutation, { minLength: 1, maxLength: 3 })], {
+    seed,
+    numRuns: 1000,
+  })('transcripts (1,000 cases)', (setup, ms) => {
+    const text = ms.reduce((t, m) => m(t), renderTranscript(setup, baseFirewall(setup)));
+    onlyParseErrors(() => assembleHost(setup.name, 't.txt', splitTranscript('t.txt', text)));
+  });
+
+  const topoText = JSON.stringify(NET_SCENARIOS[0]?.topology, null, 1);
+  propTest.prop([fc.array(mutation, { minLength: 1, maxLength: 2 })], { seed, numRuns: 1000 })(
+    'topology.json (1,000 cases)',
+    (ms) => {
+      onlyParseErrors(() =>
+        parseTopology(
+          'topology.json',
+          ms.reduce((t, m) => m(t), topoText),
+        ),
+      );
+    },
+  );
+});

@@ -1,0 +1,164 @@
+// The fixture host sets under properties/fixtures/hosts/, as data: the seed layouts of
+// properties/network/scenarios.ts (seed 000, seed 004) and seed 003's 6.5U1 to-the-cloud
+// host, each written by render.ts in the formats of research-notes C.
+import type { Format } from '../../model/esxcli/records.ts';
+import { firewallStep, type HostFirewall, initFirewall } from '../../model/firewall/firewall.ts';
+import type { Topology } from '../../model/network/intent.ts';
+import type { HostSetup } from '../../model/network/types.ts';
+import { CORRECT } from '../../model/variants.ts';
+import { NET_SCENARIOS } from '../network/scenarios.ts';
+import { type RenderOptions, renderHostFiles, renderTranscript } from './render.ts';
+
+export type Style =
+  | { readonly kind: 'folder'; readonly format: Format; readonly legacy?: boolean }
+  | {
+      readonly kind: 'transcript';
+      readonly prompt: 'bracket' | 'tilde';
+      readonly legacy?: boolean;
+    };
+
+export interface FixtureHost {
+  readonly setup: HostSetup;
+  readonly firewall: HostFirewall | null;
+  readonly style: Style;
+}
+
+export interface FixtureSet {
+  readonly name: string;
+  readonly topology: Topology;
+  readonly hosts: readonly FixtureHost[];
+  /** What `npm run check` must exit with on it. */
+  readonly exit: 0 | 1;
+}
+
+/** The firewall a host starts with, plus its base image vib so `vib list` is not empty. */
+export function baseFirewall(s: HostSetup): HostFirewall {
+  const fw = initFirewall(s.name, s.version, CORRECT);
+  return {
+    ...fw,
+    vibs: [
+      {
+        name: 'esx-base',
+        version: `${s.version.replace('U1', '')}.0-0.0.1`,
+        vendor: 'VMware',
+        acceptance: 'VMwareCertified',
+        installedAt: 0,
+      },
+    ],
+  };
+}
+
+function withVib(fw: HostFirewall): HostFirewall {
+  const w = firewallStep(
+    { now: 0, hosts: { [fw.host]: fw } },
+    { type: 'VibInstallManual', host: fw.host },
+    CORRECT,
+  );
+  return w.world.hosts[fw.host] ?? fw;
+}
+
+const scenario = (name: string) => {
+  const s = NET_SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new Error(`no scenario ${name}`);
+  return s;
+};
+
+const folder = (format: Format = 'text'): Style => ({ kind: 'folder', format });
+
+function fromScenario(
+  name: string,
+  scenarioName: string,
+  exit: 0 | 1,
+  style: (i: number) => Style = () => folder(),
+): FixtureSet {
+  const s = scenario(scenarioName);
+  return {
+    name,
+    topology: s.topology,
+    exit,
+    hosts: s.hosts.map((h, i) => ({ setup: h, firewall: baseFirewall(h), style: style(i) })),
+  };
+}
+
+// Seed 003: a 6.5U1 host the vib push never reached, next to a 6.5 host it did reach.
+const seed003Topology: Topology = {
+  subnets: [
+    { site: 'primary', network: '172.16.0.0/24', gateway: '172.16.0.1', purpose: 'management' },
+    { site: 'primary', network: '192.168.10.0/24', gateway: null, purpose: 'vmotion' },
+  ],
+  hosts: [
+    { name: 'esx-01', site: 'primary' },
+    { name: 'esx-02', site: 'primary' },
+  ],
+  appliances: [
+    { role: 'vcenter', site: 'primary', ip: '172.16.0.10' },
+    { role: 'vr-appliance', site: 'primary', ip: '172.16.0.20' },
+  ],
+  replication: [],
+  toCloud: true,
+};
+
+const seed003Host = (name: string, n: number, version: HostSetup['version']): HostSetup => ({
+  name,
+  version,
+  vmks: [
+    { name: 'vmk0', address: `172.16.0.${n}/24`, tags: ['Management'] },
+    { name: 'vmk1', address: `192.168.10.${n}/24`, tags: ['VMotion'] },
+  ],
+  netstacks: [{ name: 'defaultTcpipStack', gateway: '172.16.0.1' }],
+});
+
+function seed003(name: string, fixed: boolean): FixtureSet {
+  const a = seed003Host('esx-01', 11, '6.5U1');
+  const b = seed003Host('esx-02', 12, '6.5');
+  return {
+    name,
+    topology: seed003Topology,
+    exit: fixed ? 0 : 1,
+    hosts: [
+      { setup: a, firewall: fixed ? withVib(baseFirewall(a)) : baseFirewall(a), style: folder() },
+      { setup: b, firewall: withVib(baseFirewall(b)), style: folder() },
+    ],
+  };
+}
+
+export const FIXTURE_SETS: readonly FixtureSet[] = [
+  fromScenario('seed-000-before', 'seed-000-before', 1),
+  fromScenario('seed-000-after', 'seed-000-after', 0),
+  fromScenario('seed-004-pinned-higher', 'seed-004-pinned-higher', 1),
+  fromScenario('seed-004-pinned-lower', 'seed-004-pinned-lower', 0),
+  seed003('seed-003-65u1-before', false),
+  seed003('seed-003-65u1-after', true),
+  fromScenario('seed-000-before-csv', 'seed-000-before', 1, () => folder('csv')),
+  fromScenario('seed-000-after-xml', 'seed-000-after', 0, () => folder('xml')),
+  // A folder, a `~ #` transcript, and an older host listed with esxcfg-vmknic and esxcfg-route.
+  fromScenario('seed-000-after-transcripts', 'seed-000-after', 0, (i) =>
+    i === 0
+      ? folder()
+      : i === 1
+        ? { kind: 'transcript', prompt: 'tilde' }
+        : { kind: 'transcript', prompt: 'bracket', legacy: true },
+  ),
+];
+
+/** Every file of a set, by path relative to the set's folder. */
+export function fixtureFiles(set: FixtureSet): Record<string, string> {
+  const out: Record<string, string> = {
+    'topology.json': `${JSON.stringify(set.topology, null, 2)}\n`,
+  };
+  for (const h of set.hosts) {
+    const opts: RenderOptions = h.style.legacy ? { legacy: true } : {};
+    if (h.style.kind === 'folder') {
+      for (const [f, text] of Object.entries(
+        renderHostFiles(h.setup, h.firewall, h.style.format, opts),
+      ))
+        out[`${h.setup.name}/${f}`] = text;
+    } else {
+      out[`${h.setup.name}.txt`] = renderTranscript(h.setup, h.firewall, {
+        ...opts,
+        prompt: h.style.prompt,
+      });
+    }
+  }
+  return out;
+}
