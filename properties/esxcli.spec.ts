@@ -372,13 +372,16 @@ function onlyParseErrors(f: () => unknown): void {
   }
 }
 
+/** npm test runs 1,000 cases per parser; the nightly workflow sets ESXCLI_FUZZ_RUNS=20000. */
+const FUZZ_RUNS = Number(process.env.ESXCLI_FUZZ_RUNS ?? '') || 1000;
+
 describe('malformed output raises EsxcliParseError only', () => {
   for (const [name, re, parse] of PARSERS) {
     const texts = corpus(re);
     propTest.prop([fc.constantFrom(...texts), fc.array(mutation, { minLength: 1, maxLength: 3 })], {
       seed,
-      numRuns: 1000,
-    })(`${name} (1,000 cases)`, (base, ms) => {
+      numRuns: FUZZ_RUNS,
+    })(`${name} (${FUZZ_RUNS} cases)`, (base, ms) => {
       const text = ms.reduce((t, m) => m(t), base.text);
       onlyParseErrors(() => parse({ file: 'f.txt', text, format: base.format }));
     });
@@ -393,9 +396,9 @@ describe('malformed output raises EsxcliParseError only', () => {
     ],
     {
       seed,
-      numRuns: 1000,
+      numRuns: FUZZ_RUNS,
     },
-  )('a whole host with one damaged file (1,000 cases)', (setup, format, i, m) => {
+  )(`a whole host with one damaged file (${FUZZ_RUNS} cases)`, (setup, format, i, m) => {
     const outs = outputsOf(setup, format);
     const k = i % outs.length;
     const damaged = outs.map((o, j) => (j === k ? { ...o, text: m(o.text) } : o));
@@ -404,15 +407,15 @@ describe('malformed output raises EsxcliParseError only', () => {
 
   propTest.prop([fc.constantFrom(...SAMPLES), fc.array(mutation, { minLength: 1, maxLength: 3 })], {
     seed,
-    numRuns: 1000,
-  })('transcripts (1,000 cases)', (setup, ms) => {
+    numRuns: FUZZ_RUNS,
+  })(`transcripts (${FUZZ_RUNS} cases)`, (setup, ms) => {
     const text = ms.reduce((t, m) => m(t), renderTranscript(setup, baseFirewall(setup)));
     onlyParseErrors(() => assembleHost(setup.name, 't.txt', splitTranscript('t.txt', text)));
   });
 
   const topoText = JSON.stringify(NET_SCENARIOS[0]?.topology, null, 1);
-  propTest.prop([fc.array(mutation, { minLength: 1, maxLength: 2 })], { seed, numRuns: 1000 })(
-    'topology.json (1,000 cases)',
+  propTest.prop([fc.array(mutation, { minLength: 1, maxLength: 2 })], { seed, numRuns: FUZZ_RUNS })(
+    `topology.json (${FUZZ_RUNS} cases)`,
     (ms) => {
       onlyParseErrors(() =>
         parseTopology(
