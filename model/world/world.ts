@@ -10,7 +10,6 @@ import {
   firewallStep,
   initFirewall,
 } from '../firewall/firewall.ts';
-import { advise } from '../network/advisor.ts';
 import { hostFromSetup, netStep } from '../network/host.ts';
 import { flowsOf, type Topology } from '../network/intent.ts';
 import { lookup } from '../network/lookup.ts';
@@ -519,9 +518,4 @@ function reprotect(w: WorldState, name: string): WorldStep {
       },
     ],
   };
-}
-
-/** What the advisor says of the world's hosts, for reports. */
-export function worldFindings(w: WorldState) {
-  return advise(w.net, w.setup.topology, w.variant);
 }

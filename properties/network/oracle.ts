@@ -1,7 +1,7 @@
 // An independent statement of ESXi route selection (research-notes B), written apart from
 // model/network/lookup.ts so that N1 compares two readings of the sources, and the reboot
 // rule N3 and the advisor checks (N7) are judged against it rather than against the model.
-import { DEFAULT_STACK, type NetHost, type StaticRoute } from '../../model/network/types.ts';
+import type { NetHost, StaticRoute } from '../../model/network/types.ts';
 
 export interface Expected {
   readonly egress: string;
@@ -71,5 +71,3 @@ export function expectedDecision(
 export function routesAfterReboot(h: NetHost): readonly StaticRoute[] {
   return h.persistence === 'local.sh' ? h.routes.filter((r) => r.persisted) : h.routes;
 }
-
-export const isDefaultStack = (s: string) => s === DEFAULT_STACK;
