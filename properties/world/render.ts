@@ -69,6 +69,7 @@ export const WORLD_RENDER: AreaRender = {
     const out = facts(r.state)
       .filter((l) => !a.has(l))
       .map((l) => `now ${l}`);
+    const runs: { from: number; to: number; line: string; at: number }[] = [];
     for (const e of r.emitted) {
       if (e.kind === 'rpoViolated')
         out.push(
@@ -76,11 +77,22 @@ export const WORLD_RENDER: AreaRender = {
         );
       if (e.kind === 'rpoRestored')
         out.push(`minute ${e.clock}: com.vmware.vcHms.rpoRestoredEvent ${e.vm}`);
-      if (e.kind === 'blocked') out.push(`minute ${e.clock}: ${e.vm} blocked: ${e.reason}`);
+      if (e.kind === 'blocked') {
+        // A blockage lasting many minutes reads as one line: "minutes 1-16: ...".
+        const line = `${e.vm} blocked: ${e.reason}`;
+        const last = runs[runs.length - 1];
+        if (last && last.line === line && last.to === e.clock - 1) last.to = e.clock;
+        else runs.push({ from: e.clock, to: e.clock, line, at: out.length });
+        continue;
+      }
       if (e.kind === 'reprotect')
         out.push(
           `${e.vm} reprotect: ${e.optimized ? 'optimized (psf) delta' : 'full sync'} sends ${e.sent} block(s); ${e.delivered ? 'delivered' : `blocked: ${e.reason}`}`,
         );
+    }
+    for (const run of [...runs].reverse()) {
+      const when = run.from === run.to ? `minute ${run.from}` : `minutes ${run.from}-${run.to}`;
+      out.splice(run.at, 0, `${when}: ${run.line}`);
     }
     if (r.error) out.push(`(refused: ${r.error})`);
     return out.slice(0, 40);
