@@ -8,7 +8,7 @@ import {
   TO_CLOUD_RULESET,
 } from '../firewall/firewall.ts';
 import { passesToCloud } from '../firewall/mobility.ts';
-import { advise } from '../network/advisor.ts';
+import { advise, describeDecision } from '../network/advisor.ts';
 import { hostFromSetup } from '../network/host.ts';
 import { type Flow, flowsOf, type Topology, type TrafficClass } from '../network/intent.ts';
 import { formatIp } from '../network/ipv4.ts';
@@ -83,6 +83,15 @@ const srcOf = (h: NetHost, f: Flow) => {
   return v ? formatIp(v.ip) : '?';
 };
 const hop = (ip: number | null) => (ip === null ? null : formatIp(ip));
+
+/** Where a flow starts and goes, the same for routing and firewall findings. */
+const flowFields = (h: NetHost, f: Flow) => ({
+  port: f.port,
+  vmk: f.intended.vmk,
+  source: srcOf(h, f),
+  destination: f.dstName,
+  netstack: f.netstack,
+});
 
 const FW_PORTS: Partial<Record<TrafficClass, { ports: number[]; inv: string }>> = {
   'to-cloud': { ports: [10000, 10010], inv: 'F1' },
@@ -207,16 +216,10 @@ export function checkHosts(topology: Topology, inputs: readonly HostInput[]): Ch
       class: f.class,
       message: a.message,
       flow: {
-        port: f.port,
-        vmk: f.intended.vmk,
-        source: srcOf(h, f),
-        destination: f.dstName,
-        netstack: f.netstack,
+        ...flowFields(h, f),
         egress: d.ok ? d.egress : null,
         nextHop: d.ok ? hop(d.nextHop) : null,
-        verdict: d.ok
-          ? `leaves ${d.egress} ${d.nextHop === null ? 'directly' : `via ${formatIp(d.nextHop)}`}`
-          : `has no route (${d.reason})`,
+        verdict: describeDecision(d),
       },
       expected: {
         vmk: f.intended.vmk,
@@ -287,11 +290,7 @@ export function checkHosts(topology: Topology, inputs: readonly HostInput[]): Ch
         class: f.class,
         message: `${f.class} from ${name} (${f.intended.vmk} ${srcOf(h, f)}) to ${f.dstName} is dropped by the firewall on TCP ${dropped.join(', ')}: ${why}`,
         flow: {
-          port: f.port,
-          vmk: f.intended.vmk,
-          source: srcOf(h, f),
-          destination: f.dstName,
-          netstack: f.netstack,
+          ...flowFields(h, f),
           egress: null,
           nextHop: null,
           verdict: `dropped (default action DROP) on TCP ${dropped.join(', ')}`,

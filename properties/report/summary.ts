@@ -1,6 +1,8 @@
 // The one structured object a property run produces. summary.json is this object as JSON;
 // every other report (Markdown, HTML, JUnit) is rendered from it and from nothing else.
+
 import type { CounterexampleRecord } from '../harness.ts';
+import type { ZooEntry } from '../zoo.ts';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted';
 export type PropertyStatus = 'passed' | 'failed' | 'interrupted';
@@ -55,15 +57,8 @@ export interface CounterexampleEntry extends CounterexampleRecord {
   readonly corpus: CorpusMark;
 }
 
-export interface ZooRow {
-  readonly variant: string;
-  readonly caught: boolean;
-  readonly caughtBy: readonly string[];
-  readonly runs: number;
-  readonly ms: number;
-  readonly shrunkEvents: number;
-  readonly seed: number;
-}
+/** One zoo variant's line: the hunt's result without the per-property details. */
+export type ZooRow = Omit<ZooEntry, 'results'>;
 
 export interface ZooReport {
   readonly status: 'ran' | 'skipped';
