@@ -133,12 +133,7 @@ async function runOne(
   else status = 'interrupted';
   const cex = failing?.counterexample;
   const row: PropertyRow = {
-    id: def.id,
-    title: def.title,
-    area: def.area,
-    kind: def.kind,
-    invariants: def.invariants,
-    variant: plan.variant.name,
+    ...identity(def, plan),
     status,
     numRuns: runs,
     numShrinks: failing?.numShrinks ?? 0,
@@ -150,7 +145,8 @@ async function runOne(
   return cex ? { row, counterexample: cex } : { row };
 }
 
-function notRun(def: PropertyDef, plan: NightlyPlan): PropertyRow {
+/** What names a property's row, whether it ran or not. */
+function identity(def: PropertyDef, plan: NightlyPlan) {
   return {
     id: def.id,
     title: def.title,
@@ -158,6 +154,12 @@ function notRun(def: PropertyDef, plan: NightlyPlan): PropertyRow {
     kind: def.kind,
     invariants: def.invariants,
     variant: plan.variant.name,
+  };
+}
+
+function notRun(def: PropertyDef, plan: NightlyPlan): PropertyRow {
+  return {
+    ...identity(def, plan),
     status: 'interrupted',
     numRuns: 0,
     numShrinks: 0,
