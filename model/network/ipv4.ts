@@ -12,12 +12,23 @@ export class AddressError extends Error {
   override readonly name = 'AddressError';
 }
 
+/**
+ * Addresses already parsed. Worlds parse the same few topology addresses again and again (every
+ * flow, every route change); the answer for a text never changes, so it is kept, up to a bound.
+ */
+const parsed = new Map<string, Ip>();
+
 export function parseIp(text: string): Ip {
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
   if (!ipaddr.IPv4.isValidFourPartDecimal(text)) {
     throw new AddressError(`expected a dotted IPv4 address, got "${text}"`);
   }
   const [a, b, c, d] = ipaddr.IPv4.parse(text).octets as [number, number, number, number];
-  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  const ip = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  if (parsed.size >= 4096) parsed.clear();
+  parsed.set(text, ip);
+  return ip;
 }
 
 export function formatIp(ip: Ip): string {
