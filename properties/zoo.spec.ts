@@ -1,6 +1,7 @@
 import { describe, expect, inject, test } from 'vitest';
-import { DEFECT_INFO, zooVariants } from '../model/variants.ts';
-import { huntVariant } from './zoo.ts';
+import { CORRECT, DEFECT_INFO, zooVariants } from '../model/variants.ts';
+import { replay } from './harness.ts';
+import { huntVariant, loadShortest } from './zoo.ts';
 
 const seed = inject('fcSeed');
 
@@ -8,7 +9,7 @@ describe('defect zoo: every wrong behaviour is caught within npm test budget', (
   for (const variant of zooVariants()) {
     const info = DEFECT_INFO[variant.defects[0] as keyof typeof DEFECT_INFO];
     test(`zoo ${variant.name} (${info.description}) is caught`, () => {
-      const entry = huntVariant(variant, seed);
+      const entry = huntVariant(variant, seed, { firstExpected: true });
       expect(
         entry.caught,
         `${variant.name} survived every property and scenario with seed ${seed}`,
@@ -17,6 +18,26 @@ describe('defect zoo: every wrong behaviour is caught within npm test budget', (
         entry.caughtBy.some((id) => info.expectedInvariants.includes(id.replace(/-reach$/, ''))),
         `${variant.name} was caught only by ${entry.caughtBy.join(', ')}, not by the invariants that should catch it (${info.expectedInvariants.join(', ')})`,
       ).toBe(true);
+    });
+  }
+});
+
+describe('the shortest known counterexamples (properties/zoo-shortest.json) still hold', () => {
+  const known = loadShortest();
+  for (const variant of zooVariants()) {
+    test(`${variant.name}: its shortest known counterexample fails on it and passes on the correct model`, () => {
+      const k = known[variant.name];
+      expect(k, `no shortest counterexample recorded for ${variant.name}`).toBeDefined();
+      if (!k) return;
+      const rec = { property: k.property, setup: k.setup, events: k.events };
+      expect(
+        replay({ ...rec, variant: variant.name }),
+        'no longer fails on the variant',
+      ).not.toBeNull();
+      expect(
+        replay({ ...rec, variant: CORRECT.name }),
+        'fails on the correct model too',
+      ).toBeNull();
     });
   }
 });

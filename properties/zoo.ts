@@ -1,7 +1,14 @@
 // The defect zoo as a check: run every safety property against a variant and see which ones
 // catch it. Shared by the zoo command and the spec that gates npm test.
+import { readFileSync } from 'node:fs';
 import { DEFECT_INFO, type Variant } from '../model/variants.ts';
-import { type PropertyResult, propertySeed, runProperty } from './harness.ts';
+import {
+  type CounterexampleRecord,
+  type PropertyResult,
+  propertySeed,
+  runProperty,
+  writeAtomic,
+} from './harness.ts';
 import { PROPERTIES } from './registry.ts';
 import { FIXTURES } from './scenarios.ts';
 
@@ -19,15 +26,35 @@ export interface ZooEntry {
   readonly results: readonly PropertyResult[];
 }
 
-export function huntVariant(variant: Variant, seed: number): ZooEntry {
+export interface HuntOptions {
+  /**
+   * Stop at the first catch by one of the invariants the defect is expected to break, trying
+   * those first (the gate in npm test and mutation runs). The zoo command leaves it off, so
+   * that its caughtBy lists every property that catches the variant.
+   */
+  readonly firstExpected?: boolean;
+}
+
+export function huntVariant(variant: Variant, seed: number, opts: HuntOptions = {}): ZooEntry {
   const results: PropertyResult[] = [];
   // A defect lives in one area's model; the other areas' properties cannot see it.
   const areas = new Set(
     variant.defects.flatMap((d) => [DEFECT_INFO[d].area, ...(DEFECT_INFO[d].alsoAreas ?? [])]),
   );
-  for (const def of PROPERTIES) {
-    if (def.kind !== 'always' || (areas.size > 0 && !areas.has(def.area as never))) continue;
-    results.push(runProperty(def, { variant, seed: propertySeed(seed, def.id) }));
+  const expected = new Set(variant.defects.flatMap((d) => DEFECT_INFO[d].expectedInvariants));
+  const candidates = PROPERTIES.filter(
+    (def) => def.kind === 'always' && (areas.size === 0 || areas.has(def.area as never)),
+  );
+  const ordered = opts.firstExpected
+    ? [
+        ...candidates.filter((d) => expected.has(d.id)),
+        ...candidates.filter((d) => !expected.has(d.id)),
+      ]
+    : candidates;
+  for (const def of ordered) {
+    const r = runProperty(def, { variant, seed: propertySeed(seed, def.id) });
+    results.push(r);
+    if (opts.firstExpected && r.status === 'failed' && expected.has(def.id)) break;
   }
   const failed = results.filter((r) => r.status === 'failed');
   const best = [...failed].sort((a, b) => a.numRuns - b.numRuns || a.durationMs - b.durationMs)[0];
@@ -45,4 +72,47 @@ export function huntVariant(variant: Variant, seed: number): ZooEntry {
     seed,
     results,
   };
+}
+
+/**
+ * The shortest counterexample known for each variant, kept as data beside the variants
+ * (properties/zoo-shortest.json) and replayed by the zoo spec, so a length quoted in the README
+ * is one anyone can rerun: `shortestKnown` is its number of events. `npm run zoo --
+ * --record-shortest` replaces an entry when a hunt finds a shorter one.
+ */
+export interface KnownCounterexample {
+  readonly property: string;
+  readonly setup: unknown;
+  readonly events: readonly unknown[];
+}
+
+export const SHORTEST_FILE = new URL('./zoo-shortest.json', import.meta.url);
+
+export function loadShortest(): Record<string, KnownCounterexample> {
+  return JSON.parse(readFileSync(SHORTEST_FILE, 'utf8')) as Record<string, KnownCounterexample>;
+}
+
+/** The shortest counterexample among hunts' failing properties (fewest events, then setup size). */
+export function shortestOf(entries: readonly ZooEntry[]): CounterexampleRecord | undefined {
+  const found = entries.flatMap((e) => e.results.flatMap((r) => r.counterexample ?? []));
+  const size = (c: CounterexampleRecord) => JSON.stringify(c.setup).length;
+  return [...found].sort((a, b) => a.events.length - b.events.length || size(a) - size(b))[0];
+}
+
+/** Keeps `found` as the variant's known shortest if it is shorter; returns the length kept. */
+export function recordShortest(
+  known: Record<string, KnownCounterexample>,
+  variant: string,
+  found: CounterexampleRecord | undefined,
+): number | undefined {
+  const old = known[variant];
+  if (found && (!old || found.events.length < old.events.length)) {
+    known[variant] = { property: found.property, setup: found.setup, events: found.events };
+  }
+  return known[variant]?.events.length;
+}
+
+export function saveShortest(known: Record<string, KnownCounterexample>): void {
+  const sorted = Object.fromEntries(Object.entries(known).sort(([a], [b]) => a.localeCompare(b)));
+  writeAtomic(SHORTEST_FILE.pathname, `${JSON.stringify(sorted, null, 2)}\n`);
 }
