@@ -30,6 +30,7 @@ import type { HostSetup, NetHost } from '../model/network/types.ts';
 import { CORRECT } from '../model/variants.ts';
 import { baseFirewall, FIXTURE_SETS, fixtureFiles } from './esxcli/fixtures.ts';
 import { hostCommands, renderHostFiles, renderOutput, renderTranscript } from './esxcli/render.ts';
+import { scaledRuns } from './harness.ts';
 import { randomHost, recommendedWorld } from './network/arbitraries.ts';
 import { NET_SCENARIOS } from './network/scenarios.ts';
 
@@ -205,7 +206,7 @@ describe('parse(render(host)) = host', () => {
     [listable, fc.constantFrom<Format | 'transcript'>('text', 'csv', 'xml', 'transcript')],
     {
       seed,
-      numRuns: 400,
+      numRuns: scaledRuns(400),
     },
   )('addresses, netstacks, tags, gateways and routes survive every formatter', (setup, form) => {
     const parsed = assembleHost(setup.name, setup.name, outputsOf(setup, form));
@@ -231,7 +232,7 @@ describe('the check agrees with the advisor', () => {
     [fc.boolean().chain((r) => recommendedWorld(r)), fc.constantFrom<Format>('text', 'csv', 'xml')],
     {
       seed,
-      numRuns: 60,
+      numRuns: scaledRuns(60),
     },
   )('on recommended worlds, findings from esxcli output = advise() on the model', (c, format) => {
     const topology = c.setup.topology;
@@ -373,7 +374,7 @@ function onlyParseErrors(f: () => unknown): void {
 }
 
 /** npm test runs 1,000 cases per parser; the nightly workflow sets ESXCLI_FUZZ_RUNS=20000. */
-const FUZZ_RUNS = Number(process.env.ESXCLI_FUZZ_RUNS ?? '') || 1000;
+const FUZZ_RUNS = scaledRuns(Number(process.env.ESXCLI_FUZZ_RUNS ?? '') || 1000);
 
 describe('malformed output raises EsxcliParseError only', () => {
   for (const [name, re, parse] of PARSERS) {

@@ -84,10 +84,26 @@ export function counterexampleId(
     .slice(0, 12);
 }
 
+/**
+ * A run count as this run uses it. Mutation testing (vitest.mutation.config.ts) sets
+ * HBR_RUNS_SCALE below 1 so that each of thousands of mutants meets a lighter suite; npm test
+ * and the nightly leave it unset and run every count as written.
+ */
+export function scaledRuns(numRuns: number, floor = 20): number {
+  const scale = Number(process.env.HBR_RUNS_SCALE ?? '');
+  if (!(scale > 0 && scale < 1)) return numRuns;
+  return Math.min(numRuns, Math.max(floor, Math.ceil(numRuns * scale)));
+}
+
+/** A property's run count in this run; reachability twins, rare-goal searches, keep more. */
+export function runsOf(def: PropertyDef): number {
+  return scaledRuns(def.numRuns, def.kind === 'sometimes' ? 150 : 20);
+}
+
 export function runProperty(def: PropertyDef, opts: RunOptions = {}): PropertyResult {
   const variant = opts.variant ?? CORRECT;
   const seed = opts.seed ?? chooseSeed();
-  const numRuns = opts.numRuns ?? def.numRuns;
+  const numRuns = opts.numRuns ?? runsOf(def);
   const params = {
     numRuns,
     seed,

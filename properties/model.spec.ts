@@ -7,10 +7,11 @@ import { statusOf } from '../model/replication/status.ts';
 import { init, run, step } from '../model/replication/step.ts';
 import type { ReplicationEvent, ReplicationSetup } from '../model/replication/types.ts';
 import { CORRECT, ESXI_VERSIONS, zooVariants } from '../model/variants.ts';
+import { scaledRuns } from './harness.ts';
 import { CONFIG, GENERAL, scenarioArb } from './replication/arbitraries.ts';
 
 const seed = inject('fcSeed');
-const params = { seed, numRuns: 100 };
+const params = { seed, numRuns: scaledRuns(100) };
 
 const ONE_VM: ReplicationSetup = {
   version: '6.7',

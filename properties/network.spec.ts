@@ -6,6 +6,7 @@ import { parseIp } from '../model/network/ipv4.ts';
 import { type LookupResult, lookup } from '../model/network/lookup.ts';
 import type { HostSetup, NetHost } from '../model/network/types.ts';
 import { CORRECT, type Variant, variantByName } from '../model/variants.ts';
+import { scaledRuns } from './harness.ts';
 import { type Query, randomCase } from './network/arbitraries.ts';
 import { fixedHosts, judge, NET_SCENARIOS } from './network/scenarios.ts';
 import { propertySuite } from './suite.ts';
@@ -124,7 +125,7 @@ function show(d: LookupResult): string {
   return d.ok ? `${d.egress}|${d.nextHop}|${d.route.netstack}` : 'none';
 }
 
-const params = { seed, numRuns: 200 };
+const params = { seed, numRuns: scaledRuns(200) };
 
 describe('metamorphic: what must not change a decision', () => {
   propTest.prop([randomCase, fc.infiniteStream(fc.nat())], params)(

@@ -1,6 +1,12 @@
 import { expect, inject, test } from 'vitest';
 import { CORRECT } from '../model/variants.ts';
-import { propertySeed, renderCounterexample, runProperty, saveCounterexample } from './harness.ts';
+import {
+  propertySeed,
+  renderCounterexample,
+  runProperty,
+  runsOf,
+  saveCounterexample,
+} from './harness.ts';
 import { PROPERTIES } from './registry.ts';
 
 const seed = inject('fcSeed');
@@ -22,7 +28,7 @@ export function propertySuite(area: string): void {
         throw new Error(`\n${renderCounterexample(r.counterexample, file)}\n`);
       }
       expect(r.status).toBe('passed');
-      expect(r.numRuns).toBe(def.numRuns);
+      expect(r.numRuns).toBe(runsOf(def));
     });
   }
 }

@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+import { MUTATION_SEED } from './properties/mutation-setup.ts';
+import base from './vitest.config.ts';
+
+/**
+ * The suite as StrykerJS runs it against each mutant of model/ (`npm run mutation`): the specs
+ * that judge the model, with one fixed fast-check seed so that a mutant's verdict is repeatable.
+ * Left out: the report, nightly and replay specs, which test the tooling around the model.
+ */
+process.env.FC_SEED ??= String(MUTATION_SEED);
+// A tenth of npm test's runs per property (at least 20): thousands of mutants each meet the suite.
+process.env.HBR_RUNS_SCALE ??= '0.1';
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: [
+      'properties/model.spec.ts',
+      'properties/corpus.spec.ts',
+      'properties/replication.spec.ts',
+      'properties/network.spec.ts',
+      'properties/firewall.spec.ts',
+      'properties/world.spec.ts',
+      'properties/esxcli.spec.ts',
+      'properties/zoo.spec.ts',
+    ],
+    setupFiles: ['properties/mutation-setup.ts'],
+    // Keep the model's modules loaded between mutants: StrykerJS switches mutants at run time.
+    isolate: false,
+  },
+});
