@@ -37,6 +37,13 @@ import { NET_SCENARIOS } from './network/scenarios.ts';
 const seed = inject('fcSeed');
 const ROOT = 'properties/fixtures/hosts';
 
+/**
+ * Mutation runs (vitest.mutation.config.ts sets HBR_MUTATION) skip the tests that run the check
+ * in a child process: the child cannot see StrykerJS's active mutant. Each has an in-process
+ * twin below that judges the same behaviour.
+ */
+const cliTest = test.skipIf(process.env.HBR_MUTATION === '1');
+
 function check(dir: string, ...more: string[]) {
   const r = spawnSync(
     process.execPath,
@@ -57,7 +64,7 @@ function checkFiles(files: Readonly<Record<string, string>>) {
 }
 
 describe('npm run check on the fixtures', () => {
-  test('seed-000-before exits 1 naming vmk0, the management gateway and the route fix', () => {
+  cliTest('seed-000-before exits 1 naming vmk0, the management gateway and the route fix', () => {
     const r = check(join(ROOT, 'seed-000-before'));
     expect(r.code).toBe(1);
     expect(r.out).toContain('vmk0');
@@ -68,7 +75,7 @@ describe('npm run check on the fixtures', () => {
     expect(r.err).not.toMatch(/at .*\.ts:\d+/);
   });
 
-  test('seed-000-after exits 0, and --json says so', () => {
+  cliTest('seed-000-after exits 0, and --json says so', () => {
     expect(check(join(ROOT, 'seed-000-after')).code).toBe(0);
     const j = check(join(ROOT, 'seed-000-after'), '--json');
     expect(j.code).toBe(0);
@@ -81,7 +88,7 @@ describe('npm run check on the fixtures', () => {
     ]);
   });
 
-  test('a bad file exits 2 with file:line, and the other hosts are still checked', () => {
+  cliTest('a bad file exits 2 with file:line, and the other hosts are still checked', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esxcli-check-'));
     try {
       cpSync(join(ROOT, 'seed-000-before'), dir, { recursive: true });
@@ -102,7 +109,7 @@ describe('npm run check on the fixtures', () => {
     }
   });
 
-  test('a topology mistake names the field and exits 2', () => {
+  cliTest('a topology mistake names the field and exits 2', () => {
     const dir = mkdtempSync(join(tmpdir(), 'esxcli-topo-'));
     try {
       const t = JSON.parse(readFileSync(join(ROOT, 'seed-000-after', 'topology.json'), 'utf8'));
@@ -116,6 +123,75 @@ describe('npm run check on the fixtures', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('in process: a bad file is an error naming file:line, and the other hosts are still checked', () => {
+    const set = FIXTURE_SETS.find((s) => s.name === 'seed-000-before');
+    if (!set) throw new Error('seed-000-before fixture set missing');
+    const files = { ...fixtureFiles(set) };
+    const key = 'esx-02/network-ip-route-ipv4-list.txt';
+    const lines = (files[key] ?? '').split('\n');
+    lines[3] = '10.12.12.0  255.255.255.0';
+    files[key] = lines.join('\n');
+    const r = checkFiles(files);
+    expect(r.errors).toEqual([
+      `${key}:4: expected 5 columns (Network Netmask Gateway Interface Source), got 2`,
+    ]);
+    expect(r.findings.map((f) => f.host)).toContain('esx-01');
+    expect(r.findings.some((f) => f.host === 'esx-02')).toBe(false);
+  });
+
+  // The whole verdict, as --json prints it, for every fixture set: findings with their flows,
+  // expected paths and fixes, the clean list and the errors. Reviewed by hand when written;
+  // a change in wording or order shows up as a diff of these files.
+  test.each(FIXTURE_SETS.map((s) => [s.name, s] as const))(
+    'in process: %s gives the verdict in its golden file',
+    async (name, set) => {
+      const r = checkFiles(fixtureFiles(set));
+      await expect(`${JSON.stringify(r, null, 2)}\n`).toMatchFileSnapshot(
+        `esxcli/golden/${name}.json`,
+      );
+    },
+  );
+
+  test('in process: hosts missing from the topology, hosts without files, unreadable transcripts and stray files', () => {
+    const set = FIXTURE_SETS.find((s) => s.name === 'seed-000-after-transcripts');
+    if (!set) throw new Error('seed-000-after-transcripts fixture set missing');
+    const files: Record<string, string> = { ...fixtureFiles(set) };
+    const transcript = Object.keys(files).find((f) => f.endsWith('.txt') && !f.includes('/'));
+    if (!transcript) throw new Error('no transcript in the set');
+    const [missing] = transcript.split('.');
+    files[transcript] = 'no prompt here\n';
+    files['esx-99/network-ip-interface-list.txt'] =
+      files['esx-01/network-ip-interface-list.txt'] ?? '';
+    files['notes.md'] = 'not a host';
+    files['esx-01/README'] = 'not an output';
+    const r = checkFiles(files);
+    expect(r.errors).toContain('esx-99: host esx-99 is not in topology.json hosts');
+    expect(r.errors.some((e) => e.startsWith(`${transcript}:`))).toBe(true);
+    expect(r.hosts.map((h) => h.name)).not.toContain(missing);
+    const withoutOne = Object.fromEntries(
+      Object.entries(fixtureFiles(set)).filter(([f]) => f !== transcript),
+    );
+    expect(checkFiles(withoutOne).errors).toEqual([
+      `topology.json: hosts: no folder or transcript for ${missing}`,
+    ]);
+    // Inputs come back sorted by host name whatever order the files were listed in.
+    const reversed = Object.fromEntries(Object.entries(fixtureFiles(set)).reverse());
+    expect(hostInputs(reversed, posix).map((i) => i.name)).toEqual(
+      hostInputs(fixtureFiles(set), posix).map((i) => i.name),
+    );
+    expect(hostInputs(reversed, posix).map((i) => i.name)).toEqual(
+      [...hostInputs(reversed, posix).map((i) => i.name)].sort(),
+    );
+  });
+
+  test('in process: a topology mistake names the field', () => {
+    const t = JSON.parse(readFileSync(join(ROOT, 'seed-000-after', 'topology.json'), 'utf8'));
+    t.subnets[2].purpose = 'repl';
+    expect(() => parseTopology('topology.json', JSON.stringify(t))).toThrow(
+      'topology.json: subnets[2].purpose: expected one of management, vmotion, replication, nfc, fvp, appliance, got "repl"',
+    );
   });
 
   test.each(FIXTURE_SETS.map((s) => [s.name, s] as const))(

@@ -2,7 +2,17 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fc, test as propTest } from '@fast-check/vitest';
 import { describe, expect, inject, test } from 'vitest';
-import { checksum, differingBlocks, imagesEqual, writeBlock } from '../model/disk.ts';
+import {
+  applyBlocks,
+  type BlockMap,
+  checksum,
+  differingBlocks,
+  imagesEqual,
+  readBlock,
+  writeBlock,
+  writtenBlocks,
+  ZERO,
+} from '../model/disk.ts';
 import { statusOf } from '../model/replication/status.ts';
 import { init, run, step } from '../model/replication/step.ts';
 import type { ReplicationEvent, ReplicationSetup } from '../model/replication/types.ts';
@@ -110,6 +120,45 @@ describe('disks are sparse block images', () => {
     expect(imagesEqual({ 1: 5 }, { 1: 6 })).toBe(false);
     expect(checksum(5)).not.toBe(checksum(6));
   });
+
+  // The sparse images against the obvious dense model: an array of tokens, zeros included.
+  const SIZE = 12;
+  const token = fc.oneof(fc.constant(ZERO), fc.integer({ min: 1, max: 4 }));
+  const writes = fc.array(fc.tuple(fc.nat(SIZE - 1), token), { maxLength: 10 });
+  const build = (ws: readonly (readonly [number, number])[]) => {
+    let img: BlockMap = {};
+    const dense: number[] = Array(SIZE).fill(ZERO);
+    for (const [b, v] of ws) {
+      img = writeBlock(img, b, v);
+      dense[b] = v;
+    }
+    return { img, dense };
+  };
+  const range = Array.from({ length: SIZE }, (_, i) => i);
+
+  propTest.prop([writes, writes], params)(
+    'reads, written blocks, equality, differing blocks and patches agree with a dense array',
+    (wa, wb) => {
+      const a = build(wa);
+      const b = build(wb);
+      for (const i of range) expect(readBlock(a.img, i)).toBe(a.dense[i]);
+      expect(writtenBlocks(a.img)).toEqual(range.filter((i) => a.dense[i] !== ZERO));
+      expect(imagesEqual(a.img, b.img)).toBe(range.every((i) => a.dense[i] === b.dense[i]));
+      expect(imagesEqual(b.img, a.img)).toBe(imagesEqual(a.img, b.img));
+      expect(differingBlocks(a.img, b.img)).toEqual(range.filter((i) => a.dense[i] !== b.dense[i]));
+      // A patch as the VRS stages it: zeros clear, other tokens overwrite, the rest stays.
+      const patch: Record<number, number> = {};
+      for (const [k, v] of wb) patch[k] = v;
+      const patched = applyBlocks(a.img, patch);
+      expect(writtenBlocks(patched)).toEqual(
+        range.filter((i) => (i in patch ? patch[i] : a.dense[i]) !== ZERO),
+      );
+      for (const i of range) expect(readBlock(patched, i)).toBe(i in patch ? patch[i] : a.dense[i]);
+      // Writing zeros where nothing was written allocates nothing.
+      const blank = range.find((i) => a.dense[i] === ZERO);
+      if (blank !== undefined) expect(writeBlock(a.img, blank, ZERO)).toBe(a.img);
+    },
+  );
 });
 
 describe('statuses follow the research notes (A5, A7) and seed 003', () => {
