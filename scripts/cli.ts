@@ -6,3 +6,9 @@ export function usageError(command: string, what: string, usage: string): never 
   process.stderr.write(`${command}: ${what.split('\n')[0]}\nusage: ${usage}\n`);
   process.exit(2);
 }
+
+/** A missing or malformed input file: one line on stderr naming the file, exit code 2. */
+export function inputError(what: string): never {
+  process.stderr.write(`${what}\n`);
+  process.exit(2);
+}
