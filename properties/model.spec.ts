@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fc, test as propTest } from '@fast-check/vitest';
+import fc from 'fast-check';
 import { describe, expect, inject, test } from 'vitest';
 import {
   applyBlocks,
@@ -18,6 +18,7 @@ import { init, run, step } from '../model/replication/step.ts';
 import type { ReplicationEvent, ReplicationSetup } from '../model/replication/types.ts';
 import { CORRECT, ESXI_VERSIONS, zooVariants } from '../model/variants.ts';
 import { scaledRuns } from './harness.ts';
+import { prop } from './prop.ts';
 import { CONFIG, GENERAL, scenarioArb } from './replication/arbitraries.ts';
 
 const seed = inject('fcSeed');
@@ -62,7 +63,7 @@ describe('the model is pure and deterministic', () => {
     }
   });
 
-  propTest.prop([scenarioArb(GENERAL)], params)(
+  prop([scenarioArb(GENERAL)], params)(
     'the same events give the same states, step by step',
     (s) => {
       const a = run(s.setup, CORRECT, s.events);
@@ -71,7 +72,7 @@ describe('the model is pure and deterministic', () => {
     },
   );
 
-  propTest.prop([scenarioArb(GENERAL), fc.constantFrom(CORRECT, ...zooVariants())], params)(
+  prop([scenarioArb(GENERAL), fc.constantFrom(CORRECT, ...zooVariants())], params)(
     'step never throws and never mutates the state it is given, on any variant',
     (s, variant) => {
       let state = init(s.setup, variant);
@@ -85,7 +86,7 @@ describe('the model is pure and deterministic', () => {
     },
   );
 
-  propTest.prop([scenarioArb(CONFIG)], params)(
+  prop([scenarioArb(CONFIG)], params)(
     'a refused or rejected event changes nothing but the tick',
     (s) => {
       let state = init(s.setup, CORRECT);
@@ -136,7 +137,7 @@ describe('disks are sparse block images', () => {
   };
   const range = Array.from({ length: SIZE }, (_, i) => i);
 
-  propTest.prop([writes, writes], params)(
+  prop([writes, writes], params)(
     'reads, written blocks, equality, differing blocks and patches agree with a dense array',
     (wa, wb) => {
       const a = build(wa);

@@ -1,4 +1,4 @@
-import { fc, test as propTest } from '@fast-check/vitest';
+import fc from 'fast-check';
 import { describe, expect, inject, test } from 'vitest';
 import { advise } from '../model/network/advisor.ts';
 import { hostFromSetup, netStep } from '../model/network/host.ts';
@@ -9,6 +9,7 @@ import { CORRECT, type Variant, variantByName } from '../model/variants.ts';
 import { scaledRuns } from './harness.ts';
 import { type Query, randomCase } from './network/arbitraries.ts';
 import { fixedHosts, judge, NET_SCENARIOS } from './network/scenarios.ts';
+import { prop } from './prop.ts';
 import { propertySuite } from './suite.ts';
 
 const seed = inject('fcSeed');
@@ -128,7 +129,7 @@ function show(d: LookupResult): string {
 const params = { seed, numRuns: scaledRuns(200) };
 
 describe('metamorphic: what must not change a decision', () => {
-  propTest.prop([randomCase, fc.infiniteStream(fc.nat())], params)(
+  prop([randomCase, fc.infiniteStream(fc.nat())], params)(
     'the order routes were added does not matter',
     (c, rand) => {
       const shuffled = c.setup.hosts.map((h) => ({
@@ -144,26 +145,23 @@ describe('metamorphic: what must not change a decision', () => {
     },
   );
 
-  propTest.prop([randomCase], params)(
-    'renaming vmks while keeping creation order does not matter',
-    (c) => {
-      const rename = (n: string) => `vmk${Number(n.slice(3)) + 10}`;
-      const renamed = c.setup.hosts.map((h) => ({
-        ...h,
-        vmks: h.vmks.map((v) => ({ ...v, name: rename(v.name) })),
-      }));
-      const queries = c.setup.queries.map((q) => ({
-        ...q,
-        bound: q.bound ? rename(q.bound) : null,
-      }));
-      const back = decisions(renamed, queries, CORRECT).map((d) =>
-        d.replace(/^vmk(\d+)/, (_, n) => `vmk${Number(n) - 10}`),
-      );
-      expect(back).toEqual(decisions(c.setup.hosts, c.setup.queries, CORRECT));
-    },
-  );
+  prop([randomCase], params)('renaming vmks while keeping creation order does not matter', (c) => {
+    const rename = (n: string) => `vmk${Number(n.slice(3)) + 10}`;
+    const renamed = c.setup.hosts.map((h) => ({
+      ...h,
+      vmks: h.vmks.map((v) => ({ ...v, name: rename(v.name) })),
+    }));
+    const queries = c.setup.queries.map((q) => ({
+      ...q,
+      bound: q.bound ? rename(q.bound) : null,
+    }));
+    const back = decisions(renamed, queries, CORRECT).map((d) =>
+      d.replace(/^vmk(\d+)/, (_, n) => `vmk${Number(n) - 10}`),
+    );
+    expect(back).toEqual(decisions(c.setup.hosts, c.setup.queries, CORRECT));
+  });
 
-  propTest.prop([randomCase], params)(
+  prop([randomCase], params)(
     'a route for an unrelated prefix changes no existing decision',
     (c) => {
       const extra = c.setup.hosts.map((h) => ({

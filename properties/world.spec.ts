@@ -1,9 +1,10 @@
-import { fc, test as propTest } from '@fast-check/vitest';
+import fc from 'fast-check';
 import { describe, expect, inject, test } from 'vitest';
 import { CORRECT, type Variant, zooVariants } from '../model/variants.ts';
 import { initWorld, type WorldEvent, type WorldSetup, worldStep } from '../model/world/world.ts';
 import { scaledRuns } from './harness.ts';
 import { NET_SCENARIOS } from './network/scenarios.ts';
+import { prop } from './prop.ts';
 import { propertySuite } from './suite.ts';
 import { faultyWorld } from './world/properties.ts';
 
@@ -118,7 +119,7 @@ describe('metamorphic: a long tick is the same as its minutes one by one', () =>
     }
     return { w, emitted };
   };
-  propTest.prop([faultyWorld, fc.constantFrom(CORRECT, ...zooVariants())], {
+  prop([faultyWorld, fc.constantFrom(CORRECT, ...zooVariants())], {
     seed,
     numRuns: scaledRuns(150),
   })('Tick n = n x Tick 1: same states, same emitted events', (c, v) => {
