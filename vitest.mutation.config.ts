@@ -26,6 +26,8 @@ export default defineConfig({
       'properties/firewall.spec.ts',
       'properties/world.spec.ts',
       'properties/esxcli.spec.ts',
+      'properties/esxcli-errors.spec.ts',
+      'properties/model-errors.spec.ts',
       'properties/zoo.spec.ts',
     ],
     setupFiles: ['properties/mutation-setup.ts'],

@@ -97,7 +97,7 @@ export function scaledRuns(numRuns: number, floor = 20): number {
 
 /** A property's run count in this run; reachability twins, rare-goal searches, keep more. */
 export function runsOf(def: PropertyDef): number {
-  return scaledRuns(def.numRuns, def.kind === 'sometimes' ? 150 : 20);
+  return scaledRuns(def.numRuns, def.kind === 'sometimes' ? 80 : 10);
 }
 
 export function runProperty(def: PropertyDef, opts: RunOptions = {}): PropertyResult {
