@@ -18,17 +18,11 @@ export default defineConfig({
   ...base,
   test: {
     ...base.test,
-    include: [
-      'properties/model.spec.ts',
-      'properties/corpus.spec.ts',
-      'properties/replication.spec.ts',
-      'properties/network.spec.ts',
-      'properties/firewall.spec.ts',
-      'properties/world.spec.ts',
-      'properties/esxcli.spec.ts',
-      'properties/esxcli-errors.spec.ts',
-      'properties/model-errors.spec.ts',
-      'properties/zoo.spec.ts',
+    include: ['properties/**/*.spec.ts'],
+    exclude: [
+      'properties/report.spec.ts',
+      'properties/nightly.spec.ts',
+      'properties/replay.spec.ts',
     ],
     setupFiles: ['properties/mutation-setup.ts'],
     // Keep the model's modules loaded between mutants: StrykerJS switches mutants at run time.

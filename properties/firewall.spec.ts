@@ -8,7 +8,7 @@ import {
   rulesetList,
   vibList,
 } from '../model/firewall/firewall.ts';
-import { CORRECT } from '../model/variants.ts';
+import { CORRECT, type EsxiVersion, variantByName } from '../model/variants.ts';
 import { FIXTURES } from './scenarios.ts';
 import { propertySuite } from './suite.ts';
 
@@ -25,7 +25,7 @@ describe('every fixture is judged as its source says', () => {
 });
 
 describe('verdicts explain themselves', () => {
-  const world = (version: '6.5' | '6.5U1'): FirewallWorld => ({
+  const world = (version: EsxiVersion): FirewallWorld => ({
     now: 0,
     hosts: { h: initFirewall('h', version, CORRECT) },
   });
@@ -47,5 +47,45 @@ describe('verdicts explain themselves', () => {
     expect(rulesetList(w.hosts.h as never).map((r) => r.name)).toContain(
       'Replication-to-CloudTraffic',
     );
+  });
+
+  test('a range is shown as begin-end, and rules match direction and protocol, not only the port', () => {
+    let w = world('6.7');
+    w = firewallStep(w, { type: 'VibInstallManual', host: 'h' }, CORRECT).world;
+    const fw = w.hosts.h;
+    if (!fw) throw new Error('host h missing');
+    const out = decide(fw, { direction: 'outbound', protocol: 'tcp', port: 10007 }, CORRECT);
+    expect([out.action, out.ruleset, out.rule]).toEqual([
+      'allow',
+      'Replication-to-CloudTraffic',
+      'outbound tcp dst 10000-10010',
+    ]);
+    // Every built-in and vib rule is outbound TCP: inbound or UDP on the same ports is dropped.
+    for (const p of [
+      { direction: 'inbound', protocol: 'tcp', port: 44046 },
+      { direction: 'inbound', protocol: 'tcp', port: 10007 },
+      { direction: 'outbound', protocol: 'udp', port: 902 },
+    ] as const)
+      expect(decide(fw, p, CORRECT).action, `${p.direction} ${p.protocol} ${p.port}`).toBe('drop');
+  });
+
+  test('the hbr-rule-in-vib defect moves 31031 from the built-in HBR ruleset into the vib', () => {
+    const defect = variantByName('hbr-rule-in-vib');
+    if (!defect) throw new Error('variant hbr-rule-in-vib missing');
+    const bare = initFirewall('h', '6.7', defect);
+    const full = { direction: 'outbound', protocol: 'tcp', port: 31031 } as const;
+    expect(decide(bare, full, defect).action).toBe('drop');
+    expect(decide(bare, { ...full, port: 44046 }, defect).ruleset).toBe('HBR');
+    const w = firewallStep(
+      { now: 0, hosts: { h: bare } },
+      { type: 'VibInstallManual', host: 'h' },
+      defect,
+    ).world;
+    const v = decide(w.hosts.h as never, full, defect);
+    expect([v.action, v.ruleset, v.rule]).toEqual([
+      'allow',
+      'Replication-to-CloudTraffic',
+      'outbound tcp dst 31031',
+    ]);
   });
 });
