@@ -2,8 +2,12 @@
 // output, transcripts, host folders and topology.json raise one EsxcliParseError whose message
 // is exactly `file[:line]: what was expected`; csv quoting, xml lists and empty fields,
 // formatter options in transcripts, esxcfg-route's default line, ESXi 7/8, ICMP rules and the
-// firewall findings' fixes and notes parse and judge to exact values.
+// firewall findings' fixes and notes parse and judge to exact values. The "exact check, anchor
+// and label" blocks were written against StrykerJS survivors: each input differs from a valid
+// one exactly where a condition, a regex anchor, a `\d+` or a label matters (mutants no input
+// can tell apart are listed in mutation/equivalent.json). disk.ts's checksum is pinned here too.
 import { describe, expect, test } from 'vitest';
+import { checksum } from '../model/disk.ts';
 import { checkHosts, hostInputs } from '../model/esxcli/check.ts';
 import {
   parseEsxcfgRoute,
@@ -37,6 +41,7 @@ import {
   type HostFirewall,
   type Ruleset,
   TO_CLOUD_RULESET,
+  VR2C_VIB,
 } from '../model/firewall/firewall.ts';
 import type { Topology } from '../model/network/intent.ts';
 import { parseIp } from '../model/network/ipv4.ts';
@@ -154,6 +159,386 @@ describe('records: every formatter', () => {
       parseTagGet(src(tags('<string>Management</string> <string>VMotion</string>'), 'xml')),
     ).toEqual(['Management', 'VMotion']);
     expect(parseTagGet(src(tags(''), 'xml'))).toEqual([]);
+  });
+});
+
+const XML_HEAD = ['<?xml version="1.0" ?>', `<output xmlns="${ESXCLI_XMLNS}">`];
+/** A vib list in xml: one structure per [name, version] pair, starting on line 4. */
+const xmlVibs = (...vibs: [string, string][]) =>
+  L(
+    ...XML_HEAD,
+    ' <list type="structure">',
+    ...vibs.flatMap(([name, version]) => [
+      '  <structure typeName="VIBSummary">',
+      '   <field name="AcceptanceLevel"><string>VMwareCertified</string></field>',
+      `   <field name="Name">${name}</field>`,
+      '   <field name="Vendor"><string>VMware</string></field>',
+      `   <field name="Version">${version}</field>`,
+      '  </structure>',
+    ]),
+    ' </list>',
+    '</output>',
+  );
+/** A tag get in xml whose Tags field holds `inner`, on line 4. */
+const xmlTags = (inner: string) =>
+  L(
+    ...XML_HEAD,
+    ' <structure typeName="TagList">',
+    `  <field name="Tags">${inner}</field>`,
+    ' </structure>',
+    '</output>',
+  );
+const CSV_VIB_HEAD = 'AcceptanceLevel,Name,Vendor,Version,';
+const csvVibs = (...rows: string[]) => parseVibList(src(L(CSV_VIB_HEAD, ...rows), 'csv', 'f.csv'));
+const vib = (line: number, acceptance: string, version: string) => ({
+  line,
+  name: 'esx-base',
+  version,
+  vendor: 'VMware',
+  acceptance,
+});
+const BAD_FIELD = 'expected <string>, <integer> or <boolean>, got';
+
+describe('records: the exact check, anchor and label behind each message', () => {
+  test('EsxcliParseError: its name, and its message on one line', () => {
+    const e = new EsxcliParseError('f.txt', 2, 'a\r\nb\n\nc');
+    expect(e.name).toBe('EsxcliParseError');
+    expect(e.message).toBe('f.txt:2: a b c');
+    expect(new EsxcliParseError('f.txt', 0, 'whole file').message).toBe('f.txt: whole file');
+  });
+
+  test.each([
+    [
+      'a quoted excerpt of 40 characters is shown whole',
+      () => parseSystemVersion(src(L('   Version: 6.7.0', `   Update: ${'u'.repeat(40)}`))),
+      `f.txt:1: Update: expected a number, got "${'u'.repeat(40)}"`,
+    ],
+    [
+      'a quoted excerpt of 41 characters is cut to 40 and ...',
+      () => parseSystemVersion(src(L('   Version: 6.7.0', `   Update: ${'u'.repeat(41)}`))),
+      `f.txt:1: Update: expected a number, got "${'u'.repeat(40)}..."`,
+    ],
+    [
+      'a prompt-like line after the first is output, not a prompt',
+      () => parseSystemVersion(src(L('   Version: 6.7.0', '# esxcli system version get'))),
+      'f.txt:2: expected "Key: value" or a record name, got "# esxcli system version get"',
+    ],
+    [
+      'text: empty table output',
+      () => parseRulesetList(src('')),
+      'f.txt: empty output: expected a table header',
+    ],
+    [
+      'text: a header without a row of dashes',
+      () => parseRulesetList(src('Name  Enabled')),
+      'f.txt:1: expected a row of dashes under the table header',
+    ],
+    ...['x----  -------', '----  -------x', '----  ---x---'].map(
+      (dashes): [string, () => unknown, string] => [
+        `text: the dash row ${JSON.stringify(dashes)}`,
+        () => parseRulesetList(src(L('Name  Enabled', dashes, 'HBR   true'))),
+        'f.txt:2: expected a row of dashes under the table header',
+      ],
+    ),
+    [
+      'text: a dash run with no column name above it (first)',
+      () => parseRulesetList(src(L('      Enabled', '----  -------', 'HBR   true'))),
+      'f.txt:1: no column name above dash run 1',
+    ],
+    [
+      'text: a dash run with no column name above it (third)',
+      () => parseRulesetList(src(L('Name  Enabled', '----  -------  ----', 'HBR   true     x'))),
+      'f.txt:1: no column name above dash run 3',
+    ],
+    [
+      'text: a row shorter than the dash widths and one token long',
+      () => parseRulesetList(src(L('Name  Enabled', '----  -------', 'NFCtrue'))),
+      'f.txt:3: expected 2 columns (Name Enabled), got 1',
+    ],
+    [
+      'text: an empty cell under a column is a missing column',
+      () =>
+        parseRulesetList(
+          src(L('Name  Comment  Enabled', '----  -------  -------', 'HBR            true')),
+        ),
+      'f.txt:3: expected 3 columns (Name Comment Enabled), got 2',
+    ],
+    [
+      'text: a record with no fields at all',
+      () => parseTagGet(src('vmk0')),
+      'f.txt:1: expected a Tags field, have none',
+    ],
+    ...[
+      ['vmk0 extra', 1],
+      ['Name: vmk0', 2],
+      ['   -Name: vmk0', 2],
+      ['   Enabled:true', 2],
+      ['   vmk1', 2],
+    ].map(([line, no]): [string, () => unknown, string] => [
+      `text: the line ${JSON.stringify(line)} in a vertical listing`,
+      () =>
+        parseInterfaceList(
+          src(no === 1 ? L(String(line), '   Name: vmk0') : L('vmk0', String(line))),
+        ),
+      `f.txt:${no}: expected "Key: value" or a record name, got ${JSON.stringify(String(line).trim())}`,
+    ]),
+    [
+      'csv: empty output',
+      () => parseVibList(src('', 'csv', 'f.csv')),
+      'f.csv: empty output: expected a csv header',
+    ],
+    [
+      'csv: a quoted field without its closing quote',
+      () => csvVibs('VMwareCertified,"esx-base,VMware,6.7.0,'),
+      'f.csv:2: unterminated quoted csv field',
+    ],
+    [
+      'csv: a line without the trailing comma',
+      () => csvVibs('VMwareCertified,esx-base,VMware,6.7.0'),
+      'f.csv:2: expected every csv line to end with a comma',
+    ],
+    [
+      'csv: a row with a field too few',
+      () => csvVibs('VMwareCertified,esx-base,VMware,'),
+      'f.csv:2: expected 4 csv fields (AcceptanceLevel,Name,Vendor,Version), got 3',
+    ],
+    ...['AcceptanceLevel,Name,Vendor,Ver sion,', '_AcceptanceLevel,Name,', 'Name_,Vendor,'].map(
+      (head): [string, () => unknown, string] => [
+        `csv: the header ${head}`,
+        () => parseVibList(src(L(head, 'a,b,'), 'csv', 'f.csv')),
+        `f.csv:1: expected csv field names such as IPv4Address, got "${head}"`,
+      ],
+    ),
+    [
+      'xml: no <output> root',
+      () => parseVibList(src(L('<?xml version="1.0" ?>', '<foo/>'), 'xml', 'f.xml')),
+      `f.xml:1: expected esxcli xml output (<output xmlns="${ESXCLI_XMLNS}">)`,
+    ],
+    [
+      'xml: another namespace',
+      () =>
+        parseVibList(
+          src(
+            L('<?xml version="1.0" ?>', '<output xmlns="http://example.com/">', '</output>'),
+            'xml',
+            'f.xml',
+          ),
+        ),
+      `f.xml:2: expected the esxcli namespace ${ESXCLI_XMLNS}, got "http://example.com/"`,
+    ],
+    [
+      'xml: no </output> at the end',
+      () =>
+        parseVibList(src(L(...XML_HEAD, ' <list type="structure">', ' </list>'), 'xml', 'f.xml')),
+      'f.xml:4: expected </output> at the end',
+    ],
+    [
+      'xml: no </output> at the end, in a transcript 10 lines down',
+      () =>
+        parseVibList({
+          file: 't.txt',
+          text: L(...XML_HEAD, ' <list type="structure">', ' </list>'),
+          format: 'xml',
+          offset: 10,
+        }),
+      't.txt:14: expected </output> at the end',
+    ],
+    [
+      'xml: text after </output>',
+      () => parseVibList(src(L(...XML_HEAD, '</output>', 'x'), 'xml', 'f.xml')),
+      'f.xml:4: expected </output> at the end',
+    ],
+    [
+      'xml: a bad value in the second field of the second structure',
+      () =>
+        parseVibList(
+          src(
+            xmlVibs(
+              ['<string>esx-base</string>', '<string>6.7.0</string>'],
+              ['<float>1.5</float>', '<string>6.7.0</string>'],
+            ),
+            'xml',
+            'f.xml',
+          ),
+        ),
+      `f.xml:12: field Name: ${BAD_FIELD} "<float>1.5</float>"`,
+    ],
+    ...[
+      'x<string>a</string>',
+      '<string>a</string>x',
+      'x<list type="string"></list>',
+      '<list type="string"></list>x',
+    ].map((inner): [string, () => unknown, string] => [
+      `xml: the field value ${inner}`,
+      () => parseTagGet(src(xmlTags(inner), 'xml', 'f.xml')),
+      `f.xml:4: field Tags: ${BAD_FIELD} ${JSON.stringify(inner)}`,
+    ]),
+    [
+      'xml: a field whose name is not a field name, last in its structure',
+      () =>
+        parseVibList(
+          src(
+            L(
+              ...XML_HEAD,
+              ' <structure typeName="VIBSummary">',
+              '  <field name="AcceptanceLevel"><string>VMwareCertified</string></field>',
+              '  <field name="Name"><string>esx-base</string></field>',
+              '  <field name="Version"><string>6.7.0</string></field>',
+              '  <field name="Ven dor"><string>VMware</string></field>',
+              ' </structure>',
+              ' <structure typeName="VIBSummary">',
+              '  <field name="AcceptanceLevel"><string>VMwareCertified</string></field>',
+              '  <field name="Name"><string>esx-tools</string></field>',
+              '  <field name="Vendor"><string>VMware</string></field>',
+              '  <field name="Version"><string>6.7.0</string></field>',
+              ' </structure>',
+              '</output>',
+            ),
+            'xml',
+            'f.xml',
+          ),
+        ),
+      'f.xml:7: expected <field name="...">value</field>',
+    ],
+    [
+      'xml: a structure without </structure>',
+      () =>
+        parseVibList(
+          src(
+            L(
+              ...XML_HEAD,
+              ' <list type="structure">',
+              '  <structure typeName="VIBSummary">',
+              '   <field name="Name"><string>esx-base</string></field>',
+              '  </structure>',
+              '  <structure typeName="VIBSummary">',
+              '   <field name="Name"><string>esx-tools</string></field>',
+              ' </list>',
+              '</output>',
+            ),
+            'xml',
+            'f.xml',
+          ),
+        ),
+      'f.xml:7: expected </structure>',
+    ],
+  ])('%s', (_what, f, message) => {
+    expect(parseError(f)).toBe(message);
+  });
+
+  test.each([
+    '[root@esx-01:~] esxcli system version get',
+    '~ # esxcli system version get',
+    '$ esxcli system version get',
+  ])('a first line %j is the prompt, not output', (prompt) => {
+    expect(parseSystemVersion(src(L(prompt, '   Version: 6.7.0')))).toBe('6.7');
+  });
+
+  test('text: columns one space apart and trailing spaces are read by the dash widths', () => {
+    const text = L('Name     Enabled', '-------- -------  ', 'HBR-long true', 'NFC      false   ');
+    expect(parseRulesetList(src(text))).toStrictEqual([
+      { line: 3, id: 'HBR-long', enabled: true },
+      { line: 4, id: 'NFC', enabled: false },
+    ]);
+  });
+
+  test('text: an indented table, indented with spaces or tabs', () => {
+    const text = L(
+      '  Name     Enabled',
+      '  -------- -------',
+      '  HBR-long true',
+      '\t\tNFC-long false',
+    );
+    expect(parseRulesetList(src(text))).toStrictEqual([
+      { line: 3, id: 'HBR-long', enabled: true },
+      { line: 4, id: 'NFC-long', enabled: false },
+    ]);
+  });
+
+  test.each([
+    [
+      'a value running into the next column',
+      L('Name  Enabled', '----  -------', 'HBR-long  true'),
+      'HBR-long',
+    ],
+    [
+      'an indented value running into the next column',
+      L('  Name  Enabled', '  ----  -------', '  HBR-long  true'),
+      'HBR-long',
+    ],
+    [
+      'text left of the first column',
+      L('  Name    Enabled', '  ----    -------', 'x HBR     true'),
+      'x HBR',
+    ],
+  ])('text: %s: the columns are split at two or more spaces instead', (_what, text, id) => {
+    expect(parseRulesetList(src(text))).toStrictEqual([{ line: 3, id, enabled: true }]);
+  });
+
+  test('text: blank-looking lines, titles with trailing spaces, values with spaces around', () => {
+    expect(
+      parseInterfaceList(src(L('vmk0   ', '   Name: vmk0', '   ', 'vmk1', '   Name:  vmk1  '))),
+    ).toStrictEqual([
+      { line: 1, name: 'vmk0', netstack: null },
+      { line: 4, name: 'vmk1', netstack: null },
+    ]);
+    // The blank after the colon may even hold a lone carriage return.
+    expect(parseInterfaceList(src(L('vmk0', '   Name: \rvmk0')))).toStrictEqual([
+      { line: 1, name: 'vmk0', netstack: null },
+    ]);
+  });
+
+  test('text: Key: value lines at the left margin before any title', () => {
+    expect(parseSystemVersion(src('Version: 6.7.0'))).toBe('6.7');
+    expect(parseSystemVersion(src(L('Version: 6.5.0', 'Update: 1')))).toBe('6.5U1');
+  });
+
+  test('csv: an empty first or last field, and trailing spaces after the last comma', () => {
+    expect(
+      csvVibs(
+        ',esx-base,VMware,6.7.0,',
+        'VMwareCertified,esx-base,VMware,,',
+        'PartnerSupported,esx-base,VMware,6.7.0,  ',
+      ),
+    ).toStrictEqual([
+      vib(2, '', '6.7.0'),
+      vib(3, 'VMwareCertified', ''),
+      vib(4, 'PartnerSupported', '6.7.0'),
+    ]);
+  });
+
+  test('xml: entities, spaces in <output ...>, a list pretty-printed over lines', () => {
+    const text = L(
+      '<?xml version="1.0" ?>',
+      `<output  xmlns="${ESXCLI_XMLNS}" >`,
+      ' <structure typeName="VIBSummary">',
+      '  <field name="AcceptanceLevel"><string>VMwareCertified</string></field>',
+      '  <field name="Name"><string>&lt;esx&gt;-&quot;base&quot;</string></field>',
+      '  <field name="Vendor"><string>VMware &apos;n&apos; co &amp;amp;</string></field>',
+      '  <field name="Version"><string>6.7.0</string></field>',
+      ' </structure>',
+      '</output>',
+    );
+    expect(parseVibList(src(text, 'xml', 'f.xml'))).toStrictEqual([
+      {
+        line: 3,
+        name: '<esx>-"base"',
+        version: '6.7.0',
+        vendor: "VMware 'n' co &amp;",
+        acceptance: 'VMwareCertified',
+      },
+    ]);
+    const tags = xmlTags(
+      L(
+        '',
+        '   <list type="string">',
+        '      <string>Management</string>',
+        '      <string>VMotion</string>',
+        '   </list>',
+        '  ',
+      ),
+    );
+    expect(parseTagGet(src(tags, 'xml', 'f.xml'))).toEqual(['Management', 'VMotion']);
   });
 });
 
@@ -345,6 +730,410 @@ describe('commands: the rarer valid forms', () => {
       modelled,
     );
   });
+});
+
+// Inputs that differ from a valid one exactly where a check, an anchor or a label matters.
+const IPV4_HEAD = ['Name      IPv4 Address  IPv4 Netmask', '--------  ------------  -------------'];
+const ROUTE_HEAD = [
+  'Network   Netmask   Gateway   Interface',
+  '--------  --------  --------  ---------',
+];
+const RULE_HEAD = [
+  'Ruleset  Direction  Protocol  Port Type  Port Begin  Port End',
+  '-------  ---------  --------  ---------  ----------  --------',
+];
+const rules = (...rows: string[]) => src(L(...RULE_HEAD, ...rows));
+const ESXCFG_ROUTE_HEAD = [
+  'VMkernel Routes:',
+  'Network          Netmask          Gateway          Interface',
+];
+const VMKNIC_HEAD =
+  'Interface  Port Group          IP Family IP Address      Netmask         NetStack';
+const vmknicRow = (
+  name: string,
+  family: string,
+  ip: string,
+  mask: string,
+  ns = 'defaultTcpipStack',
+) =>
+  `${name.padEnd(11)}${'VMkernel'.padEnd(20)}${family.padEnd(10)}${ip.padEnd(16)}${mask.padEnd(16)}${ns}`;
+/** Every tag esxcli knows, as the unknown-tag message lists them. */
+const TAG_LIST =
+  'Management, VMotion, vSphereReplication, vSphereReplicationNFC, faultToleranceLogging, vSphereProvisioning, VSAN';
+
+describe('commands: the exact check, anchor and label behind each message', () => {
+  test.each([
+    [
+      'ipv4 get: an address out of range',
+      () => parseIpv4Get(src(L(...IPV4_HEAD, 'vmk1      10.0.0.300    255.255.255.0'))),
+      'f.txt:3: IPv4 Address: expected a dotted IPv4 address, got "10.0.0.300"',
+    ],
+    [
+      'ipv4 get: a non-contiguous netmask',
+      () => parseIpv4Get(src(L(...IPV4_HEAD, 'vmk1      10.0.0.5      255.0.255.0'))),
+      'f.txt:3: IPv4 Netmask: expected a contiguous netmask, got "255.0.255.0"',
+    ],
+    [
+      'ipv4 get: no IPv4 Netmask column',
+      () => parseIpv4Get(src(L('Name  IPv4 Address', '----  ------------', 'vmk1  10.0.0.5'))),
+      'f.txt:3: expected a IPv4 Netmask field, have Name, IPv4Address',
+    ],
+    [
+      'ipv4 get: a Gateway that is no address',
+      () =>
+        parseIpv4Get(
+          src(
+            L(
+              'Name  IPv4 Address  IPv4 Netmask   Gateway',
+              '----  ------------  -------------  -------',
+              'vmk1  10.0.0.5      255.255.255.0  none',
+            ),
+          ),
+        ),
+      'f.txt:3: Gateway: expected a dotted IPv4 address, got "none"',
+    ],
+    ...['xvmk1', 'vmk1x', 'vmk12345', 'vmk'].map((name): [string, () => unknown, string] => [
+      `ipv4 get: the vmk name ${name}`,
+      () => parseIpv4Get(src(L(...IPV4_HEAD, `${name.padEnd(10)}10.0.0.5      255.255.255.0`))),
+      `f.txt:3: expected a vmk name such as vmk0, got "${name}"`,
+    ]),
+    [
+      'interface list: a record whose Name is not its title',
+      () => parseInterfaceList(src(L('vmk0', '   Name: vmk1'))),
+      'f.txt:1: record "vmk0" has Name "vmk1"',
+    ],
+    [
+      'interface list: a netstack name with a space',
+      () => parseInterfaceList(src(L('vmk0', '   Name: vmk0', '   Netstack Instance: my stack'))),
+      'f.txt:1: expected a netstack name, got "my stack"',
+    ],
+    [
+      'interface list: a netstack name of 65 characters',
+      () =>
+        parseInterfaceList(
+          src(L('vmk0', '   Name: vmk0', `   Netstack Instance: ${'n'.repeat(65)}`)),
+        ),
+      `f.txt:1: expected a netstack name, got "${'n'.repeat(40)}..."`,
+    ],
+    [
+      'route list: a default route with netmask 255.0.0.0',
+      () => parseRouteList(src(L(...ROUTE_HEAD, 'default   255.0.0.0  10.0.0.1  vmk0'))),
+      'f.txt:3: expected netmask 0.0.0.0 for the default route, got "255.0.0.0"',
+    ],
+    [
+      'route list: a default route whose netmask is no address',
+      () => parseRouteList(src(L(...ROUTE_HEAD, 'default   x         10.0.0.1  vmk0'))),
+      'f.txt:3: expected netmask 0.0.0.0 for the default route, got "x"',
+    ],
+    [
+      'route list: a non-contiguous netmask',
+      () => parseRouteList(src(L(...ROUTE_HEAD, '10.0.0.0  255.0.255.0  0.0.0.0  vmk1'))),
+      'f.txt:3: Netmask: expected a contiguous netmask, got "255.0.255.0"',
+    ],
+    [
+      'route list: a network out of range',
+      () => parseRouteList(src(L(...ROUTE_HEAD, '10.0.0.300  255.255.255.0  0.0.0.0  vmk1'))),
+      'f.txt:3: Network: expected a dotted IPv4 address, got "10.0.0.300"',
+    ],
+    [
+      'esxcfg-route: a route before the header',
+      () => parseEsxcfgRoute(src(L('VMkernel Routes:', '10.0.0.0  255.0.0.0  Local Subnet  vmk1'))),
+      'f.txt:2: expected the header "Network Netmask Gateway Interface", got "10.0.0.0  255.0.0.0  Local Subnet  vmk1"',
+    ],
+    ...[
+      'The VMkernel default gateway is 10.0.0.1',
+      'VMkernel default gateway is 10.0.0.1 x',
+      'The Network  Netmask  Gateway  Interface',
+      'Network Netmask Gateway Interface Flags',
+    ].map((line): [string, () => unknown, string] => [
+      `esxcfg-route: "${line}" is neither the gateway line nor the header`,
+      () => parseEsxcfgRoute(src(line)),
+      `f.txt:1: expected the header "Network Netmask Gateway Interface", got "${line}"`,
+    ]),
+    ...[
+      ['x---', 1],
+      ['---x', 1],
+      ['10.0.0.0  255.255.255.0  vmk1', 3],
+      ['10.0.0.0  255.255.255.0  10.0.0.1  vmk1  x', 5],
+    ].map(([line, n]): [string, () => unknown, string] => [
+      `esxcfg-route: the row "${line}"`,
+      () => parseEsxcfgRoute(src(L(...ESXCFG_ROUTE_HEAD, String(line)))),
+      `f.txt:3: expected 4 columns (Network Netmask Gateway Interface), got ${n}`,
+    ]),
+    [
+      'esxcfg-vmknic: no IP Family column',
+      () =>
+        parseEsxcfgVmknic(
+          src(
+            L(
+              'Interface  Port Group          IP Address      Netmask         NetStack',
+              'vmk1       VMkernel            10.0.0.5        255.255.255.0   defaultTcpipStack',
+            ),
+          ),
+        ),
+      'f.txt:1: expected a column "IP Family" in the header',
+    ],
+    [
+      'esxcfg-vmknic: an IP Family other than IPv4 and IPv6',
+      () =>
+        parseEsxcfgVmknic(src(L(VMKNIC_HEAD, vmknicRow('vmk1', 'IPv5', '10.0.0.5', '255.0.0.0')))),
+      'f.txt:2: IP Family: expected IPv4 or IPv6, got "IPv5"',
+    ],
+    [
+      'esxcfg-vmknic: an address out of range',
+      () =>
+        parseEsxcfgVmknic(
+          src(L(VMKNIC_HEAD, vmknicRow('vmk1', 'IPv4', '10.0.0.300', '255.0.0.0'))),
+        ),
+      'f.txt:2: IP Address: expected a dotted IPv4 address, got "10.0.0.300"',
+    ],
+    [
+      'esxcfg-vmknic: a non-contiguous netmask',
+      () =>
+        parseEsxcfgVmknic(
+          src(L(VMKNIC_HEAD, vmknicRow('vmk1', 'IPv4', '10.0.0.5', '255.0.255.0'))),
+        ),
+      'f.txt:2: Netmask: expected a contiguous netmask, got "255.0.255.0"',
+    ],
+    [
+      'tag get: empty output',
+      () => parseTagGet(src('')),
+      'f.txt: empty output: expected "   Tags: ..."',
+    ],
+    [
+      'tag get: an unknown tag',
+      () => parseTagGet(src('   Tags: Management, Replication')),
+      `f.txt:1: unknown tag "Replication", expected one of ${TAG_LIST}`,
+    ],
+    [
+      'ruleset list: Enabled neither true nor false',
+      () => parseRulesetList(src(L('Name  Enabled', '----  -------', 'HBR   yes'))),
+      'f.txt:3: Enabled: expected true or false, got "yes"',
+    ],
+    [
+      'rule list: a Port Begin with a letter before the digits',
+      () => parseRuleList(rules('HBR      Outbound   TCP       Dst        x22         22')),
+      'f.txt:3: Port Begin: expected a port from 0 to 65535, got "x22"',
+    ],
+    [
+      'rule list: a Port End with a letter after the digits',
+      () => parseRuleList(rules('HBR      Outbound   TCP       Dst        22          22x')),
+      'f.txt:3: Port End: expected a port from 0 to 65535, got "22x"',
+    ],
+    [
+      'rule list: a Port End above 65535',
+      () => parseRuleList(rules('HBR      Outbound   TCP       Dst        22          65536')),
+      'f.txt:3: Port End: expected a port from 0 to 65535, got "65536"',
+    ],
+    [
+      'rule list: a Direction other than Inbound and Outbound',
+      () => parseRuleList(rules('HBR      Sideways   TCP       Dst        22          22')),
+      'f.txt:3: Direction: expected Inbound or Outbound, got "sideways"',
+    ],
+    [
+      'rule list: a Protocol other than TCP, UDP and ICMP',
+      () => parseRuleList(rules('HBR      Outbound   SCTP      Dst        22          22')),
+      'f.txt:3: Protocol: expected TCP, UDP or ICMP, got "sctp"',
+    ],
+    [
+      'rule list: a Port Type other than Dst and Src',
+      () => parseRuleList(rules('HBR      Outbound   TCP       Both       22          22')),
+      'f.txt:3: Port Type: expected Dst or Src, got "both"',
+    ],
+    [
+      'rule list: no Port Type column',
+      () =>
+        parseRuleList(
+          src(
+            L(
+              'Ruleset  Direction  Protocol  Port Begin  Port End',
+              '-------  ---------  --------  ----------  --------',
+              'HBR      Outbound   TCP            31031     31031',
+            ),
+          ),
+        ),
+      'f.txt:3: expected a Port Type field, have Ruleset, Direction, Protocol, PortBegin, PortEnd',
+    ],
+    [
+      'rule list: no Port Begin column',
+      () =>
+        parseRuleList(
+          src(
+            L(
+              'Ruleset  Direction  Protocol  Port Type  Port End',
+              '-------  ---------  --------  ---------  --------',
+              'HBR      Outbound   TCP       Dst           31031',
+            ),
+          ),
+        ),
+      'f.txt:3: expected a Port Begin field, have Ruleset, Direction, Protocol, PortType, PortEnd',
+    ],
+    [
+      'rule list: no Port End column',
+      () =>
+        parseRuleList(
+          src(
+            L(
+              'Ruleset  Direction  Protocol  Port Type  Port Begin',
+              '-------  ---------  --------  ---------  ----------',
+              'HBR      Outbound   TCP       Dst             31031',
+            ),
+          ),
+        ),
+      'f.txt:3: expected a Port End field, have Ruleset, Direction, Protocol, PortType, PortBegin',
+    ],
+    [
+      'vib list: no Acceptance Level column',
+      () =>
+        parseVibList(
+          src(
+            L(
+              'Name      Version  Vendor',
+              '--------  -------  ------',
+              'esx-base  6.7.0    VMware',
+            ),
+          ),
+        ),
+      'f.txt:3: expected a Acceptance Level field, have Name, Version, Vendor',
+    ],
+    [
+      'version: empty output',
+      () => parseSystemVersion(src('')),
+      'f.txt: empty output: expected "   Version: 6.5.0"',
+    ],
+    ...['x6.7.0', '6.7.0x', '6.7.', 'v6'].map((v): [string, () => unknown, string] => [
+      `version: ${v}`,
+      () => parseSystemVersion(src(`   Version: ${v}`)),
+      `f.txt:1: Version: expected a version such as 6.5.0, got "${v}"`,
+    ]),
+    [
+      'version: ESXi 10.0.0 (a two-digit major)',
+      () => parseSystemVersion(src('   Version: 10.0.0')),
+      'f.txt:1: Version: ESXi 10.0.0 is not modelled (5.5, 6.0, 6.5, 6.7, 7.x, 8.x)',
+    ],
+    [
+      'version: an Update with a letter after the digits',
+      () => parseSystemVersion(src(L('   Version: 6.7.0', '   Update: 1a'))),
+      'f.txt:1: Update: expected a number, got "1a"',
+    ],
+  ])('%s', (_what, f, message) => {
+    expect(parseError(f)).toBe(message);
+  });
+
+  test('ipv4 get: multi-digit vmks; a Gateway column, 0.0.0.0 in it meaning none', () => {
+    const text = L(
+      'Name     IPv4 Address  IPv4 Netmask   Gateway',
+      '-------  ------------  -------------  --------',
+      'vmk12    10.0.0.5      255.255.255.0  0.0.0.0',
+      'vmk1234  10.0.1.5      255.255.255.0  10.0.1.1',
+    );
+    expect(parseIpv4Get(src(text))).toStrictEqual([
+      {
+        line: 3,
+        name: 'vmk12',
+        ip: parseIp('10.0.0.5'),
+        len: 24,
+        gateway: null,
+        hasGatewayColumn: true,
+      },
+      {
+        line: 4,
+        name: 'vmk1234',
+        ip: parseIp('10.0.1.5'),
+        len: 24,
+        gateway: parseIp('10.0.1.1'),
+        hasGatewayColumn: true,
+      },
+    ]);
+  });
+
+  test('interface list: no Netstack Instance line is netstack null (5.x)', () => {
+    expect(parseInterfaceList(src(L('vmk0', '   Name: vmk0', '   Enabled: true')))).toStrictEqual([
+      { line: 1, name: 'vmk0', netstack: null },
+    ]);
+  });
+
+  test('esxcfg-route: indented lines, a row of dashes under the header', () => {
+    const text = L(
+      '  VMkernel default gateway is 10.0.0.1  ',
+      ...ESXCFG_ROUTE_HEAD,
+      '---------------  ---------------  ---------------  ---------',
+      '10.0.0.0         255.255.255.0    Local Subnet     vmk1',
+      '10.12.0.0        255.255.0.0      10.0.0.254       vmk1',
+    );
+    expect(parseEsxcfgRoute(src(text))).toStrictEqual([
+      { line: 1, network: { addr: 0, len: 0 }, gateway: parseIp('10.0.0.1'), iface: 'vmk0' },
+      { line: 5, network: { addr: parseIp('10.0.0.0'), len: 24 }, gateway: null, iface: 'vmk1' },
+      {
+        line: 6,
+        network: { addr: parseIp('10.12.0.0'), len: 16 },
+        gateway: parseIp('10.0.0.254'),
+        iface: 'vmk1',
+      },
+    ]);
+  });
+
+  test('esxcfg-vmknic: IPv6 rows are skipped; no NetStack column (5.x) is netstack null', () => {
+    const text = L(
+      'Interface  Port Group          IP Family IP Address      Netmask',
+      vmknicRow('vmk0', 'IPv4', '172.16.0.11', '255.255.255.0', ''),
+      vmknicRow('vmk0', 'IPv6', 'fe80::1', '64', ''),
+    );
+    expect(parseEsxcfgVmknic(src(text))).toStrictEqual([
+      { line: 2, name: 'vmk0', ip: parseIp('172.16.0.11'), len: 24, netstack: null },
+    ]);
+  });
+
+  test('esxcfg-vmknic: columns are found by their header label, in any order', () => {
+    const text = L(
+      'IP Family  Interface  Netmask          IP Address       NetStack',
+      'IPv4       vmk1       255.255.255.0    10.0.0.5         defaultTcpipStack',
+    );
+    expect(parseEsxcfgVmknic(src(text))).toStrictEqual([
+      { line: 2, name: 'vmk1', ip: parseIp('10.0.0.5'), len: 24, netstack: 'defaultTcpipStack' },
+    ]);
+  });
+
+  test('netstack list: Key before Name, Name before the title', () => {
+    expect(
+      parseNetstackList(src(L('vmotion', '   Key: vmotion', '   Name: vMotion-stack'))),
+    ).toStrictEqual([{ line: 1, name: 'vmotion' }]);
+    expect(parseNetstackList(src('   Name: replication'))).toStrictEqual([
+      { line: 1, name: 'replication' },
+    ]);
+  });
+
+  test('tag get: a tag given twice is one tag', () => {
+    expect(parseTagGet(src('   Tags: Management, VMotion, Management'))).toEqual([
+      'Management',
+      'VMotion',
+    ]);
+  });
+
+  test('rule list: UDP, Port Type Src and port 65535 are valid', () => {
+    expect(
+      parseRuleList(rules('dns      Outbound   UDP       Src        65535       65535')),
+    ).toStrictEqual([
+      {
+        line: 3,
+        ruleset: 'dns',
+        rule: { direction: 'outbound', protocol: 'udp', portType: 'src', begin: 65535, end: 65535 },
+      },
+    ]);
+  });
+
+  test.each([
+    ['7.10.0', '0', '7.0'],
+    ['6.7.10', '0', '6.7'],
+    ['6.5.0', '10', '6.5U1'],
+  ])(
+    'version: multi-digit parts, ESXi %s Update %s is modelled as %s',
+    (version, update, modelled) => {
+      expect(parseSystemVersion(src(L(`   Version: ${version}`, `   Update: ${update}`)))).toBe(
+        modelled,
+      );
+    },
+  );
 });
 
 // ---- host.ts: transcripts and commands ----
@@ -704,6 +1493,236 @@ describe('assembling a host: whole-host mistakes name the file and line', () => 
   });
 });
 
+/** `lines` with `more` inserted before line `at` (1-based). */
+const insertAt = (lines: readonly string[], at: number, ...more: string[]) => [
+  ...lines.slice(0, at - 1),
+  ...more,
+  ...lines.slice(at - 1),
+];
+const VMKNIC_HEADER = col([
+  'Interface',
+  'Port Group',
+  'IP Family',
+  'IP Address',
+  'Netmask',
+  'NetStack',
+]);
+const vmknicLine = (name: string, ip: string) =>
+  col([name, 'VMkernel', 'IPv4', ip, '255.255.255.0', 'defaultTcpipStack']);
+const PROMPT_HINT = 'expected a prompt line such as "[root@esx-01:~] esxcli ...", got';
+
+describe('host.ts: the exact check, anchor and label behind each result', () => {
+  test.each([
+    ['a b.txt', null],
+    ['x.txt.bak', null],
+    [
+      'network-ip-route-ipv4-list-N-vmotion.xml',
+      { key: 'network-ip-route-ipv4-list-N-vmotion', format: 'xml' },
+    ],
+  ])('commandOfFile(%j)', (name, expected) => {
+    expect(commandOfFile(name)).toEqual(expected);
+  });
+
+  test('a command line with spaces around and between its words', () => {
+    expect(commandKey('  esxcli  system   version get  ', 't.txt', 3)).toEqual({
+      key: 'system-version-get',
+      format: 'text',
+    });
+  });
+
+  test.each(['[root@esx-01:~]', '  [root@esx-01:~]  ', '~  #', '  ~ #'])(
+    'the bare prompt %j ends the output before it',
+    (prompt) => {
+      const text = L(`${P}esxcli system version get`, '   Version: 6.7.0', prompt, 'foo');
+      expect(parseError(() => splitTranscript('t.txt', text))).toBe(
+        `t.txt:4: ${PROMPT_HINT} "foo"`,
+      );
+    },
+  );
+
+  test('an output line ending in [...] is output, not a prompt', () => {
+    const body = L('   Version: 6.7.0', '   Build: Releasebuild-8169922 [beta]');
+    expect(splitTranscript('t.txt', L(`${P}esxcli system version get`, body))).toEqual([
+      { key: 'system-version-get', format: 'text', file: 't.txt', text: body, offset: 1 },
+    ]);
+  });
+
+  test('blank and space-only lines before the first prompt are skipped', () => {
+    expect(
+      splitTranscript('t.txt', L('', '   ', `${P}esxcli system version get`, '   Version: 6.7.0')),
+    ).toEqual([
+      {
+        key: 'system-version-get',
+        format: 'text',
+        file: 't.txt',
+        text: '   Version: 6.7.0',
+        offset: 3,
+      },
+    ]);
+  });
+
+  test.each([
+    ['text before the first prompt, trimmed in the message', L('  foo  ', ...BASE), '"foo"'],
+    ['a prompt running another command', L(`${P}ls -l`, ...BASE), `"${P}ls -l"`],
+  ])('%s', (_what, text, got) => {
+    expect(parseError(() => splitTranscript('t.txt', text))).toBe(`t.txt:1: ${PROMPT_HINT} ${got}`);
+  });
+
+  const without = (...keys: string[]) =>
+    splitTranscript('t.txt', L(...BASE)).filter((o) => !keys.includes(o.key));
+  test.each([
+    ['system-version-get', 't.txt: missing system-version-get (esxcli system version get)'],
+    ['network-ip-interface-list', 't.txt: missing network-ip-interface-list (or esxcfg-vmknic-l)'],
+    [
+      'network-ip-interface-ipv4-get',
+      't.txt: missing network-ip-interface-ipv4-get (or esxcfg-vmknic-l)',
+    ],
+    ['network-ip-route-ipv4-list', 't.txt: missing network-ip-route-ipv4-list (or esxcfg-route-l)'],
+  ])('without %s', (key, message) => {
+    expect(parseError(() => assembleHost('esx-01', 't.txt', without(key)))).toBe(message);
+  });
+
+  test('vmks are ordered by number: vmk1, vmk2, vmk10', () => {
+    const stanza = (n: string) => [n, `   Name: ${n}`, '   Netstack Instance: defaultTcpipStack'];
+    const p = hostOf([
+      `${P}esxcli system version get`,
+      '   Version: 6.7.0',
+      `${P}esxcli network ip interface list`,
+      ...stanza('vmk10'),
+      ...stanza('vmk1'),
+      ...stanza('vmk2'),
+      `${P}esxcli network ip interface ipv4 get`,
+      'Name   IPv4 Address  IPv4 Netmask',
+      '-----  ------------  -------------',
+      'vmk10  10.0.10.5     255.255.255.0',
+      'vmk1   10.0.1.5      255.255.255.0',
+      'vmk2   10.0.2.5      255.255.255.0',
+      `${P}esxcli network ip route ipv4 list`,
+      'Network   Netmask        Gateway  Interface',
+      '--------  -------------  -------  ---------',
+      '10.0.1.0  255.255.255.0  0.0.0.0  vmk1',
+    ]);
+    expect(p.setup.vmks).toEqual([
+      { name: 'vmk1', address: '10.0.1.5/24' },
+      { name: 'vmk2', address: '10.0.2.5/24' },
+      { name: 'vmk10', address: '10.0.10.5/24' },
+    ]);
+  });
+
+  test('with an interface list, esxcfg-vmknic does not add vmks', () => {
+    const lines = [
+      ...insert(11, 'vmk3  10.0.0.5      255.255.255.0'),
+      `${P}esxcfg-vmknic -l`,
+      VMKNIC_HEADER,
+      vmknicLine('vmk0', '172.16.0.11'),
+      vmknicLine('vmk3', '10.0.0.5'),
+    ];
+    expect(parseError(() => hostOf(lines))).toBe(
+      't.txt:11: vmk3 is not in network-ip-interface-list',
+    );
+  });
+
+  test('an unconfigured vmk (0.0.0.0) is left out of the setup', () => {
+    const lines = insertAt(insert(11, 'vmk1  0.0.0.0       0.0.0.0'), 7, 'vmk1', '   Name: vmk1');
+    expect(hostOf(lines).setup.vmks).toEqual([{ name: 'vmk0', address: '172.16.0.11/24' }]);
+  });
+
+  test('esxcfg-vmknic alone: a vmk listed twice keeps its first address', () => {
+    const p = hostOf([
+      `${P}esxcli system version get`,
+      '   Version: 6.7.0',
+      `${P}esxcfg-vmknic -l`,
+      VMKNIC_HEADER,
+      vmknicLine('vmk0', '172.16.0.11'),
+      vmknicLine('vmk0', '172.16.0.12'),
+      `${P}esxcfg-route`,
+      'VMkernel default gateway is 172.16.0.1',
+    ]);
+    expect(p.setup.vmks).toEqual([{ name: 'vmk0', address: '172.16.0.11/24' }]);
+  });
+
+  test('netstacks: defaultTcpipStack first, then the netstack list, then route list -N stacks', () => {
+    const p = hostOf([
+      ...insert(16, '10.12.12.0  255.255.255.0  172.16.0.1  vmk0'),
+      `${P}esxcli network ip netstack list`,
+      'vmotion',
+      '   Key: vmotion',
+      'defaultTcpipStack',
+      '   Key: defaultTcpipStack',
+      `${P}esxcli network ip route ipv4 list -N repl`,
+      'Network    Netmask      Gateway   Interface',
+      '---------  -----------  --------  ---------',
+      'default    0.0.0.0      10.0.0.1  vmk0',
+      '10.13.0.0  255.255.0.0  10.0.0.1  vmk0',
+    ]);
+    expect(p.setup.netstacks).toStrictEqual([
+      { name: 'defaultTcpipStack', gateway: '172.16.0.1' },
+      { name: 'vmotion' },
+      { name: 'repl', gateway: '10.0.0.1' },
+    ]);
+    expect(p.setup.routes).toStrictEqual([
+      { network: '10.12.12.0/24', gateway: '172.16.0.1' },
+      { netstack: 'repl', network: '10.13.0.0/16', gateway: '10.0.0.1' },
+    ]);
+  });
+
+  test(`a ruleset list without a rule list: no rules; ${TO_CLOUD_RULESET} belongs to the vib`, () => {
+    const p = hostOf([
+      ...BASE,
+      `${P}esxcli network firewall ruleset list`,
+      'Name                         Enabled',
+      '---------------------------  -------',
+      'HBR                          true',
+      `${TO_CLOUD_RULESET}  false`,
+    ]);
+    expect(p.firewall?.rulesets.map((r) => [r.id, r.enabled, r.rules, r.vib])).toEqual([
+      ['HBR', true, [], null],
+      [TO_CLOUD_RULESET, false, [], VR2C_VIB],
+    ]);
+  });
+
+  test('a rule for a ruleset the ruleset list has not', () => {
+    const lines = [
+      ...BASE,
+      ...FIREWALL,
+      'NFC         Outbound   TCP       Dst               902       902',
+    ];
+    expect(parseError(() => hostOf(lines))).toBe(
+      't.txt:26: ruleset "NFC" is not in network-firewall-ruleset-list',
+    );
+  });
+
+  test('only a key that is exactly a tag or a -N route output is read as one', () => {
+    const out = (key: string, text: string): CommandOutput => ({
+      key,
+      format: 'text',
+      file: 't.txt',
+      text,
+    });
+    const tags = '   Tags: Management';
+    const routes = L(
+      'Network  Netmask  Gateway   Interface',
+      '-------  -------  --------  ---------',
+      'default  0.0.0.0  10.0.0.1  vmk0',
+    );
+    const p = assembleHost('esx-01', 't.txt', [
+      ...splitTranscript('t.txt', L(...BASE)),
+      out('x-network-ip-interface-tag-get-vmk0', tags),
+      out('network-ip-interface-tag-get-vmk0\n', tags),
+      out('x-network-ip-route-ipv4-list-N-repl', routes),
+      out('network-ip-route-ipv4-list-N-repl\n', routes),
+    ]);
+    expect(p.setup.vmks).toEqual([{ name: 'vmk0', address: '172.16.0.11/24' }]);
+    expect(p.setup.netstacks).toEqual([{ name: 'defaultTcpipStack', gateway: '172.16.0.1' }]);
+    expect(p.read).toEqual([
+      'system-version-get',
+      'network-ip-interface-list',
+      'network-ip-interface-ipv4-get',
+      'network-ip-route-ipv4-list',
+    ]);
+  });
+});
+
 // ---- topology.ts ----
 
 type Json = Record<string, unknown> & {
@@ -890,6 +1909,166 @@ describe('topology.json: a mistake names the field', () => {
       }),
       'toCloud: expected true or false, got an array',
     ],
+  ])('%s', (_what, text, detail) => {
+    expect(parseError(() => parseTopology('topology.json', text))).toBe(`topology.json: ${detail}`);
+  });
+});
+
+const jsonError = (text: string): string => {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '(valid JSON)';
+};
+
+describe('topology.json: the exact check and path behind each message', () => {
+  test('text that is not JSON', () => {
+    expect(parseError(() => parseTopology('topology.json', '{"sites": '))).toBe(
+      `topology.json: not valid JSON (${jsonError('{"sites": ')})`,
+    );
+  });
+
+  test('an fvp pin with a multi-digit vmk', () => {
+    const text = topoWith((t) => {
+      t.fvp = { 'esx-01': 'vmk15' };
+    });
+    expect(parseTopology('topology.json', text).fvp).toEqual({ 'esx-01': 'vmk15' });
+  });
+
+  const drop =
+    (key: string) =>
+    (o: Record<string, unknown> | undefined): Record<string, unknown> => {
+      const { [key]: _gone, ...rest } = o ?? {};
+      return rest;
+    };
+  test.each([
+    ['the top level is a string', '"x"', 'expected an object, got "x"'],
+    [
+      'a host that is a number',
+      topoWith((t) => {
+        t.hosts[0] = 5 as unknown as Json['hosts'][number];
+      }),
+      'hosts[0]: expected an object, got number',
+    ],
+    [
+      'an unknown top-level field',
+      JSON.stringify({ subnet: [] }),
+      'unknown field "subnet", expected sites, subnets, hosts, appliances, replication, fvp, toCloud, comment',
+    ],
+    [
+      'an unknown purpose',
+      topoWith((t) => {
+        t.subnets[0] = { ...t.subnets[0], purpose: 'repl' };
+      }),
+      'subnets[0].purpose: expected one of management, vmotion, replication, nfc, fvp, appliance, got "repl"',
+    ],
+    [
+      'a subnet without a network',
+      topoWith((t) => {
+        t.subnets[0] = drop('network')(t.subnets[0]);
+      }),
+      'subnets[0].network: expected a non-empty string, got undefined',
+    ],
+    [
+      'a subnet without a gateway',
+      topoWith((t) => {
+        t.subnets[1] = drop('gateway')(t.subnets[1]);
+      }),
+      'subnets[1].gateway: missing: give the gateway, or null for a non-routable VLAN',
+    ],
+    [
+      'no hosts',
+      topoWith((t) => {
+        delete (t as Record<string, unknown>).hosts;
+      }),
+      'hosts: expected an array, got undefined',
+    ],
+    [
+      'a host without a name',
+      topoWith((t) => {
+        t.hosts[0] = drop('name')(t.hosts[0]);
+      }),
+      'hosts[0].name: expected a non-empty string, got undefined',
+    ],
+    [
+      'a host without a site',
+      topoWith((t) => {
+        t.hosts[0] = drop('site')(t.hosts[0]);
+      }),
+      'hosts[0].site: expected a non-empty string, got undefined',
+    ],
+    [
+      'no appliances',
+      topoWith((t) => {
+        delete (t as Record<string, unknown>).appliances;
+      }),
+      'appliances: expected an array, got undefined',
+    ],
+    [
+      'an appliance that is null',
+      topoWith((t) => {
+        t.appliances[0] = null as unknown as Json['appliances'][number];
+      }),
+      'appliances[0]: expected an object, got null',
+    ],
+    [
+      'an unknown appliance role',
+      topoWith((t) => {
+        t.appliances[0] = { ...t.appliances[0], role: 'vc' };
+      }),
+      'appliances[0].role: expected one of vcenter, vrs, vr-appliance, got "vc"',
+    ],
+    [
+      'no replication',
+      topoWith((t) => {
+        delete t.replication;
+      }),
+      'replication: expected an array, got undefined',
+    ],
+    [
+      'a replication pair that is a string',
+      topoWith((t) => {
+        t.replication = ['primary'];
+      }),
+      'replication[0]: expected an object, got "primary"',
+    ],
+    [
+      'replication from an undeclared site',
+      topoWith((t) => {
+        t.replication = [{ from: 'x', to: 'dr' }];
+      }),
+      'replication[0].from: unknown site "x", expected one of primary, dr',
+    ],
+    [
+      'replication to an undeclared site',
+      topoWith((t) => {
+        t.replication = [{ from: 'primary', to: 'y' }];
+      }),
+      'replication[0].to: unknown site "y", expected one of primary, dr',
+    ],
+    [
+      'an fvp pin for a host not listed',
+      topoWith((t) => {
+        t.fvp = { 'esx-09': 'vmk5' };
+      }),
+      'fvp: unknown field "esx-09", expected esx-01',
+    ],
+    [
+      'an fvp pin that is a number',
+      topoWith((t) => {
+        t.fvp = { 'esx-01': 5 };
+      }),
+      'fvp.esx-01: expected a non-empty string, got number',
+    ],
+    ...['xvmk5', 'vmk5x', 'vmk'].map((vmk): [string, string, string] => [
+      `the fvp pin ${vmk}`,
+      topoWith((t) => {
+        t.fvp = { 'esx-01': vmk };
+      }),
+      `fvp.esx-01: expected a vmk name such as vmk5, got "${vmk}"`,
+    ]),
   ])('%s', (_what, text, detail) => {
     expect(parseError(() => parseTopology('topology.json', text))).toBe(`topology.json: ${detail}`);
   });
@@ -1084,5 +2263,178 @@ describe('the check: firewall findings with a verified fix or a note', () => {
       'esx-01/system-version-get.txt:1: system-version-get given twice (also in esx-01/system-version-get.csv)',
     ]);
     expect(r.hosts).toEqual([]);
+  });
+});
+
+function checkMany(topology: Topology, hosts: readonly [HostSetup, HostFirewall | null][]) {
+  const files: Record<string, string> = {};
+  for (const [setup, fw] of hosts)
+    for (const [f, text] of Object.entries(renderHostFiles(setup, fw)))
+      files[`${setup.name}/${f}`] = text;
+  return checkHosts(topology, hostInputs(files, posix));
+}
+
+describe('the check: which files are hosts, and whose findings a flow is judged by', () => {
+  test('hostInputs: transcripts, folders of outputs, and nothing else, sorted by host', () => {
+    const version = L(`${P}esxcli system version get`, '   Version: 6.7.0');
+    const files: Record<string, string> = {
+      'topology.json': '{}',
+      'notes.md': version,
+      'esx-01.txt': 'hello',
+      'esx-02.txt': version,
+      'esx-02/system-version-get.txt': '   Version: 6.7.0\n',
+      'esx-02/README.md': version,
+      'esx-03/system-version-get.txt/old.txt': '   Version: 6.7.0\n',
+    };
+    expect(hostInputs(files, posix)).toEqual([
+      {
+        name: 'esx-01',
+        where: 'esx-01.txt',
+        outputs: [],
+        error: `esx-01.txt:1: ${PROMPT_HINT} "hello"`,
+      },
+      {
+        name: 'esx-02',
+        where: 'esx-02.txt',
+        outputs: [
+          {
+            key: 'system-version-get',
+            format: 'text',
+            file: 'esx-02.txt',
+            text: '   Version: 6.7.0',
+            offset: 1,
+          },
+        ],
+      },
+      {
+        name: 'esx-02',
+        where: 'esx-02',
+        outputs: [
+          {
+            key: 'system-version-get',
+            format: 'text',
+            file: 'esx-02/system-version-get.txt',
+            text: '   Version: 6.7.0\n',
+          },
+        ],
+      },
+    ]);
+  });
+
+  test(`F1, ${TO_CLOUD_RULESET} enabled but without rules and no vib: a note, not the vib install`, () => {
+    const fw: HostFirewall = {
+      ...changeRuleset(TO_CLOUD_RULESET, (r) => [{ ...r, rules: [] }]),
+      vibs: FW.vibs.filter((v) => v.name !== VR2C_VIB),
+    };
+    const r = checkOne(CHECK_TOPOLOGY, H, fw);
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => [f.invariant, f.class, f.fix, f.note])).toEqual([
+      ['F1', 'to-cloud', [], NO_RULESET_NOTE],
+    ]);
+  });
+
+  test("another host's finding does not make this host's flow unclean", () => {
+    const h2: HostSetup = {
+      ...H,
+      name: 'esx-02',
+      vmks: [{ name: 'vmk0', address: '172.16.0.12/24', tags: ['Management'] }],
+    };
+    const topology: Topology = {
+      ...CHECK_TOPOLOGY,
+      hosts: [...CHECK_TOPOLOGY.hosts, { name: 'esx-02', site: 'primary' }],
+    };
+    const r = checkMany(topology, [
+      [H, changeRuleset('HBR', (x) => [{ ...x, enabled: false }])],
+      [h2, FW],
+    ]);
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => [f.host, f.invariant, f.class])).toEqual([
+      ['esx-01', 'F2', 'replication'],
+    ]);
+    expect(r.clean.filter((c) => c.host === 'esx-02')).toEqual(
+      [ROUTING_CLEAN, F2_CLEAN, F1_CLEAN].map((c) => ({ ...c, host: 'esx-02' })),
+    );
+  });
+
+  test('a finding for one destination does not make the same class to another unclean', () => {
+    // Replication to the dr VRS has a static route; to the dr2 VRS there is none.
+    const topology: Topology = {
+      subnets: [
+        { site: 'primary', network: '172.16.0.0/24', gateway: '172.16.0.1', purpose: 'management' },
+        { site: 'dr', network: '172.17.0.0/24', gateway: '172.17.0.1', purpose: 'management' },
+        { site: 'dr2', network: '172.18.0.0/24', gateway: '172.18.0.1', purpose: 'management' },
+      ],
+      hosts: [{ name: 'esx-01', site: 'primary' }],
+      appliances: [
+        { role: 'vcenter', site: 'primary', ip: '172.16.0.10' },
+        { role: 'vrs', site: 'dr', ip: '172.17.0.20' },
+        { role: 'vrs', site: 'dr2', ip: '172.18.0.20' },
+      ],
+      replication: [
+        { from: 'primary', to: 'dr' },
+        { from: 'primary', to: 'dr2' },
+      ],
+    };
+    const setup: HostSetup = {
+      ...H,
+      netstacks: [{ name: 'defaultTcpipStack' }],
+      routes: [{ network: '172.17.0.0/24', gateway: '172.16.0.1' }],
+    };
+    const r = checkOne(topology, setup, null);
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => [f.invariant, f.class, f.flow.destination])).toEqual([
+      ['N2', 'replication', 'VRS 172.18.0.20'],
+    ]);
+    expect(r.clean[0]).toEqual({
+      host: 'esx-01',
+      what: 'N2-N5: management to vCenter 172.16.0.10 leaves vmk0; vib-download to vCenter 172.16.0.10 leaves vmk0; replication to VRS 172.17.0.20 leaves vmk0',
+    });
+  });
+
+  test('a finding for one class does not make another class to the same destination unclean', () => {
+    // NFC is pinned to vmk3 (tagged) but leaves vmk0; replication to the same VRS is fine.
+    const topology: Topology = {
+      subnets: [
+        { site: 'primary', network: '172.16.0.0/24', gateway: '172.16.0.1', purpose: 'management' },
+        { site: 'primary', network: '10.0.5.0/24', gateway: '10.0.5.1', purpose: 'nfc' },
+      ],
+      hosts: [{ name: 'esx-01', site: 'primary' }],
+      appliances: [
+        { role: 'vcenter', site: 'primary', ip: '172.16.0.10' },
+        { role: 'vrs', site: 'primary', ip: '172.16.0.20' },
+      ],
+      replication: [{ from: 'primary', to: 'primary' }],
+    };
+    const setup: HostSetup = {
+      ...H,
+      vmks: [
+        { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
+        { name: 'vmk3', address: '10.0.5.11/24', tags: ['vSphereReplicationNFC'] },
+      ],
+    };
+    const r = checkOne(topology, setup, null);
+    expect(r.errors).toEqual([]);
+    expect(r.findings.map((f) => [f.invariant, f.class, f.flow.destination])).toEqual([
+      ['N4', 'nfc', 'VRS 172.16.0.20'],
+      ['N2', 'nfc', 'VRS 172.16.0.20'],
+    ]);
+    expect(r.clean[0]).toEqual({
+      host: 'esx-01',
+      what: 'N2-N5: management to vCenter 172.16.0.10 leaves vmk0; vib-download to vCenter 172.16.0.10 leaves vmk0; replication to VRS 172.16.0.20 leaves vmk0',
+    });
+  });
+});
+
+// ---- disk.ts ----
+
+describe('disk: the block checksum is FNV-1a over the token as 8 little-endian bytes', () => {
+  // Reference values from an independent FNV-1a (offset basis 0x811c9dc5, prime 0x01000193).
+  test.each([
+    [0, 2615243109],
+    [1, 1048580676],
+    [0x0102030405, 3430171148],
+    [Number.MAX_SAFE_INTEGER, 224351728],
+  ])('checksum(%d) is %d', (token, sum) => {
+    expect(checksum(token)).toBe(sum);
   });
 });
