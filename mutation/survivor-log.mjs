@@ -1,20 +1,23 @@
-// A StrykerJS reporter that appends each mutant no test killed to
-// reports/mutation/survivors.jsonl as soon as it is known, so triage can start while a long
-// run is still going. The full reports (mutation.json, mutation.html) still come at the end.
+// A StrykerJS reporter that writes each mutant's result the moment it is known:
+// reports/mutation/results.jsonl (every mutant) and reports/mutation/survivors.jsonl (those no
+// test killed). Triage can start while a long run is going, and a run cut short still leaves
+// what it measured (npm run mutation:summary reads results.jsonl when mutation.json is absent).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { declareClassPlugin, PluginKind } from '@stryker-mutator/api/plugin';
 
-const FILE = 'reports/mutation/survivors.jsonl';
+const DIR = 'reports/mutation';
+const RESULTS = `${DIR}/results.jsonl`;
+const SURVIVORS = `${DIR}/survivors.jsonl`;
 
 class SurvivorLog {
   onDryRunCompleted() {
-    mkdirSync('reports/mutation', { recursive: true });
-    writeFileSync(FILE, '');
+    mkdirSync(DIR, { recursive: true });
+    writeFileSync(RESULTS, '');
+    writeFileSync(SURVIVORS, '');
   }
 
   onMutantTested(m) {
-    if (m.status !== 'Survived' && m.status !== 'NoCoverage') return;
-    const line = {
+    const line = `${JSON.stringify({
       id: m.id,
       status: m.status,
       file: m.fileName,
@@ -22,8 +25,9 @@ class SurvivorLog {
       column: m.location.start.column,
       mutator: m.mutatorName,
       replacement: m.replacement,
-    };
-    appendFileSync(FILE, `${JSON.stringify(line)}\n`);
+    })}\n`;
+    appendFileSync(RESULTS, line);
+    if (m.status === 'Survived' || m.status === 'NoCoverage') appendFileSync(SURVIVORS, line);
   }
 }
 

@@ -1,15 +1,18 @@
 // npm run -s mutation:summary (run by npm run mutation after StrykerJS)
-// Reads StrykerJS's report (reports/mutation/mutation.json) and the committed list of
+// Reads StrykerJS's report (reports/mutation/mutation.json; for a run cut short, the per-mutant
+// results.jsonl that mutation/survivor-log.mjs writes as it goes) and the committed list of
 // equivalent mutants (mutation/equivalent.json: mutants no test can kill, each with its
 // reason), and writes reports/mutation/summary.json and reports/mutation/survivors.md: the score
 // as StrykerJS counts it, the score with the listed equivalents set aside, and every surviving
 // mutant left to triage. Exit 0; 2 when a file is missing or malformed; 1 when a listed
 // equivalent no longer matches any surviving mutant (the list has gone stale).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { writeAtomic } from '../properties/harness.ts';
 import { inputError } from './cli.ts';
 
 const REPORT = 'reports/mutation/mutation.json';
+const RESULTS = 'reports/mutation/results.jsonl';
 const EQUIVALENT = 'mutation/equivalent.json';
 
 interface Mutant {
@@ -73,8 +76,44 @@ const score = (detected: number, undetected: number) =>
     ? 100
     : Math.round((detected / (detected + undetected)) * 10000) / 100;
 
+/** The results a run cut short logged so far, shaped as StrykerJS's report. */
+function partialReport(): Report {
+  const files: Record<string, { mutants: Mutant[] }> = {};
+  const text = readFileSync(RESULTS, 'utf8');
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    let r: {
+      id: string;
+      status: string;
+      file: string;
+      line: number;
+      column: number;
+      mutator: string;
+      replacement: string;
+    };
+    try {
+      r = JSON.parse(line);
+    } catch {
+      return inputError(`${RESULTS}:${i + 1}: expected one JSON object per line`);
+    }
+    const file = relative(process.cwd(), r.file).split('\\').join('/');
+    files[file] ??= { mutants: [] };
+    files[file].mutants.push({
+      id: r.id,
+      status: r.status,
+      mutatorName: r.mutator,
+      replacement: r.replacement,
+      location: { start: { line: r.line, column: r.column } },
+    });
+  }
+  return { files };
+}
+
 function main(): number {
-  const report = readJson(REPORT, 'a StrykerJS JSON report: run npm run mutation') as Report;
+  const complete = existsSync(REPORT) || !existsSync(RESULTS);
+  const report = complete
+    ? (readJson(REPORT, 'a StrykerJS JSON report: run npm run mutation') as Report)
+    : partialReport();
   if (!report || typeof report.files !== 'object')
     return inputError(`${REPORT}: expected a StrykerJS JSON report with "files"`);
   const equivalents = loadEquivalents();
@@ -121,6 +160,9 @@ function main(): number {
     equivalent: sum('equivalent'),
   };
   const summary = {
+    // false: a run cut short, summed from results.jsonl; only the mutants it reached count.
+    complete,
+    mutants: rows.reduce((n, r) => n + r.detected + r.survived + r.noCoverage + r.equivalent, 0),
     // As StrykerJS counts it: equivalents count against the suite.
     score: score(total.detected, total.survived + total.noCoverage + total.equivalent),
     // With the listed equivalent mutants set aside (each has its reason in the list).
@@ -131,7 +173,8 @@ function main(): number {
       score: score(r.detected, r.survived + r.noCoverage + r.equivalent),
       scoreWithoutEquivalents: score(r.detected, r.survived + r.noCoverage),
     })),
-    stale: equivalents.filter((e) => !used.has(e)),
+    // Only a complete run can tell that a listed equivalent no longer survives.
+    stale: complete ? equivalents.filter((e) => !used.has(e)) : [],
   };
   writeAtomic('reports/mutation/summary.json', `${JSON.stringify(summary, null, 2)}\n`);
   writeAtomic(
@@ -147,6 +190,10 @@ function main(): number {
       '',
     ].join('\n'),
   );
+  if (!complete)
+    process.stdout.write(
+      `a run cut short: ${summary.mutants} mutants tested so far (${RESULTS}); no ${REPORT}\n`,
+    );
   process.stdout.write(
     `mutation score ${summary.score} (${total.detected} detected, ${total.survived} survived, ${total.noCoverage} without coverage, ${total.equivalent} listed as equivalent); ${summary.scoreWithoutEquivalents} without the equivalents\n`,
   );
