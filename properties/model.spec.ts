@@ -240,3 +240,74 @@ describe('R12 configuration errors are one line and say what is allowed', () => 
     expect(step(twice, configure()).error).toMatch(/already replicated/);
   });
 });
+
+describe('faults and refusals mid-transfer (research-notes A3, A7; R5)', () => {
+  // vm-1 configured, its initial full sync started, one chunk (2 of 3 blocks) at the VRS.
+  const writes: ReplicationEvent[] = [0, 1, 2].map((block) => ({
+    type: 'GuestWrite',
+    vm: 'vm-1',
+    disk: 'disk-0',
+    block,
+  }));
+  const midway = () =>
+    run(ONE_VM, CORRECT, [
+      ...writes,
+      configure(),
+      { type: 'CycleStart', vm: 'vm-1' },
+      { type: 'ChunkDelivered', vm: 'vm-1' },
+    ]);
+  const repl = (s: ReturnType<typeof midway>) => s.vms['vm-1']?.repl;
+
+  test('a VRS restart loses the staged chunk and cuts the transfer with an error', () => {
+    const before = midway();
+    expect(repl(before)?.staging).not.toBeNull();
+    const r = step(before, { type: 'VrsRestart' });
+    expect(r.refused).toBeUndefined();
+    expect(repl(r.state)?.staging).toBeNull();
+    expect(repl(r.state)?.cycle).toBeNull();
+    expect(repl(r.state)?.error).toBe('VRS restarted; staged data lost');
+  });
+
+  test('NFC failure needs a complete bundle; then it discards the bundle and cuts the cycle', () => {
+    const before = midway();
+    expect(step(before, { type: 'NfcFail', vm: 'vm-1' }).refused).toBe(
+      'vm-1: no complete bundle at NFC',
+    );
+    const whole = step(before, { type: 'ChunkDelivered', vm: 'vm-1' }).state;
+    expect(repl(whole)?.staging?.complete).toBe(true);
+    const r = step(whole, { type: 'NfcFail', vm: 'vm-1' });
+    expect(repl(r.state)?.staging).toBeNull();
+    expect(repl(r.state)?.cycle).toBeNull();
+    expect(repl(r.state)?.error).toBe('NFC commit failed');
+    expect(repl(r.state)?.instances).toEqual([]);
+  });
+
+  test('power off stops the transfer; pause stops it without an error; repeats are refused', () => {
+    const off = step(midway(), { type: 'PowerOff', vm: 'vm-1' });
+    expect(repl(off.state)?.cycle).toBeNull();
+    expect(repl(off.state)?.error).toBe('VM powered off');
+    expect(step(off.state, { type: 'PowerOff', vm: 'vm-1' }).refused).toBe(
+      'vm-1 is already powered off',
+    );
+    const paused = step(midway(), { type: 'Pause', vm: 'vm-1' });
+    expect(repl(paused.state)?.cycle).toBeNull();
+    expect(repl(paused.state)?.paused).toBe(true);
+    expect(repl(paused.state)?.error).toBeNull();
+    expect(step(paused.state, { type: 'Pause', vm: 'vm-1' }).refused).toBe(
+      'vm-1 is already paused',
+    );
+    expect(step(init(ONE_VM, CORRECT), { type: 'Pause', vm: 'vm-1' }).refused).toBe(
+      'vm-1 is not replicated',
+    );
+  });
+
+  test('the link: a cut drops the arriving bundle; cutting a cut link or raising a raised one is refused', () => {
+    const s = midway();
+    expect(step(s, { type: 'LinkUp' }).refused).toBe('link already up');
+    const down = step(s, { type: 'LinkDown' });
+    expect(down.state.link).toBe('down');
+    expect(repl(down.state)?.cycle).toBeNull();
+    expect(step(down.state, { type: 'LinkDown' }).refused).toBe('link already down');
+    expect(step(down.state, { type: 'LinkUp' }).state.link).toBe('up');
+  });
+});
