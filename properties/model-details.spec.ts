@@ -1,0 +1,1875 @@
+// Exact observable results of the firewall, mobility and network models, table by table: whole
+// verdicts with their reason text, every firewall event's result and error, F5 findings per
+// placement, the advisor's chosen fixes where only one command list is right, each netStep
+// change and which vmk flowsOf means a flow to leave by. Each case pins a detail the property
+// runs reach only now and then (the mutation run's few runs miss them). Hand-made states built
+// with the models' own init functions; no generators, no I/O.
+import { describe, expect, test } from 'vitest';
+import {
+  CURL56,
+  decide,
+  type FirewallEvent,
+  type FirewallWorld,
+  firewallStep,
+  type HostFirewall,
+  initFirewall,
+  type Packet,
+  type Rule,
+  rulesetList,
+  type Verdict,
+  type Vib,
+  vibList,
+} from '../model/firewall/firewall.ts';
+import { mobilityFindings, type Placement, passesToCloud } from '../model/firewall/mobility.ts';
+import { advise, applyFix, type Finding } from '../model/network/advisor.ts';
+import { hostFromSetup, netStep } from '../model/network/host.ts';
+import { flowsOf, type Topology, type TrafficClass } from '../model/network/intent.ts';
+import { formatIp, formatPrefix, maskLength, parseIp } from '../model/network/ipv4.ts';
+import { type LookupResult, lookup } from '../model/network/lookup.ts';
+import {
+  DEFAULT_STACK,
+  type HostSetup,
+  type NetEvent,
+  type NetHost,
+  TAGS,
+} from '../model/network/types.ts';
+import { CORRECT, type EsxiVersion, type Variant, variantByName } from '../model/variants.ts';
+import { NET_SCENARIOS } from './network/scenarios.ts';
+
+const variant = (name: string): Variant => {
+  const v = variantByName(name);
+  if (!v) throw new Error(`no variant ${name}`);
+  return v;
+};
+
+// ---- firewall: verdicts ----
+
+const RTC = 'Replication-to-CloudTraffic';
+const out = (begin: number, end = begin): Rule => ({
+  direction: 'outbound',
+  protocol: 'tcp',
+  portType: 'dst',
+  begin,
+  end,
+});
+const pkt = (
+  port: number,
+  direction: Packet['direction'] = 'outbound',
+  protocol: Packet['protocol'] = 'tcp',
+): Packet => ({ direction, protocol, port });
+const allow = (ruleset: string, rule: string): Verdict => ({
+  action: 'allow',
+  ruleset,
+  rule,
+  reason: `${ruleset} allows ${rule}`,
+});
+const drop = (what: string): Verdict => ({
+  action: 'drop',
+  ruleset: 'default-drop',
+  rule: '-',
+  reason: `no enabled ruleset allows ${what}; default action DROP`,
+});
+
+const one = (fw: HostFirewall): FirewallWorld => ({ now: 0, hosts: { [fw.host]: fw } });
+const hostOf = (w: FirewallWorld, name = 'h'): HostFirewall => {
+  const fw = w.hosts[name];
+  if (!fw) throw new Error(`host ${name} missing`);
+  return fw;
+};
+/** Plays events from a world, failing on the first error. */
+const play = (w0: FirewallWorld, events: readonly FirewallEvent[], v: Variant): FirewallWorld => {
+  let w = w0;
+  for (const e of events) {
+    const r = firewallStep(w, e, v);
+    expect(r.error, e.type).toBeUndefined();
+    w = r.world;
+  }
+  return w;
+};
+const withVib = (version: EsxiVersion, v: Variant = CORRECT): HostFirewall =>
+  hostOf(play(one(initFirewall('h', version, v)), [{ type: 'VibInstallManual', host: 'h' }], v));
+const FOREIGN: Vib = {
+  name: 'esx-base',
+  version: '6.5.0',
+  vendor: 'VMware',
+  acceptance: 'VMwareCertified',
+  installedAt: 0,
+};
+
+describe('firewall verdicts: action, ruleset, rule and reason', () => {
+  const fw = withVib('6.7');
+  test.each<[string, Packet, Verdict]>([
+    ['HBR 31031', pkt(31031), allow('HBR', 'outbound tcp dst 31031')],
+    ['NFC 902', pkt(902), allow('NFC', 'outbound tcp dst 902')],
+    ['the first to-cloud port', pkt(10000), allow(RTC, 'outbound tcp dst 10000-10010')],
+    ['the last to-cloud port', pkt(10010), allow(RTC, 'outbound tcp dst 10000-10010')],
+    ['one below the range', pkt(9999), drop('outbound tcp 9999')],
+    ['one above the range', pkt(10011), drop('outbound tcp 10011')],
+    ['inbound on an outbound port', pkt(10005, 'inbound'), drop('inbound tcp 10005')],
+    ['udp on a tcp port', pkt(443, 'outbound', 'udp'), drop('outbound udp 443')],
+  ])('%s', (_name, p, verdict) => {
+    expect(decide(fw, p, CORRECT)).toStrictEqual(verdict);
+  });
+
+  test('a disabled ruleset drops its ports, unless ruleset-enabled-ignored lets them through', () => {
+    const w = firewallStep(
+      one(fw),
+      { type: 'RulesetSet', host: 'h', ruleset: 'HBR', enabled: false },
+      CORRECT,
+    ).world;
+    expect(decide(hostOf(w), pkt(31031), CORRECT)).toStrictEqual(drop('outbound tcp 31031'));
+    expect(decide(hostOf(w), pkt(31031), variant('ruleset-enabled-ignored'))).toStrictEqual(
+      allow('HBR', 'outbound tcp dst 31031'),
+    );
+  });
+
+  test('hbr-rule-in-vib: HBR keeps only 44046, and the vib brings 10000-10010 and 31031', () => {
+    const v = variant('hbr-rule-in-vib');
+    const bare = initFirewall('h', '6.7', v);
+    expect(bare.rulesets.map((r) => [r.id, r.rules])).toStrictEqual([
+      ['HBR', [out(44046)]],
+      ['NFC', [out(902)]],
+      ['httpClient', [out(80), out(443)]],
+    ]);
+    expect(withVib('6.7', v).rulesets.find((r) => r.id === RTC)).toStrictEqual({
+      id: RTC,
+      label: 'Replication-to-Cloud Traffic',
+      enabled: true,
+      allowedAll: true,
+      rules: [out(10000, 10010), out(31031)],
+      vib: 'vr2c-firewall',
+    });
+    // The correct model keeps 31031 in HBR and the vib brings the range alone.
+    expect(initFirewall('h', '6.7', CORRECT).rulesets[0]?.rules).toStrictEqual([
+      out(31031),
+      out(44046),
+    ]);
+    expect(withVib('6.7').rulesets.find((r) => r.id === RTC)?.rules).toStrictEqual([
+      out(10000, 10010),
+    ]);
+  });
+});
+
+// ---- firewall: events ----
+
+const names = (fw: HostFirewall) => rulesetList(fw).map((r) => r.name);
+const BUILT_IN = ['HBR', 'NFC', 'httpClient'];
+
+describe('firewallStep: the result of every event', () => {
+  test('FirewallTick advances the clock by its minutes; the vib records the install minute', () => {
+    const w0 = { ...one(initFirewall('h', '6.7', CORRECT)), now: 7 };
+    const r = firewallStep(w0, { type: 'FirewallTick', minutes: 5 }, CORRECT);
+    expect(r.error).toBeUndefined();
+    expect(r.world.now).toBe(12);
+    expect(r.world.hosts).toBe(w0.hosts);
+    const w = play(r.world, [{ type: 'VibInstallManual', host: 'h' }], CORRECT);
+    expect(hostOf(w).vibs.map((v) => [v.name, v.installedAt])).toStrictEqual([
+      ['vr2c-firewall', 12],
+    ]);
+  });
+
+  test.each<[string, Variant, string[]]>([
+    ['once, whatever the number of installs', CORRECT, [...BUILT_IN, RTC]],
+    [
+      'once per install under vib-install-duplicates-ruleset',
+      variant('vib-install-duplicates-ruleset'),
+      [...BUILT_IN, RTC, RTC],
+    ],
+  ])('VibInstallManual twice: the ruleset is there %s', (_name, v, rulesets) => {
+    const install: FirewallEvent = { type: 'VibInstallManual', host: 'h' };
+    const w = play(one(initFirewall('h', '6.7', v)), [install, install], v);
+    expect(names(hostOf(w))).toStrictEqual(rulesets);
+    expect(vibList(hostOf(w))).toStrictEqual([
+      { name: 'vr2c-firewall', version: '6.5.0', vendor: 'VMware', acceptance: 'VMwareCertified' },
+    ]);
+  });
+
+  test.each<[string, Vib[]]>([
+    ['no vib at all', []],
+    ['only another vib', [FOREIGN]],
+  ])('VibRemove on a host with %s is rejected', (_name, vibs) => {
+    const w = one({ ...initFirewall('h', '6.7', CORRECT), vibs });
+    const r = firewallStep(w, { type: 'VibRemove', host: 'h' }, CORRECT);
+    expect(r.error).toBe('h: vr2c-firewall is not installed');
+    expect(r.world).toBe(w);
+  });
+
+  test('VibRemove takes away the vib and its ruleset, and nothing else', () => {
+    const fw = withVib('6.7');
+    const w = one({ ...fw, vibs: [...fw.vibs, FOREIGN] });
+    const r = firewallStep(w, { type: 'VibRemove', host: 'h' }, CORRECT);
+    expect(r.error).toBeUndefined();
+    expect(hostOf(r.world).vibs).toStrictEqual([FOREIGN]);
+    expect(names(hostOf(r.world))).toStrictEqual(BUILT_IN);
+  });
+
+  test('RulesetSet on an unknown ruleset is rejected and changes nothing', () => {
+    const w = one(withVib('6.7'));
+    const r = firewallStep(
+      w,
+      { type: 'RulesetSet', host: 'h', ruleset: 'sshServer', enabled: true },
+      CORRECT,
+    );
+    expect(r.error).toBe('h: no ruleset sshServer');
+    expect(r.world).toBe(w);
+  });
+
+  test('RulesetSet switches only the ruleset it names', () => {
+    const w = play(
+      one(withVib('6.7')),
+      [{ type: 'RulesetSet', host: 'h', ruleset: 'NFC', enabled: false }],
+      CORRECT,
+    );
+    expect(rulesetList(hostOf(w))).toStrictEqual([
+      { name: 'HBR', enabled: true },
+      { name: 'NFC', enabled: false },
+      { name: 'httpClient', enabled: true },
+      { name: RTC, enabled: true },
+    ]);
+  });
+
+  const curl = `vr2c-firewall: ${CURL56}`;
+  test.each<[string, HostFirewall, FirewallEvent, Variant, string[], string[]]>([
+    [
+      'ApplianceBoot on 6.5U1 logs curl#56 each time and adds nothing',
+      initFirewall('h', '6.5U1', CORRECT),
+      { type: 'ApplianceBoot' },
+      CORRECT,
+      BUILT_IN,
+      [curl],
+    ],
+    [
+      'HostConnect on 6.5U1 that already has the vib (installed by hand) tries no download',
+      withVib('6.5U1'),
+      { type: 'HostConnect', host: 'h' },
+      CORRECT,
+      [...BUILT_IN, RTC],
+      [],
+    ],
+    [
+      'ApplianceBoot on 6.5U1 that has the vib tries no download',
+      withVib('6.5U1'),
+      { type: 'ApplianceBoot' },
+      CORRECT,
+      [...BUILT_IN, RTC],
+      [],
+    ],
+    [
+      'HostConnect on 6.5U1 with only another vib still tries, and fails',
+      { ...initFirewall('h', '6.5U1', CORRECT), vibs: [FOREIGN] },
+      { type: 'HostConnect', host: 'h' },
+      CORRECT,
+      BUILT_IN,
+      [curl],
+    ],
+    [
+      'ApplianceBoot on 6.5U1 installs under vib-installs-on-65u1',
+      initFirewall('h', '6.5U1', CORRECT),
+      { type: 'ApplianceBoot' },
+      variant('vib-installs-on-65u1'),
+      [...BUILT_IN, RTC],
+      [],
+    ],
+    [
+      'ApplianceBoot on 6.7 installs the vib',
+      initFirewall('h', '6.7', CORRECT),
+      { type: 'ApplianceBoot' },
+      CORRECT,
+      [...BUILT_IN, RTC],
+      [],
+    ],
+    [
+      'ApplianceBoot skips a disconnected host',
+      { ...initFirewall('h', '6.7', CORRECT), connected: false },
+      { type: 'ApplianceBoot' },
+      CORRECT,
+      BUILT_IN,
+      [],
+    ],
+    [
+      'HostConnect reconnects a disconnected host and installs the vib',
+      { ...initFirewall('h', '6.7', CORRECT), connected: false },
+      { type: 'HostConnect', host: 'h' },
+      CORRECT,
+      [...BUILT_IN, RTC],
+      [],
+    ],
+    [
+      'HostConnect on 6.7 with the vib changes nothing',
+      withVib('6.7'),
+      { type: 'HostConnect', host: 'h' },
+      CORRECT,
+      [...BUILT_IN, RTC],
+      [],
+    ],
+    [
+      'HostConnect on 6.7 with the vib adds a second ruleset under vib-install-duplicates-ruleset',
+      withVib('6.7'),
+      { type: 'HostConnect', host: 'h' },
+      variant('vib-install-duplicates-ruleset'),
+      [...BUILT_IN, RTC, RTC],
+      [],
+    ],
+  ])('%s', (_name, fw, e, v, rulesets, log) => {
+    const r = firewallStep(one(fw), e, v);
+    expect(r.error).toBeUndefined();
+    const after = hostOf(r.world);
+    expect(names(after)).toStrictEqual(rulesets);
+    expect(after.esxupdateLog).toStrictEqual(log);
+    expect(after.connected).toBe(e.type === 'HostConnect' || fw.connected);
+    expect(vibList(after).map((x) => x.name)).toStrictEqual(
+      rulesets.includes(RTC) ? ['vr2c-firewall'] : fw.vibs.map((x) => x.name),
+    );
+  });
+
+  test('ApplianceBoot twice on 6.5U1 logs the failure twice', () => {
+    const boot: FirewallEvent = { type: 'ApplianceBoot' };
+    const w = play(one(initFirewall('h', '6.5U1', CORRECT)), [boot, boot], CORRECT);
+    expect(hostOf(w).esxupdateLog).toStrictEqual([curl, curl]);
+  });
+});
+
+// ---- firewall: mobility (F5) ----
+
+describe('mobility findings', () => {
+  const partial = (rules: Rule[]): HostFirewall => ({
+    ...initFirewall('h', '6.7', CORRECT),
+    rulesets: [
+      ...initFirewall('h', '6.7', CORRECT).rulesets,
+      { id: 'custom', label: 'custom', enabled: true, allowedAll: true, rules, vib: null },
+    ],
+  });
+  test.each<[string, boolean, HostFirewall]>([
+    ['the vib ruleset', true, withVib('6.7')],
+    ['a rule for 10000-10010', true, partial([out(10000, 10010)])],
+    ['a rule for 10000-10009 only', false, partial([out(10000, 10009)])],
+    ['a rule for 10001-10010 only', false, partial([out(10001, 10010)])],
+    ['nothing for the range', false, initFirewall('h', '6.7', CORRECT)],
+  ])('passesToCloud with %s is %s', (_name, passes, fw) => {
+    expect(passesToCloud(fw, CORRECT)).toBe(passes);
+  });
+
+  const firewalls = {
+    'esx-01': { ...withVib('6.7'), host: 'esx-01' },
+    'esx-02': initFirewall('esx-02', '6.5U1', CORRECT),
+  };
+  const cluster = ['esx-01', 'esx-02'];
+  const on = (host: string, toCloud = true): Placement => ({ vm: 'vm-1', host, toCloud, cluster });
+  const runs = 'vm-1 runs on esx-02 (ESXi 6.5U1), which drops to-the-cloud replication';
+  const moves =
+    'vm-1 can move from esx-01 to esx-02 (ESXi 6.5U1), which drops to-the-cloud replication';
+  const missing = `${RTC} is missing`;
+  test.each<[string, Placement, Variant, string[]]>([
+    ['a VM not replicated to the cloud is not checked', on('esx-02', false), CORRECT, []],
+    ['a VM on the bad host', on('esx-02'), CORRECT, [`${runs}: ${missing}`]],
+    ['a VM that DRS may move to the bad host', on('esx-01'), CORRECT, [`${moves}: ${missing}`]],
+    [
+      'current-host-only still flags the host the VM runs on',
+      on('esx-02'),
+      variant('mobility-checks-current-host-only'),
+      [`${runs}: ${missing}`],
+    ],
+    [
+      'current-host-only misses the host DRS may move it to',
+      on('esx-01'),
+      variant('mobility-checks-current-host-only'),
+      [],
+    ],
+  ])('%s', (_name, p, v, messages) => {
+    const found = mobilityFindings([p], firewalls, v);
+    expect(found.map((f) => f.message)).toStrictEqual(messages);
+    expect(found.map((f) => [f.vm, f.from, f.to])).toStrictEqual(
+      messages.map(() => ['vm-1', p.host, 'esx-02']),
+    );
+  });
+});
+
+// ---- network: the advisor's fixes ----
+
+const scenario = (name: string) => {
+  const s = NET_SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new Error(`${name} fixture missing`);
+  return s;
+};
+const SEED000 = scenario('seed-000-before').topology;
+const seed000Setup = (name: string): HostSetup => {
+  const h = scenario('seed-000-before').hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`${name} missing from seed-000-before`);
+  return h;
+};
+/** Hosts from setups, then events, failing on the first error. */
+const build = (setups: readonly HostSetup[], events: readonly NetEvent[] = []) => {
+  let hosts: Readonly<Record<string, NetHost>> = Object.fromEntries(
+    setups.map((s) => [s.name, hostFromSetup(s)]),
+  );
+  for (const e of events) {
+    const r = netStep(hosts, e, CORRECT);
+    expect(r.error, e.type).toBeUndefined();
+    hosts = r.hosts;
+  }
+  return hosts;
+};
+const esx01 = (over: Partial<HostSetup>): HostSetup => ({ ...seed000Setup('esx-01'), ...over });
+const findingsOf = (
+  hosts: Readonly<Record<string, NetHost>>,
+  t: Topology,
+  v: Variant,
+  cls: TrafficClass,
+): Finding[] => advise(hosts, t, v).filter((f) => f.host === 'esx-01' && f.flow.class === cls);
+const brief = (f: Finding) => ({ invariant: f.invariant, message: f.message, fix: f.fix });
+const REPL = 'replication from esx-01 (vmk2 10.11.12.5) to VRS 10.12.12.20';
+const ADD_TO_DR = 'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.0/24';
+const routeAdd = (netstack: string, network: string, gateway: string): NetEvent => ({
+  type: 'RouteAdd',
+  host: 'esx-01',
+  netstack,
+  network,
+  gateway,
+  persist: true,
+});
+
+describe('advisor: route fixes', () => {
+  test('on a local.sh host the added route is also written to local.sh (seed 000)', () => {
+    const hosts = build([esx01({ persistence: 'local.sh' })]);
+    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
+      {
+        invariant: 'N2',
+        message: `${REPL} leaves vmk0 via 172.16.0.1; intended vmk2 via 10.11.12.1`,
+        fix: {
+          commands: [ADD_TO_DR, `add before 'exit 0' in /etc/rc.local.d/local.sh: ${ADD_TO_DR}`],
+          events: [routeAdd(DEFAULT_STACK, '10.12.12.0/24', '10.11.12.1')],
+        },
+      },
+    ]);
+  });
+
+  test('the intended vmk via another gateway is N2 too: a route to the intended gateway', () => {
+    const hosts = build([esx01({ netstacks: [{ name: DEFAULT_STACK, gateway: '10.11.12.254' }] })]);
+    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
+      {
+        invariant: 'N2',
+        message: `${REPL} leaves vmk2 via 10.11.12.254; intended vmk2 via 10.11.12.1`,
+        fix: {
+          commands: [ADD_TO_DR],
+          events: [routeAdd(DEFAULT_STACK, '10.12.12.0/24', '10.11.12.1')],
+        },
+      },
+    ]);
+  });
+
+  test('an unpersisted route that is right now is persisted with a RoutePersist event', () => {
+    const hosts = build([
+      esx01({
+        persistence: 'local.sh',
+        netstacks: [],
+        routes: [{ network: '10.12.12.0/24', gateway: '10.11.12.1', persisted: false }],
+      }),
+    ]);
+    const [n3] = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(n3?.invariant).toBe('N3');
+    expect(n3?.fix.events).toStrictEqual([
+      { type: 'RoutePersist', host: 'esx-01', netstack: DEFAULT_STACK, network: '10.12.12.0/24' },
+    ]);
+  });
+
+  test('a destination outside every topology subnet gets a /32 host route', () => {
+    const t: Topology = {
+      ...SEED000,
+      appliances: SEED000.appliances.map((a) =>
+        a.role === 'vrs' && a.site === 'dr' ? { ...a, ip: '10.99.0.20' } : a,
+      ),
+    };
+    const [n2] = findingsOf(build([esx01({})]), t, CORRECT, 'replication');
+    expect(n2?.fix.commands).toStrictEqual([
+      'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.99.0.20/32',
+    ]);
+  });
+
+  test('routes to other networks, or to the same network in another netstack, are not replaced', () => {
+    const hosts = build([
+      esx01({
+        netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }, { name: 'vrStack' }],
+        routes: [
+          { network: '10.99.0.0/24', gateway: '172.16.0.254' },
+          { netstack: 'vrStack', network: '10.12.12.0/24', gateway: '10.11.12.1' },
+        ],
+      }),
+    ]);
+    const [n2] = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(n2?.fix).toStrictEqual({
+      commands: [ADD_TO_DR],
+      events: [routeAdd(DEFAULT_STACK, '10.12.12.0/24', '10.11.12.1')],
+    });
+  });
+
+  test('a flow meant to leave directly gets no route fix, even when a route hijacks it', () => {
+    // esx-01's vmk1 has a /16 mask, so a /24 static route to the vMotion subnet wins over it.
+    const vmks = seed000Setup('esx-01').vmks.map((v) =>
+      v.name === 'vmk1' ? { ...v, address: '192.168.10.11/16' } : v,
+    );
+    const hosts = build([
+      esx01({ vmks, routes: [{ network: '192.168.10.0/24', gateway: '172.16.0.254' }] }),
+      seed000Setup('esx-02'),
+    ]);
+    expect(findingsOf(hosts, SEED000, CORRECT, 'vmotion').map(brief)).toStrictEqual([
+      {
+        invariant: 'N2',
+        message:
+          'vmotion from esx-01 (vmk1 192.168.10.11) to esx-02 vmk1 192.168.10.12 leaves vmk0 via 172.16.0.254; intended vmk1 directly',
+        fix: {
+          commands: [],
+          events: [],
+          note: 'no single esxcli change verified: give the service a dedicated subnet and vmk',
+        },
+      },
+    ]);
+  });
+});
+
+describe('advisor: N3 compares egress, next hop and table', () => {
+  test('same vmk, another next hop after a reboot', () => {
+    const hosts = build([
+      esx01({
+        persistence: 'local.sh',
+        netstacks: [{ name: DEFAULT_STACK, gateway: '10.11.12.254' }],
+        routes: [{ network: '10.12.12.0/24', gateway: '10.11.12.1', persisted: false }],
+      }),
+    ]);
+    expect(
+      findingsOf(hosts, SEED000, CORRECT, 'replication').map((f) => [f.invariant, f.message]),
+    ).toStrictEqual([
+      [
+        'N3',
+        `${REPL} leaves vmk2 via 10.11.12.1 now but leaves vmk2 via 10.11.12.254 after a reboot`,
+      ],
+    ]);
+  });
+
+  test('same next hop, another vmk after a reboot (a stale table, seed 004)', () => {
+    // vmk2 was recreated after vmk3: the stale table still ranks it first, a rebuilt one not.
+    const hosts = build(
+      [
+        esx01({
+          version: '6.7',
+          refresh: 'restart',
+          vmks: [
+            { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
+            { name: 'vmk2', address: '10.11.12.5/24', tags: ['vSphereReplication'] },
+            { name: 'vmk3', address: '10.11.12.6/24' },
+          ],
+          routes: [{ network: '10.12.12.0/24', gateway: '10.11.12.1' }],
+        }),
+      ],
+      [
+        { type: 'VmkRemove', host: 'esx-01', vmk: 'vmk2' },
+        {
+          type: 'VmkAdd',
+          host: 'esx-01',
+          vmk: 'vmk2',
+          address: '10.11.12.5/24',
+          netstack: DEFAULT_STACK,
+          tags: ['vSphereReplication'],
+        },
+      ],
+    );
+    expect(
+      findingsOf(hosts, SEED000, CORRECT, 'replication').map((f) => [f.invariant, f.message]),
+    ).toStrictEqual([
+      [
+        'N3',
+        `${REPL} leaves vmk2 via 10.11.12.1 now but leaves vmk3 via 10.11.12.1 after a reboot`,
+      ],
+    ]);
+  });
+
+  test("same vmk and next hop, another stack's table after a reboot (netstack-gateway-fallback)", () => {
+    // Before the reboot vrStack's table is stale and empty, so the flow falls back to the
+    // default stack's gateway; after it, vrStack's own route serves the same vmk and hop.
+    const hosts = build(
+      [
+        esx01({
+          version: '6.7',
+          refresh: 'restart',
+          vmks: [
+            { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
+            { name: 'vmk2', address: '10.11.12.5/24', tags: ['vSphereReplication'] },
+          ],
+          netstacks: [{ name: DEFAULT_STACK, gateway: '10.11.12.1' }],
+        }),
+      ],
+      [
+        { type: 'NetstackAdd', host: 'esx-01', netstack: 'vrStack' },
+        { type: 'VmkRemove', host: 'esx-01', vmk: 'vmk2' },
+        {
+          type: 'VmkAdd',
+          host: 'esx-01',
+          vmk: 'vmk2',
+          address: '10.11.12.5/24',
+          netstack: 'vrStack',
+          tags: ['vSphereReplication'],
+        },
+        routeAdd('vrStack', '10.12.12.0/24', '10.11.12.1'),
+      ],
+    );
+    const found = findingsOf(hosts, SEED000, variant('netstack-gateway-fallback'), 'replication');
+    expect(found.map((f) => [f.invariant, f.message])).toStrictEqual([
+      ['N5', `${REPL} uses the defaultTcpipStack table though it runs on vrStack`],
+      [
+        'N3',
+        `${REPL} leaves vmk2 via 10.11.12.1 now but leaves vmk2 via 10.11.12.1 after a reboot`,
+      ],
+    ]);
+    // No route was used (the fallback is a stack gateway), so the reboot itself is the fix.
+    expect(found[1]?.fix).toStrictEqual({
+      commands: ['reboot (a vmk change has not reached the routing table yet)'],
+      events: [{ type: 'Reboot', host: 'esx-01' }],
+    });
+  });
+
+  test('N3 persists the route the flow uses, not another one in the table', () => {
+    const hosts = build([
+      esx01({
+        persistence: 'local.sh',
+        netstacks: [{ name: 'vrStack' }],
+        routes: [
+          { netstack: 'vrStack', network: '10.12.12.0/24', gateway: '10.11.12.1' },
+          { network: '10.99.0.0/24', gateway: '10.11.12.254' },
+          { network: '10.12.12.0/24', gateway: '10.11.12.1', persisted: false },
+        ],
+      }),
+    ]);
+    const [n3] = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(n3 && brief(n3)).toStrictEqual({
+      invariant: 'N3',
+      message: `${REPL} leaves vmk2 via 10.11.12.1 now but has no route (no route to 10.12.12.20 in defaultTcpipStack) after a reboot`,
+      fix: {
+        commands: [`add before 'exit 0' in /etc/rc.local.d/local.sh: ${ADD_TO_DR}`],
+        events: [
+          {
+            type: 'RoutePersist',
+            host: 'esx-01',
+            netstack: DEFAULT_STACK,
+            network: '10.12.12.0/24',
+          },
+        ],
+      },
+    });
+  });
+
+  test('N3 through a stack gateway gets no route fix, even where a route would help', () => {
+    // After the reboot vmk9's subnet is in the table, so a persisted /16 via 10.50.0.1 becomes
+    // usable and wins over the stack gateway. The flow used no static route: nothing to persist.
+    const hosts = build(
+      [
+        esx01({
+          refresh: 'restart',
+          netstacks: [{ name: DEFAULT_STACK, gateway: '10.11.12.1' }],
+          routes: [{ network: '10.12.0.0/16', gateway: '10.50.0.1' }],
+        }),
+      ],
+      [
+        {
+          type: 'VmkAdd',
+          host: 'esx-01',
+          vmk: 'vmk9',
+          address: '10.50.0.5/24',
+          netstack: DEFAULT_STACK,
+          tags: [],
+        },
+      ],
+    );
+    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
+      {
+        invariant: 'N3',
+        message: `${REPL} leaves vmk2 via 10.11.12.1 now but leaves vmk9 via 10.50.0.1 after a reboot`,
+        fix: {
+          commands: [],
+          events: [],
+          note: 'no single esxcli change verified: persist the configuration',
+        },
+      },
+    ]);
+  });
+});
+
+// The stale-table layout (seed 004's restart refresh): `first` was removed and created again,
+// after another vmk in its subnet. The table, not rebuilt yet, still ranks `first` as the
+// subnet's owner; creation order, and so the intended vmk, now names the other one.
+const staleHost = (over: Partial<HostSetup>, first: string, address: string) =>
+  build(
+    [esx01({ refresh: 'restart', ...over })],
+    [
+      { type: 'VmkRemove', host: 'esx-01', vmk: first },
+      { type: 'VmkAdd', host: 'esx-01', vmk: first, address, netstack: DEFAULT_STACK, tags: [] },
+    ],
+  );
+const staleReplication = (version: EsxiVersion, over: Partial<HostSetup> = {}) =>
+  staleHost(
+    {
+      version,
+      vmks: [
+        { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
+        { name: 'vmk2', address: '10.11.12.5/24' },
+        { name: 'vmk3', address: '10.11.12.6/24' },
+      ],
+      routes: [{ network: '10.12.12.0/24', gateway: '10.11.12.1' }],
+      ...over,
+    },
+    'vmk2',
+    '10.11.12.5/24',
+  );
+const staleManagement = () =>
+  staleHost(
+    {
+      version: '6.7',
+      vmks: [
+        { name: 'vmk0', address: '172.16.0.11/24' },
+        { name: 'vmk1', address: '172.16.0.12/24' },
+      ],
+    },
+    'vmk0',
+    '172.16.0.11/24',
+  );
+/**
+ * The same hosts marked as rebuilding their table at every vmk change, with the stale table
+ * kept: a state built by hand, where any vmk change (a tag too) brings the table up to date.
+ */
+const refreshedOnChange = (hosts: Readonly<Record<string, NetHost>>) =>
+  Object.fromEntries(
+    Object.entries(hosts).map(([k, h]) => [k, { ...h, refresh: 'immediate' as const }]),
+  );
+const REPL3 = 'replication from esx-01 (vmk3 10.11.12.6) to VRS 10.12.12.20';
+const STALE_N2 = `${REPL3} leaves vmk2 via 10.11.12.1; intended vmk3 via 10.11.12.1`;
+const noFix = (why: string) => ({
+  commands: [],
+  events: [],
+  note: `no single esxcli change verified: ${why}`,
+});
+const DEDICATED_VMK = noFix('give the service a dedicated subnet and vmk');
+const MGMT_N2 = {
+  invariant: 'N2',
+  message:
+    'management from esx-01 (vmk1 172.16.0.12) to vCenter 172.16.0.10 leaves vmk0 directly; intended vmk1 directly',
+  fix: DEDICATED_VMK,
+};
+const moveVmk3 = (network: string, opts: { netstackAdd: boolean; tagAdd: boolean }) => ({
+  commands: [
+    ...(opts.netstackAdd ? ['esxcli network ip netstack add -N replicationStack'] : []),
+    'esxcli network ip interface remove -i vmk3',
+    'esxcli network ip interface add -i vmk3 -p <portgroup of vmk3> -N replicationStack',
+    'esxcli network ip interface ipv4 set -i vmk3 -t static -I 10.11.12.6 -N 255.255.255.0',
+    ...(opts.tagAdd ? ['esxcli network ip interface tag add -i vmk3 -t vSphereReplication'] : []),
+    `esxcli network ip route ipv4 add --netstack replicationStack --gateway 10.11.12.1 --network ${network}`,
+    'reboot (the routing interface follows vmk changes only after a restart)',
+  ],
+  events: [
+    ...(opts.netstackAdd
+      ? [{ type: 'NetstackAdd', host: 'esx-01', netstack: 'replicationStack' }]
+      : []),
+    { type: 'VmkRemove', host: 'esx-01', vmk: 'vmk3' },
+    {
+      type: 'VmkAdd',
+      host: 'esx-01',
+      vmk: 'vmk3',
+      address: '10.11.12.6/24',
+      netstack: 'replicationStack',
+      tags: ['vSphereReplication'],
+    },
+    {
+      type: 'RouteAdd',
+      host: 'esx-01',
+      netstack: 'replicationStack',
+      network,
+      gateway: '10.11.12.1',
+      persist: true,
+    },
+    { type: 'Reboot', host: 'esx-01' },
+  ],
+});
+
+describe('advisor: a dedicated netstack only for a flow that can be bound to it', () => {
+  test('6.7, replication on an untagged vmk: the vmk moves to a new replicationStack, tagged', () => {
+    const found = findingsOf(staleReplication('6.7'), SEED000, CORRECT, 'replication');
+    expect(found.map(brief)).toStrictEqual([
+      {
+        invariant: 'N2',
+        message: STALE_N2,
+        fix: moveVmk3('10.12.12.0/24', { netstackAdd: true, tagAdd: true }),
+      },
+    ]);
+  });
+
+  test('6.7, replicationStack already exists: it is not added again', () => {
+    const hosts = staleReplication('6.7', {
+      netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }, { name: 'replicationStack' }],
+    });
+    const [n2] = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(n2?.fix).toStrictEqual(moveVmk3('10.12.12.0/24', { netstackAdd: false, tagAdd: true }));
+  });
+
+  test('6.7, the vmk is tagged (bound): it keeps its one tag', () => {
+    const vmks = [
+      { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
+      { name: 'vmk2', address: '10.11.12.5/24' },
+      { name: 'vmk3', address: '10.11.12.6/24', tags: ['vSphereReplication'] },
+    ] as const;
+    const found = findingsOf(staleReplication('6.7', { vmks }), SEED000, CORRECT, 'replication');
+    const fix = moveVmk3('10.12.12.0/24', { netstackAdd: true, tagAdd: false });
+    expect(found.map(brief)).toStrictEqual([
+      {
+        invariant: 'N4',
+        message: `${REPL3} is pinned to vmk3 but leaves vmk2 via 10.11.12.1`,
+        fix,
+      },
+      { invariant: 'N2', message: STALE_N2, fix },
+    ]);
+  });
+
+  test('6.7, a destination outside every topology subnet: the new stack gets a /32 route', () => {
+    const t: Topology = {
+      ...SEED000,
+      appliances: SEED000.appliances.map((a) =>
+        a.role === 'vrs' && a.site === 'dr' ? { ...a, ip: '10.99.0.20' } : a,
+      ),
+    };
+    const [n2] = findingsOf(staleReplication('6.7'), t, CORRECT, 'replication');
+    expect(n2?.fix).toStrictEqual(moveVmk3('10.99.0.20/32', { netstackAdd: true, tagAdd: true }));
+  });
+
+  test('6.7, the vmk already is in replicationStack: no netstack fix, and N4 says so', () => {
+    // A restart-refresh host: the new vmk is not in replicationStack's table until a reboot.
+    const hosts = build(
+      [
+        esx01({
+          version: '6.7',
+          refresh: 'restart',
+          vmks: [{ name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] }],
+        }),
+      ],
+      [
+        { type: 'NetstackAdd', host: 'esx-01', netstack: 'replicationStack' },
+        {
+          type: 'VmkAdd',
+          host: 'esx-01',
+          vmk: 'vmk2',
+          address: '10.11.12.5/24',
+          netstack: 'replicationStack',
+          tags: ['vSphereReplication'],
+        },
+      ],
+    );
+    const why = 'has no route (no route to 10.12.12.20 in replicationStack)';
+    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
+      {
+        invariant: 'N4',
+        message: `${REPL} is pinned to vmk2 but ${why}`,
+        fix: noFix('give the service a dedicated subnet'),
+      },
+      {
+        invariant: 'N2',
+        message: `${REPL} ${why}; intended vmk2 via 10.11.12.1`,
+        fix: DEDICATED_VMK,
+      },
+    ]);
+  });
+
+  test('6.7, replicationStack already has the route: the fix fails at its RouteAdd, so none', () => {
+    // A /32 via the management gateway hijacks the flow; the /24 via the right gateway is there
+    // and persisted, so no route fix. The netstack fix adds the route to replicationStack again,
+    // which the host rejects: the fix is not verified even though its other steps would do.
+    const hosts = build([
+      esx01({
+        version: '6.7',
+        netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }, { name: 'replicationStack' }],
+        routes: [
+          { network: '10.12.12.0/24', gateway: '10.11.12.1' },
+          { network: '10.12.12.20/32', gateway: '172.16.0.254' },
+          { netstack: 'replicationStack', network: '10.12.12.0/24', gateway: '10.11.12.1' },
+        ],
+      }),
+    ]);
+    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
+      {
+        invariant: 'N2',
+        message: `${REPL} leaves vmk0 via 172.16.0.254; intended vmk2 via 10.11.12.1`,
+        fix: DEDICATED_VMK,
+      },
+    ]);
+  });
+
+  test('5.5, the stale layout: tags do not bind, so no netstack fix is offered', () => {
+    const found = findingsOf(staleReplication('5.5'), SEED000, CORRECT, 'replication');
+    expect(found.map(brief)).toStrictEqual([
+      { invariant: 'N2', message: STALE_N2, fix: DEDICATED_VMK },
+    ]);
+  });
+
+  test('6.7, management has no tag to bind it, so no netstack fix is offered', () => {
+    expect(findingsOf(staleManagement(), SEED000, CORRECT, 'management').map(brief)).toStrictEqual([
+      MGMT_N2,
+    ]);
+  });
+});
+
+describe('advisor: a tag fix only for a class with a tag, on 6.x, for a vmk without it', () => {
+  test('6.7, an untagged vmk on vrStack: tagging it binds the flow to its own stack', () => {
+    const hosts = build([
+      esx01({
+        version: '6.7',
+        vmks: [
+          { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
+          { name: 'vmk2', address: '10.11.12.5/24', netstack: 'vrStack' },
+        ],
+        netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }, { name: 'vrStack' }],
+        routes: [{ netstack: 'vrStack', network: '10.12.12.0/24', gateway: '10.11.12.1' }],
+      }),
+    ]);
+    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
+      {
+        invariant: 'N2',
+        message: `${REPL} leaves vmk0 via 172.16.0.1; intended vmk2 via 10.11.12.1`,
+        fix: {
+          commands: ['esxcli network ip interface tag add -i vmk2 -t vSphereReplication'],
+          events: [{ type: 'TagAdd', host: 'esx-01', vmk: 'vmk2', tag: 'vSphereReplication' }],
+        },
+      },
+    ]);
+  });
+
+  // On a host that rebuilds its table at every vmk change, any tag change would fix the stale
+  // layout; a tag is offered only where it binds a service, and so changes the intent.
+  test('5.5: no tag fix, though a tag change would rebuild the table', () => {
+    const hosts = refreshedOnChange(staleReplication('5.5'));
+    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
+      { invariant: 'N2', message: STALE_N2, fix: DEDICATED_VMK },
+    ]);
+  });
+
+  test('6.7 management: no tag exists for the class, so no tag fix', () => {
+    const hosts = refreshedOnChange(staleManagement());
+    expect(findingsOf(hosts, SEED000, CORRECT, 'management').map(brief)).toStrictEqual([MGMT_N2]);
+  });
+});
+
+describe('applyFix', () => {
+  test('stops at the first event that fails, and reports it with the hosts as they were', () => {
+    const hosts = build([esx01({ version: '6.7' })]);
+    const tag = (vmk: string): NetEvent => ({
+      type: 'TagAdd',
+      host: 'esx-01',
+      vmk,
+      tag: 'vSphereReplication',
+    });
+    const r = applyFix(
+      hosts,
+      { commands: [], events: [tag('vmk2'), tag('vmk9'), tag('vmk1')] },
+      CORRECT,
+    );
+    expect(r.error).toBe('esx-01: no vmk named vmk9');
+    expect(r.hosts['esx-01']?.vmks.map((v) => [v.name, v.tags])).toStrictEqual([
+      ['vmk0', ['Management']],
+      ['vmk1', ['VMotion']],
+      ['vmk2', ['vSphereReplication']],
+    ]);
+  });
+});
+
+// ---- network: configuration changes ----
+
+describe('netStep: the exact result of each configuration change', () => {
+  const SETUP: HostSetup = {
+    name: 'esx-01',
+    version: '6.7',
+    vmks: [
+      { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management', 'VMotion'] },
+      {
+        name: 'vmk1',
+        address: '10.11.12.5/24',
+        netstack: 'vrStack',
+        tags: ['VMotion', 'vSphereReplication'],
+      },
+    ],
+    netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }],
+    routes: [
+      { network: '10.99.0.0/24', gateway: '172.16.0.254', persisted: false },
+      { netstack: 'vrStack', network: '10.12.12.0/24', gateway: '10.11.12.1', persisted: false },
+      { network: '10.12.12.0/24', gateway: '172.16.0.254', persisted: false },
+    ],
+  };
+  const ROUTES = [
+    'defaultTcpipStack 10.99.0.0/24 via 172.16.0.254',
+    'vrStack 10.12.12.0/24 via 10.11.12.1',
+    'defaultTcpipStack 10.12.12.0/24 via 172.16.0.254',
+  ];
+  const routesOf = (h: NetHost) =>
+    h.routes.map(
+      (r) =>
+        `${r.netstack} ${formatPrefix(r.network)} via ${formatIp(r.gateway)}${r.persisted ? ' persisted' : ''}`,
+    );
+  const tagsOf = (h: NetHost) => h.vmks.map((v) => [v.name, v.tags]);
+  const hosts = () => build([SETUP]);
+  const ok = (...events: NetEvent[]): NetHost => {
+    const h = build([SETUP], events)['esx-01'];
+    if (!h) throw new Error('esx-01 missing');
+    return h;
+  };
+  const rejected = (e: NetEvent, error: string) => {
+    const before = hosts();
+    const r = netStep(before, e, CORRECT);
+    expect(r.error).toBe(error);
+    expect(r.hosts).toBe(before);
+  };
+  const route = (
+    type: 'RouteAdd' | 'RouteRemove' | 'RoutePersist',
+    netstack: string,
+    network: string,
+  ): NetEvent =>
+    type === 'RouteAdd'
+      ? { type, host: 'esx-01', netstack, network, gateway: '10.11.12.1', persist: false }
+      : { type, host: 'esx-01', netstack, network };
+
+  test('a setup without netstacks has the default stack and those its vmks name, no gateway', () => {
+    const { netstacks: _, ...bare } = SETUP;
+    expect(hostFromSetup(bare).netstacks).toStrictEqual([
+      { name: DEFAULT_STACK, gateway: null },
+      { name: 'vrStack', gateway: null },
+    ]);
+  });
+
+  test('RouteAdd of a network the stack already has a route to is rejected', () => {
+    rejected(
+      route('RouteAdd', DEFAULT_STACK, '10.12.12.0/24'),
+      'esx-01: a route to 10.12.12.0/24 already exists in defaultTcpipStack',
+    );
+  });
+
+  test.each<[string, string, string]>([
+    ['another stack', 'vrStack', 'vrStack 10.99.0.0/24 via 10.11.12.1'],
+    ['the same stack', DEFAULT_STACK, 'defaultTcpipStack 10.50.0.0/24 via 10.11.12.1'],
+  ])('RouteAdd of a network routed only in %s is added', (_name, netstack, added) => {
+    const network = netstack === 'vrStack' ? '10.99.0.0/24' : '10.50.0.0/24';
+    expect(routesOf(ok(route('RouteAdd', netstack, network)))).toStrictEqual([...ROUTES, added]);
+  });
+
+  test('RouteAdd of the same address with another prefix length is another route', () => {
+    expect(routesOf(ok(route('RouteAdd', DEFAULT_STACK, '10.99.0.0/16')))).toStrictEqual([
+      ...ROUTES,
+      'defaultTcpipStack 10.99.0.0/16 via 10.11.12.1',
+    ]);
+  });
+
+  test('RouteRemove takes only the route in the stack it names', () => {
+    expect(routesOf(ok(route('RouteRemove', DEFAULT_STACK, '10.12.12.0/24')))).toStrictEqual(
+      ROUTES.slice(0, 2),
+    );
+  });
+
+  test('RoutePersist marks only the route in the stack it names', () => {
+    expect(routesOf(ok(route('RoutePersist', DEFAULT_STACK, '10.12.12.0/24')))).toStrictEqual([
+      ...ROUTES.slice(0, 2),
+      `${ROUTES[2]} persisted`,
+    ]);
+  });
+
+  test('TagAdd appends the tag to the vmk it names only', () => {
+    const h = ok({ type: 'TagAdd', host: 'esx-01', vmk: 'vmk1', tag: 'vSphereReplicationNFC' });
+    expect(tagsOf(h)).toStrictEqual([
+      ['vmk0', ['Management', 'VMotion']],
+      ['vmk1', ['VMotion', 'vSphereReplication', 'vSphereReplicationNFC']],
+    ]);
+  });
+
+  test('TagAdd of a tag the vmk has changes nothing', () => {
+    const before = hosts();
+    const r = netStep(
+      before,
+      { type: 'TagAdd', host: 'esx-01', vmk: 'vmk1', tag: 'VMotion' },
+      CORRECT,
+    );
+    expect(r.error).toBeUndefined();
+    expect(r.hosts['esx-01']).toBe(before['esx-01']);
+  });
+
+  test('TagRemove takes the tag from the vmk it names only', () => {
+    const h = ok({ type: 'TagRemove', host: 'esx-01', vmk: 'vmk1', tag: 'VMotion' });
+    expect(tagsOf(h)).toStrictEqual([
+      ['vmk0', ['Management', 'VMotion']],
+      ['vmk1', ['vSphereReplication']],
+    ]);
+  });
+
+  const vmkAdd = (vmk: string, address: string): NetEvent => ({
+    type: 'VmkAdd',
+    host: 'esx-01',
+    vmk,
+    address,
+    netstack: DEFAULT_STACK,
+    tags: [],
+  });
+
+  test('VmkAdd of a name the host has is rejected', () => {
+    rejected(vmkAdd('vmk1', '10.20.0.5/24'), 'esx-01: vmk1 already exists');
+  });
+
+  test('VmkAdd numbers new vmks in creation order', () => {
+    const h = ok(vmkAdd('vmk3', '10.20.0.5/24'), vmkAdd('vmk4', '10.20.0.6/24'));
+    expect(h.vmks.map((v) => [v.name, v.order])).toStrictEqual([
+      ['vmk0', 0],
+      ['vmk1', 1],
+      ['vmk3', 2],
+      ['vmk4', 3],
+    ]);
+    expect(h.nextOrder).toBe(4);
+  });
+
+  test('NetstackAdd of a stack the host has is rejected; a new one starts without a gateway', () => {
+    rejected(
+      { type: 'NetstackAdd', host: 'esx-01', netstack: 'vrStack' },
+      'esx-01: netstack vrStack already exists',
+    );
+    expect(
+      ok({ type: 'NetstackAdd', host: 'esx-01', netstack: 'nfcStack' }).netstacks,
+    ).toStrictEqual([
+      { name: DEFAULT_STACK, gateway: parseIp('172.16.0.1') },
+      { name: 'vrStack', gateway: null },
+      { name: 'nfcStack', gateway: null },
+    ]);
+  });
+
+  test('an error that is no configuration error is thrown, not reported', () => {
+    const malformed = { ...route('RouteAdd', DEFAULT_STACK, '10.50.0.0/24'), network: undefined };
+    expect(() => netStep(hosts(), malformed as unknown as NetEvent, CORRECT)).toThrow(TypeError);
+  });
+});
+
+// ---- network: intent ----
+
+describe('flowsOf: which vmk each flow is meant to leave by', () => {
+  const shown = (hosts: Readonly<Record<string, NetHost>>, t: Topology = SEED000) =>
+    flowsOf(t, hosts).map(
+      (f) =>
+        `${f.host} ${f.class} to ${f.dstName}: ${f.intended.vmk} ${f.intended.nextHop === null ? 'directly' : `via ${formatIp(f.intended.nextHop)}`}, bound ${f.bound ?? '-'} on ${f.netstack}`,
+    );
+  const replication = (version: EsxiVersion, vmks: HostSetup['vmks']) =>
+    shown(build([esx01({ version, vmks })])).filter((x) => x.includes(' replication '));
+  const VMK0 = { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] } as const;
+  const flow = (vmk: string, bound: string | null) =>
+    `esx-01 replication to VRS 10.12.12.20: ${vmk} via 10.11.12.1, bound ${bound ?? '-'} on ${DEFAULT_STACK}`;
+
+  test.each<[string, EsxiVersion, HostSetup['vmks'], string]>([
+    [
+      '6.7: the tagged vmk, though created later, and the flow is bound to it',
+      '6.7',
+      [
+        VMK0,
+        { name: 'vmk2', address: '10.11.12.5/24' },
+        { name: 'vmk3', address: '10.11.12.6/24', tags: ['vSphereReplication'] },
+      ],
+      flow('vmk3', 'vmk3'),
+    ],
+    [
+      '5.5: tags do not bind, so the first created',
+      '5.5',
+      [
+        VMK0,
+        { name: 'vmk2', address: '10.11.12.5/24' },
+        { name: 'vmk3', address: '10.11.12.6/24', tags: ['vSphereReplication'] },
+      ],
+      flow('vmk2', null),
+    ],
+    [
+      '5.5: a tagged vmk is not bound',
+      '5.5',
+      [VMK0, { name: 'vmk2', address: '10.11.12.5/24', tags: ['vSphereReplication'] }],
+      flow('vmk2', null),
+    ],
+    [
+      "6.7: only the host's own site's replication subnet counts",
+      '6.7',
+      [
+        VMK0,
+        { name: 'vmk5', address: '10.12.12.7/24' },
+        { name: 'vmk2', address: '10.11.12.5/24' },
+      ],
+      flow('vmk2', null),
+    ],
+  ])('%s', (_name, version, vmks, expected) => {
+    expect(replication(version, vmks)).toStrictEqual([expected]);
+  });
+
+  test('the first created is found by creation order, not by place in the list', () => {
+    const h = hostFromSetup(
+      esx01({
+        vmks: [
+          VMK0,
+          { name: 'vmk2', address: '10.11.12.5/24' },
+          { name: 'vmk3', address: '10.11.12.6/24' },
+        ],
+      }),
+    );
+    const reversed = { 'esx-01': { ...h, vmks: [...h.vmks].reverse() } };
+    expect(shown(reversed).filter((x) => x.includes(' replication '))).toStrictEqual([
+      flow('vmk2', null),
+    ]);
+  });
+
+  test('a host with no vmk in the management subnet has no management flows', () => {
+    const hosts = build([esx01({ vmks: [{ name: 'vmk2', address: '10.11.12.5/24' }] })]);
+    expect(shown(hosts)).toStrictEqual([flow('vmk2', null)]);
+  });
+
+  test("a peer's vMotion vmk is looked up at the peer's site as the topology lists it last", () => {
+    // A degenerate topology that lists esx-02 at both sites: the site map keeps the last entry.
+    const t: Topology = { ...SEED000, hosts: [...SEED000.hosts, { name: 'esx-02', site: 'dr' }] };
+    const esx02 = seed000Setup('esx-02');
+    const hosts = build([
+      esx01({}),
+      { ...esx02, vmks: [...esx02.vmks, { name: 'vmk3', address: '192.168.20.12/24' }] },
+    ]);
+    expect(shown(hosts, t).filter((x) => x.startsWith('esx-01 vmotion'))).toStrictEqual([
+      'esx-01 vmotion to esx-02 vmk3 192.168.20.12: vmk1 directly, bound - on defaultTcpipStack',
+    ]);
+  });
+});
+
+describe('flowsOf: the flows of a whole topology', () => {
+  // Seed 000's two sites with an NFC subnet at the DR site, a VR appliance sending to the
+  // cloud, and FVP pinned to vmk2; every host runs 6.7 and tags a later vmk for its service.
+  const T: Topology = {
+    ...SEED000,
+    subnets: [
+      ...SEED000.subnets,
+      { site: 'dr', network: '10.12.13.0/24', gateway: '10.12.13.1', purpose: 'nfc' },
+    ],
+    appliances: [
+      ...SEED000.appliances,
+      { role: 'vr-appliance', site: 'primary', ip: '172.16.0.30' },
+    ],
+    toCloud: true,
+    fvp: { 'esx-01': 'vmk2', 'esx-02': 'vmk2' },
+  };
+  const primary = (name: string, n: number): HostSetup => ({
+    name,
+    version: '6.7',
+    vmks: [
+      { name: 'vmk0', address: `172.16.0.${n}/24` },
+      { name: 'vmk1', address: `192.168.10.${n}/24` },
+      { name: 'vmk3', address: `192.168.10.${n + 10}/24`, tags: ['VMotion'] },
+      { name: 'vmk2', address: `10.11.12.${n - 6}/24` },
+    ],
+  });
+  const HOSTS: HostSetup[] = [
+    primary('esx-01', 11),
+    primary('esx-02', 12),
+    {
+      name: 'esx-dr-01',
+      version: '6.7',
+      vmks: [
+        { name: 'vmk0', address: '172.17.0.11/24' },
+        { name: 'vmk2', address: '10.12.12.5/24' },
+        { name: 'vmk4', address: '10.12.13.4/24' },
+        { name: 'vmk5', address: '10.12.13.5/24', tags: ['vSphereReplicationNFC'] },
+      ],
+    },
+  ];
+  const FLOWS = [
+    'esx-01 management (TCP 443, 902) to vCenter 172.16.0.10: vmk0 directly, bound - on defaultTcpipStack',
+    'esx-01 vib-download (TCP 80) to vCenter 172.16.0.10: vmk0 directly, bound - on defaultTcpipStack',
+    'esx-01 replication (TCP 31031, 44046) to VRS 10.12.12.20: vmk2 via 10.11.12.1, bound - on defaultTcpipStack',
+    'esx-01 to-cloud (TCP 10000-10010) to VR appliance 172.16.0.30: vmk0 directly, bound - on defaultTcpipStack',
+    'esx-01 vmotion (TCP 8000) to esx-02 vmk3 192.168.10.22: vmk3 directly, bound vmk3 on defaultTcpipStack',
+    'esx-01 fvp (FVP peer) to esx-02 vmk2 10.11.12.6: vmk2 directly, bound vmk2 on defaultTcpipStack',
+    'esx-02 management (TCP 443, 902) to vCenter 172.16.0.10: vmk0 directly, bound - on defaultTcpipStack',
+    'esx-02 vib-download (TCP 80) to vCenter 172.16.0.10: vmk0 directly, bound - on defaultTcpipStack',
+    'esx-02 replication (TCP 31031, 44046) to VRS 10.12.12.20: vmk2 via 10.11.12.1, bound - on defaultTcpipStack',
+    'esx-02 to-cloud (TCP 10000-10010) to VR appliance 172.16.0.30: vmk0 directly, bound - on defaultTcpipStack',
+    'esx-02 vmotion (TCP 8000) to esx-01 vmk3 192.168.10.21: vmk3 directly, bound vmk3 on defaultTcpipStack',
+    'esx-02 fvp (FVP peer) to esx-01 vmk2 10.11.12.5: vmk2 directly, bound vmk2 on defaultTcpipStack',
+    'esx-dr-01 management (TCP 443, 902) to vCenter 172.17.0.10: vmk0 directly, bound - on defaultTcpipStack',
+    'esx-dr-01 vib-download (TCP 80) to vCenter 172.17.0.10: vmk0 directly, bound - on defaultTcpipStack',
+    'esx-dr-01 nfc (TCP 902) to VRS 10.12.12.20: vmk5 via 10.12.13.1, bound vmk5 on defaultTcpipStack',
+  ];
+  const flows = (t: Topology, setups: readonly HostSetup[] = HOSTS) =>
+    flowsOf(t, build(setups)).map(
+      (f) =>
+        `${f.host} ${f.class} (${f.port}) to ${f.dstName}: ${f.intended.vmk} ${f.intended.nextHop === null ? 'directly' : `via ${formatIp(f.intended.nextHop)}`}, bound ${f.bound ?? '-'} on ${f.netstack}`,
+    );
+  const without = (...parts: string[]) => FLOWS.filter((f) => !parts.some((p) => f.includes(p)));
+
+  test('every class with its port, and the tagged vmk for vMotion and NFC', () => {
+    expect(flows(T)).toStrictEqual(FLOWS);
+  });
+
+  test.each<[string, Topology, readonly HostSetup[], string[]]>([
+    [
+      'no vCenter at the primary site: no management or vib download there',
+      { ...T, appliances: T.appliances.filter((a) => a.ip !== '172.16.0.10') },
+      HOSTS,
+      without('vCenter 172.16.0.10'),
+    ],
+    [
+      'no VRS at the DR site: no replication to it, and no NFC into it',
+      { ...T, appliances: T.appliances.filter((a) => a.ip !== '10.12.12.20') },
+      HOSTS,
+      without('VRS 10.12.12.20'),
+    ],
+    [
+      'a VR appliance but no to-the-cloud replication',
+      { ...T, toCloud: false },
+      HOSTS,
+      without(' to-cloud '),
+    ],
+    [
+      'a peer without a vMotion vmk: no vMotion flow to or from it',
+      T,
+      HOSTS.map((h) =>
+        h.name === 'esx-02'
+          ? { ...h, vmks: h.vmks.filter((v) => !v.address.startsWith('192.168.10.')) }
+          : h,
+      ),
+      without(' vmotion '),
+    ],
+    [
+      'FVP pinned on one host only: no FVP flow',
+      { ...T, fvp: { 'esx-02': 'vmk2' } },
+      HOSTS,
+      without(' fvp '),
+    ],
+  ])('%s', (_name, t, setups, expected) => {
+    expect(flows(t, setups)).toStrictEqual(expected);
+  });
+});
+
+// ---- network: route lookup ----
+
+describe('lookup: the whole decision, trace included', () => {
+  const SETUP: HostSetup = {
+    name: 'esx-01',
+    version: '6.7',
+    vmks: [
+      { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
+      { name: 'vmk2', address: '10.11.12.5/24', tags: ['vSphereReplication'] },
+      { name: 'vmk3', address: '10.11.12.6/24' },
+    ],
+    netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }, { name: 'vrStack' }],
+    routes: [
+      { network: '10.12.0.0/16', gateway: '172.16.0.254' },
+      { network: '10.12.12.0/24', gateway: '10.11.12.1' },
+      { network: '10.13.0.0/16', gateway: '192.168.99.1' },
+    ],
+  };
+  const host = (events: NetEvent[] = [], over: Partial<HostSetup> = {}): NetHost => {
+    const h = build([{ ...SETUP, ...over }], events)['esx-01'];
+    if (!h) throw new Error('esx-01 missing');
+    return h;
+  };
+  const ip = parseIp;
+  type Kind = 'connected' | 'static' | 'default' | 'vmk-gateway';
+  const ok = (
+    netstack: string,
+    dst: string,
+    route: [Kind, string, string],
+    egress: string,
+    nextHop: string | null,
+    source: string,
+    trace: string[],
+  ): LookupResult => ({
+    ok: true,
+    host: 'esx-01',
+    netstack,
+    dst: ip(dst),
+    route: {
+      kind: route[0],
+      network:
+        route[1] === 'default'
+          ? { addr: 0, len: 0 }
+          : { addr: ip(route[1].split('/')[0] ?? ''), len: Number(route[1].split('/')[1]) },
+      netstack: route[2],
+    },
+    egress,
+    nextHop: nextHop === null ? null : ip(nextHop),
+    source: ip(source),
+    trace,
+  });
+  const fail = (netstack: string, dst: string, reason: string, trace: string[]): LookupResult => ({
+    ok: false,
+    host: 'esx-01',
+    netstack,
+    dst: ip(dst),
+    reason,
+    trace,
+  });
+  const UNUSABLE = '10.13.0.0/16 via 192.168.99.1 unusable: gateway on no connected subnet';
+  const FALLBACK = variant('netstack-gateway-fallback');
+  const overrideOn: NetEvent = {
+    type: 'GatewaySet',
+    host: 'esx-01',
+    vmk: 'vmk2',
+    gateway: '10.11.12.254',
+  };
+
+  test.each<[string, () => NetHost, string, string, string | null, Variant, LookupResult]>([
+    [
+      'a connected subnet shared by two vmks: the first created sends',
+      () => host(),
+      DEFAULT_STACK,
+      '10.11.12.20',
+      null,
+      CORRECT,
+      ok(
+        DEFAULT_STACK,
+        '10.11.12.20',
+        ['connected', '10.11.12.0/24', DEFAULT_STACK],
+        'vmk2',
+        null,
+        '10.11.12.5',
+        [
+          'longest match /24 of 3 usable route(s)',
+          '10.11.12.0/24 is connected; vmk2 owns it in defaultTcpipStack',
+          'leave vmk2 (10.11.12.5) directly',
+        ],
+      ),
+    ],
+    [
+      'tie-highest-vmk: the highest-numbered sends',
+      () => host(),
+      DEFAULT_STACK,
+      '10.11.12.20',
+      null,
+      variant('tie-highest-vmk'),
+      ok(
+        DEFAULT_STACK,
+        '10.11.12.20',
+        ['connected', '10.11.12.0/24', DEFAULT_STACK],
+        'vmk3',
+        null,
+        '10.11.12.6',
+        [
+          'longest match /24 of 3 usable route(s)',
+          '10.11.12.0/24 is connected; vmk3 owns it in defaultTcpipStack',
+          'leave vmk3 (10.11.12.6) directly',
+        ],
+      ),
+    ],
+    [
+      'the longest of two static routes',
+      () => host(),
+      DEFAULT_STACK,
+      '10.12.12.20',
+      null,
+      CORRECT,
+      ok(
+        DEFAULT_STACK,
+        '10.12.12.20',
+        ['static', '10.12.12.0/24', DEFAULT_STACK],
+        'vmk2',
+        '10.11.12.1',
+        '10.11.12.5',
+        [
+          'longest match /24 of 3 usable route(s)',
+          "static route 10.12.12.0/24 via 10.11.12.1 in defaultTcpipStack; vmk2 owns the gateway's subnet",
+          'leave vmk2 (10.11.12.5) via 10.11.12.1',
+        ],
+      ),
+    ],
+    [
+      'first-match-route: the first in the table',
+      () => host(),
+      DEFAULT_STACK,
+      '10.12.12.20',
+      null,
+      variant('first-match-route'),
+      ok(
+        DEFAULT_STACK,
+        '10.12.12.20',
+        ['static', '10.12.0.0/16', DEFAULT_STACK],
+        'vmk0',
+        '172.16.0.254',
+        '172.16.0.11',
+        [
+          "static route 10.12.0.0/16 via 172.16.0.254 in defaultTcpipStack; vmk0 owns the gateway's subnet",
+          'leave vmk0 (172.16.0.11) via 172.16.0.254',
+        ],
+      ),
+    ],
+    [
+      'a route via an unreachable gateway is skipped for the default',
+      () => host(),
+      DEFAULT_STACK,
+      '10.13.5.5',
+      null,
+      CORRECT,
+      ok(
+        DEFAULT_STACK,
+        '10.13.5.5',
+        ['default', 'default', DEFAULT_STACK],
+        'vmk0',
+        '172.16.0.1',
+        '172.16.0.11',
+        [
+          UNUSABLE,
+          'longest match /0 of 1 usable route(s)',
+          "default route default via 172.16.0.1 in defaultTcpipStack; vmk0 owns the gateway's subnet",
+          'leave vmk0 (172.16.0.11) via 172.16.0.1',
+        ],
+      ),
+    ],
+    [
+      'a stack without vmks, routes or gateway',
+      () => host(),
+      'vrStack',
+      '10.12.12.20',
+      null,
+      CORRECT,
+      fail('vrStack', '10.12.12.20', 'no route to 10.12.12.20 in vrStack', []),
+    ],
+    [
+      "netstack-gateway-fallback: the default stack's gateway",
+      () => host(),
+      'vrStack',
+      '10.12.12.20',
+      null,
+      variant('netstack-gateway-fallback'),
+      ok(
+        'vrStack',
+        '10.12.12.20',
+        ['default', 'default', DEFAULT_STACK],
+        'vmk0',
+        '172.16.0.1',
+        '172.16.0.11',
+        [
+          'longest match /0 of 1 usable route(s)',
+          "default route default via 172.16.0.1 in defaultTcpipStack; vmk0 owns the gateway's subnet",
+          'leave vmk0 (172.16.0.11) via 172.16.0.1',
+        ],
+      ),
+    ],
+    [
+      'a per-vmk gateway serves the service bound to the vmk',
+      () => host([overrideOn]),
+      DEFAULT_STACK,
+      '10.13.5.5',
+      'vmk2',
+      CORRECT,
+      ok(
+        DEFAULT_STACK,
+        '10.13.5.5',
+        ['vmk-gateway', 'default', DEFAULT_STACK],
+        'vmk2',
+        '10.11.12.254',
+        '10.11.12.5',
+        [
+          'vmk2 is bound to this service and has its own gateway 10.11.12.254',
+          'leave vmk2 (10.11.12.5) via 10.11.12.254',
+        ],
+      ),
+    ],
+    [
+      'a per-vmk gateway is not used for its own subnet',
+      () => host([overrideOn]),
+      DEFAULT_STACK,
+      '10.11.12.20',
+      'vmk2',
+      CORRECT,
+      ok(
+        DEFAULT_STACK,
+        '10.11.12.20',
+        ['connected', '10.11.12.0/24', DEFAULT_STACK],
+        'vmk2',
+        null,
+        '10.11.12.5',
+        [
+          'longest match /24 of 3 usable route(s)',
+          '10.11.12.0/24 is connected; vmk2 owns it in defaultTcpipStack',
+          'leave vmk2 (10.11.12.5) directly',
+        ],
+      ),
+    ],
+    [
+      'gateway-override-for-all: a per-vmk gateway serves unbound services too',
+      () => host([overrideOn]),
+      DEFAULT_STACK,
+      '10.13.5.5',
+      null,
+      variant('gateway-override-for-all'),
+      ok(
+        DEFAULT_STACK,
+        '10.13.5.5',
+        ['vmk-gateway', 'default', DEFAULT_STACK],
+        'vmk2',
+        '10.11.12.254',
+        '10.11.12.5',
+        [
+          'vmk2 is bound to this service and has its own gateway 10.11.12.254',
+          'leave vmk2 (10.11.12.5) via 10.11.12.254',
+        ],
+      ),
+    ],
+    [
+      'a stale table naming a removed vmk (seed 004, restart pending)',
+      () => host([{ type: 'VmkRemove', host: 'esx-01', vmk: 'vmk2' }], { refresh: 'restart' }),
+      DEFAULT_STACK,
+      '10.11.12.20',
+      null,
+      CORRECT,
+      fail(
+        DEFAULT_STACK,
+        '10.11.12.20',
+        'the table still names vmk2, which no longer exists (restart pending)',
+        [
+          'longest match /24 of 3 usable route(s)',
+          '10.11.12.0/24 is connected; vmk2 owns it in defaultTcpipStack',
+        ],
+      ),
+    ],
+    [
+      'a connected subnet beats a static route to the same network',
+      () => host([], { routes: [{ network: '10.11.12.0/24', gateway: '172.16.0.254' }] }),
+      DEFAULT_STACK,
+      '10.11.12.20',
+      null,
+      CORRECT,
+      ok(
+        DEFAULT_STACK,
+        '10.11.12.20',
+        ['connected', '10.11.12.0/24', DEFAULT_STACK],
+        'vmk2',
+        null,
+        '10.11.12.5',
+        [
+          'longest match /24 of 4 usable route(s)',
+          '10.11.12.0/24 is connected; vmk2 owns it in defaultTcpipStack',
+          'leave vmk2 (10.11.12.5) directly',
+        ],
+      ),
+    ],
+    [
+      'of nested connected subnets the longer one owns the address',
+      () =>
+        host([], {
+          vmks: [
+            { name: 'vmk0', address: '172.16.0.11/24' },
+            { name: 'vmk1', address: '10.11.0.4/16' },
+            { name: 'vmk2', address: '10.11.12.5/24' },
+          ],
+          routes: [],
+        }),
+      DEFAULT_STACK,
+      '10.11.12.20',
+      null,
+      CORRECT,
+      ok(
+        DEFAULT_STACK,
+        '10.11.12.20',
+        ['connected', '10.11.12.0/24', DEFAULT_STACK],
+        'vmk2',
+        null,
+        '10.11.12.5',
+        [
+          'longest match /24 of 3 usable route(s)',
+          '10.11.12.0/24 is connected; vmk2 owns it in defaultTcpipStack',
+          'leave vmk2 (10.11.12.5) directly',
+        ],
+      ),
+    ],
+    [
+      'a per-vmk gateway does not serve an unbound service',
+      () => host([overrideOn]),
+      DEFAULT_STACK,
+      '10.13.5.5',
+      null,
+      CORRECT,
+      ok(
+        DEFAULT_STACK,
+        '10.13.5.5',
+        ['default', 'default', DEFAULT_STACK],
+        'vmk0',
+        '172.16.0.1',
+        '172.16.0.11',
+        [
+          UNUSABLE,
+          'longest match /0 of 1 usable route(s)',
+          "default route default via 172.16.0.1 in defaultTcpipStack; vmk0 owns the gateway's subnet",
+          'leave vmk0 (172.16.0.11) via 172.16.0.1',
+        ],
+      ),
+    ],
+    [
+      "a per-vmk gateway does not serve another stack's lookups",
+      () => host([overrideOn]),
+      'vrStack',
+      '10.13.5.5',
+      'vmk2',
+      CORRECT,
+      fail('vrStack', '10.13.5.5', 'no route to 10.13.5.5 in vrStack', []),
+    ],
+    [
+      'netstack-gateway-fallback: nothing to fall back to without a default gateway',
+      () => host([], { netstacks: [{ name: 'vrStack' }] }),
+      'vrStack',
+      '10.12.12.20',
+      null,
+      variant('netstack-gateway-fallback'),
+      fail('vrStack', '10.12.12.20', 'no route to 10.12.12.20 in vrStack', []),
+    ],
+    [
+      'a shared subnet goes to the first created vmk, not the lowest-numbered',
+      () =>
+        host([], {
+          vmks: [
+            { name: 'vmk0', address: '172.16.0.11/24' },
+            { name: 'vmk5', address: '10.11.12.5/24' },
+            { name: 'vmk1', address: '10.11.12.6/24' },
+          ],
+          routes: [],
+        }),
+      DEFAULT_STACK,
+      '10.11.12.20',
+      null,
+      CORRECT,
+      ok(
+        DEFAULT_STACK,
+        '10.11.12.20',
+        ['connected', '10.11.12.0/24', DEFAULT_STACK],
+        'vmk5',
+        null,
+        '10.11.12.5',
+        [
+          'longest match /24 of 3 usable route(s)',
+          '10.11.12.0/24 is connected; vmk5 owns it in defaultTcpipStack',
+          'leave vmk5 (10.11.12.5) directly',
+        ],
+      ),
+    ],
+    [
+      'a stack the host does not have',
+      () => host(),
+      'noStack',
+      '10.12.12.20',
+      null,
+      CORRECT,
+      fail('noStack', '10.12.12.20', 'no route to 10.12.12.20 in noStack', []),
+    ],
+    [
+      'netstack-gateway-fallback finds the default stack by name, wherever it is listed',
+      () => {
+        const h = host();
+        return { ...h, netstacks: [...h.netstacks].reverse() };
+      },
+      'vrStack',
+      '10.12.12.20',
+      null,
+      FALLBACK,
+      ok(
+        'vrStack',
+        '10.12.12.20',
+        ['default', 'default', DEFAULT_STACK],
+        'vmk0',
+        '172.16.0.1',
+        '172.16.0.11',
+        [
+          'longest match /0 of 1 usable route(s)',
+          "default route default via 172.16.0.1 in defaultTcpipStack; vmk0 owns the gateway's subnet",
+          'leave vmk0 (172.16.0.11) via 172.16.0.1',
+        ],
+      ),
+    ],
+    [
+      'netstack-gateway-fallback on a host without a default stack',
+      () => {
+        const h = host();
+        return { ...h, netstacks: h.netstacks.filter((n) => n.name !== DEFAULT_STACK) };
+      },
+      'vrStack',
+      '10.12.12.20',
+      null,
+      FALLBACK,
+      fail('vrStack', '10.12.12.20', 'no route to 10.12.12.20 in vrStack', []),
+    ],
+    [
+      "netstack-gateway-fallback: the gateway must be on the default stack's own subnets",
+      () =>
+        host([], {
+          vmks: [
+            { name: 'vmk0', address: '172.16.0.11/24' },
+            { name: 'vmk2', address: '10.11.12.5/24', netstack: 'vrStack' },
+          ],
+          netstacks: [{ name: DEFAULT_STACK, gateway: '10.11.12.1' }],
+          routes: [],
+        }),
+      'vrStack',
+      '10.12.12.20',
+      null,
+      FALLBACK,
+      fail('vrStack', '10.12.12.20', 'no route to 10.12.12.20 in vrStack', [
+        'default via 10.11.12.1 unusable: gateway on no connected subnet',
+      ]),
+    ],
+    [
+      "netstack-gateway-fallback: the gateway's owner is taken from the default stack's table",
+      () =>
+        host([], {
+          vmks: [
+            { name: 'vmk0', address: '172.16.0.11/24' },
+            { name: 'vmk1', address: '10.11.12.6/24', netstack: 'vrStack' },
+            { name: 'vmk2', address: '10.11.12.5/24' },
+          ],
+          netstacks: [{ name: DEFAULT_STACK, gateway: '10.11.12.1' }],
+          routes: [],
+        }),
+      'vrStack',
+      '10.12.12.20',
+      null,
+      FALLBACK,
+      ok(
+        'vrStack',
+        '10.12.12.20',
+        ['default', 'default', DEFAULT_STACK],
+        'vmk2',
+        '10.11.12.1',
+        '10.11.12.5',
+        [
+          'longest match /0 of 1 usable route(s)',
+          "default route default via 10.11.12.1 in defaultTcpipStack; vmk2 owns the gateway's subnet",
+          'leave vmk2 (10.11.12.5) via 10.11.12.1',
+        ],
+      ),
+    ],
+  ])('%s', (_name, h, netstack, dst, bound, v, expected) => {
+    expect(lookup(h(), { netstack, dst: ip(dst), bound }, v)).toStrictEqual(expected);
+  });
+});
+
+// ---- network: addresses and names ----
+
+describe('netmasks and esxcli names', () => {
+  test.each<[string, number]>([
+    ['0.0.0.0', 0],
+    ['128.0.0.0', 1],
+    ['255.255.255.0', 24],
+    ['255.255.255.254', 31],
+    ['255.255.255.255', 32],
+  ])('maskLength("%s") is %i', (mask, len) => {
+    expect(maskLength(mask)).toBe(len);
+  });
+
+  test.each(['255.0.255.0', '255.255.255.1', '0.255.255.255'])(
+    'maskLength("%s") rejects a non-contiguous mask',
+    (mask) => {
+      expect(() => maskLength(mask)).toThrow(`expected a contiguous netmask, got "${mask}"`);
+    },
+  );
+
+  test('the esxcli tag spellings and the default stack name', () => {
+    expect(TAGS).toStrictEqual([
+      'Management',
+      'VMotion',
+      'vSphereReplication',
+      'vSphereReplicationNFC',
+      'faultToleranceLogging',
+      'vSphereProvisioning',
+      'VSAN',
+    ]);
+    expect(DEFAULT_STACK).toBe('defaultTcpipStack');
+  });
+});
