@@ -47,7 +47,7 @@ import type { Topology } from '../model/network/intent.ts';
 import { parseIp } from '../model/network/ipv4.ts';
 import type { HostSetup } from '../model/network/types.ts';
 import { CORRECT } from '../model/variants.ts';
-import { baseFirewall } from './esxcli/fixtures.ts';
+import { baseFirewall, ESX_X } from './esxcli/fixtures.ts';
 import { renderHostFiles, renderTranscript } from './esxcli/render.ts';
 
 /** The message of the EsxcliParseError `f` raises; any other error is rethrown. */
@@ -1223,24 +1223,7 @@ describe('transcripts: formatter and other options on the command line', () => {
   });
 });
 
-const X: HostSetup = {
-  name: 'esx-x',
-  version: '6.7',
-  vmks: [
-    { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'], gateway: '172.16.0.1' },
-    {
-      name: 'vmk2',
-      address: '10.11.12.5/24',
-      netstack: 'replication',
-      tags: ['vSphereReplication', 'vSphereReplicationNFC'],
-    },
-  ],
-  netstacks: [
-    { name: 'defaultTcpipStack', gateway: '172.16.0.1' },
-    { name: 'replication', gateway: '10.11.12.1' },
-  ],
-  routes: [{ netstack: 'replication', network: '10.12.12.0/24', gateway: '10.11.12.1' }],
-};
+const X = ESX_X;
 
 const X_KEYS = [
   'system-version-get',

@@ -28,7 +28,7 @@ import { advise } from '../model/network/advisor.ts';
 import { hostFromSetup } from '../model/network/host.ts';
 import type { HostSetup, NetHost } from '../model/network/types.ts';
 import { CORRECT } from '../model/variants.ts';
-import { baseFirewall, FIXTURE_SETS, fixtureFiles } from './esxcli/fixtures.ts';
+import { baseFirewall, ESX_X, FIXTURE_SETS, fixtureFiles } from './esxcli/fixtures.ts';
 import { hostCommands, renderHostFiles, renderOutput, renderTranscript } from './esxcli/render.ts';
 import { scaledRuns } from './harness.ts';
 import { randomHost, recommendedWorld } from './network/arbitraries.ts';
@@ -337,24 +337,7 @@ describe('the check agrees with the advisor', () => {
 
 const SAMPLES: HostSetup[] = [
   ...(NET_SCENARIOS.find((s) => s.name === 'seed-000-after')?.hosts ?? []),
-  {
-    name: 'esx-x',
-    version: '6.7',
-    vmks: [
-      { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'], gateway: '172.16.0.1' },
-      {
-        name: 'vmk2',
-        address: '10.11.12.5/24',
-        netstack: 'replication',
-        tags: ['vSphereReplication', 'vSphereReplicationNFC'],
-      },
-    ],
-    netstacks: [
-      { name: 'defaultTcpipStack', gateway: '172.16.0.1' },
-      { name: 'replication', gateway: '10.11.12.1' },
-    ],
-    routes: [{ netstack: 'replication', network: '10.12.12.0/24', gateway: '10.11.12.1' }],
-  },
+  ESX_X,
 ];
 
 type Parser = (s: Source) => unknown;

@@ -32,6 +32,29 @@ export interface FixtureSet {
 }
 
 /** The firewall a host starts with, plus its base image vib so `vib list` is not empty. */
+/**
+ * A 6.7 host with what seed layouts lack: a per-vmk gateway and a replication netstack with its
+ * own gateway and route. The parser tests render and read it back in every format.
+ */
+export const ESX_X: HostSetup = {
+  name: 'esx-x',
+  version: '6.7',
+  vmks: [
+    { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'], gateway: '172.16.0.1' },
+    {
+      name: 'vmk2',
+      address: '10.11.12.5/24',
+      netstack: 'replication',
+      tags: ['vSphereReplication', 'vSphereReplicationNFC'],
+    },
+  ],
+  netstacks: [
+    { name: 'defaultTcpipStack', gateway: '172.16.0.1' },
+    { name: 'replication', gateway: '10.11.12.1' },
+  ],
+  routes: [{ netstack: 'replication', network: '10.12.12.0/24', gateway: '10.11.12.1' }],
+};
+
 export function baseFirewall(s: HostSetup): HostFirewall {
   const fw = initFirewall(s.name, s.version, CORRECT);
   return {
