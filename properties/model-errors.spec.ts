@@ -37,6 +37,7 @@ import {
   worldStep,
 } from '../model/world/world.ts';
 import { NET_SCENARIOS } from './network/scenarios.ts';
+import { seed000World } from './world/properties.ts';
 
 /** `Name: message` of what fn throws, or 'no error'. */
 function thrown(fn: () => unknown): string {
@@ -792,27 +793,7 @@ describe('firewall', () => {
 
 describe('world', () => {
   const after = scenario('seed-000-after');
-  const setupWith = (over: Partial<WorldSetup>): WorldSetup => ({
-    replication: {
-      version: '5.5',
-      hosts: ['esx-01'],
-      vrs: 'vrs-dr',
-      chunkBlocks: 1,
-      vms: [
-        {
-          name: 'vm-1',
-          host: 'esx-01',
-          poweredOn: true,
-          disks: [{ id: 'disk-0', uuid: 'u-1', sizeBlocks: 16 }],
-        },
-      ],
-    },
-    hosts: after.hosts,
-    topology: after.topology,
-    bandwidth: 2,
-    toCloud: false,
-    ...over,
-  });
+  const setupWith = seed000World;
   const configure: WorldEvent = {
     type: 'ConfigureReplication',
     vm: 'vm-1',

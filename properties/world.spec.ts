@@ -3,37 +3,15 @@ import { describe, expect, inject, test } from 'vitest';
 import { CORRECT, type Variant, zooVariants } from '../model/variants.ts';
 import { initWorld, type WorldEvent, type WorldSetup, worldStep } from '../model/world/world.ts';
 import { scaledRuns } from './harness.ts';
-import { NET_SCENARIOS } from './network/scenarios.ts';
 import { prop } from './prop.ts';
 import { propertySuite } from './suite.ts';
-import { faultyWorld } from './world/properties.ts';
+import { faultyWorld, seed000World } from './world/properties.ts';
 
 describe('world: the correct model', () => propertySuite('world'));
 
 describe('time, bandwidth and RPO events (research-notes A2, A6)', () => {
   // The seed 000 layout after the static route: replication from esx-01 reaches the DR VRS.
-  const layout = NET_SCENARIOS.find((s) => s.name === 'seed-000-after');
-  if (!layout) throw new Error('seed-000-after fixture missing');
-  const setup: WorldSetup = {
-    replication: {
-      version: '5.5',
-      hosts: ['esx-01'],
-      vrs: 'vrs-dr',
-      chunkBlocks: 1,
-      vms: [
-        {
-          name: 'vm-1',
-          host: 'esx-01',
-          poweredOn: true,
-          disks: [{ id: 'disk-0', uuid: 'u-1', sizeBlocks: 16 }],
-        },
-      ],
-    },
-    hosts: layout.hosts,
-    topology: layout.topology,
-    bandwidth: 2,
-    toCloud: false,
-  };
+  const setup = seed000World();
   const run = (events: WorldEvent[]) => {
     let w = initWorld(setup, CORRECT);
     const emitted = [];

@@ -17,6 +17,7 @@ import {
 } from '../../model/world/world.ts';
 import { recommendedWorld } from '../network/arbitraries.ts';
 import { expectedDecision } from '../network/oracle.ts';
+import { NET_SCENARIOS } from '../network/scenarios.ts';
 import type { PropertyDef, Violation } from '../registry-types.ts';
 
 export interface WorldCase {
@@ -594,3 +595,33 @@ export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
     },
   ),
 ];
+
+/**
+ * The hand-written world of the world specs: one VM with a 16-block disk on esx-01 of the seed
+ * 000 layout after the static route (replication reaches the DR VRS), 2 blocks a minute.
+ */
+export function seed000World(over: Partial<WorldSetup> = {}): WorldSetup {
+  const layout = NET_SCENARIOS.find((s) => s.name === 'seed-000-after');
+  if (!layout) throw new Error('seed-000-after fixture missing');
+  return {
+    replication: {
+      version: '5.5',
+      hosts: ['esx-01'],
+      vrs: 'vrs-dr',
+      chunkBlocks: 1,
+      vms: [
+        {
+          name: 'vm-1',
+          host: 'esx-01',
+          poweredOn: true,
+          disks: [{ id: 'disk-0', uuid: 'u-1', sizeBlocks: 16 }],
+        },
+      ],
+    },
+    hosts: layout.hosts,
+    topology: layout.topology,
+    bandwidth: 2,
+    toCloud: false,
+    ...over,
+  };
+}
