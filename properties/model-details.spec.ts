@@ -23,7 +23,12 @@ import {
 import { mobilityFindings, type Placement, passesToCloud } from '../model/firewall/mobility.ts';
 import { advise, applyFix, type Finding } from '../model/network/advisor.ts';
 import { hostFromSetup, netStep } from '../model/network/host.ts';
-import { flowsOf, type Topology, type TrafficClass } from '../model/network/intent.ts';
+import {
+  flowsOf,
+  type Topology,
+  TRAFFIC_CLASSES,
+  type TrafficClass,
+} from '../model/network/intent.ts';
 import { formatIp, formatPrefix, maskLength, parseIp } from '../model/network/ipv4.ts';
 import { type LookupResult, lookup } from '../model/network/lookup.ts';
 import {
@@ -1337,6 +1342,16 @@ describe('flowsOf: the flows of a whole topology', () => {
     ],
   ])('%s', (_name, t, setups, expected) => {
     expect(flows(t, setups)).toStrictEqual(expected);
+  });
+
+  test('narrowed to one host and class, the same flows as the whole list holds for them', () => {
+    const hosts = build(HOSTS);
+    const whole = flowsOf(T, hosts);
+    for (const h of T.hosts)
+      for (const cls of TRAFFIC_CLASSES)
+        expect(flowsOf(T, hosts, { host: h.name, class: cls })).toStrictEqual(
+          whole.filter((f) => f.host === h.name && f.class === cls),
+        );
   });
 });
 

@@ -64,12 +64,19 @@ interface Net {
   readonly gateway: Ip | null;
 }
 
-function nets(t: Topology): Net[] {
-  return t.subnets.map((spec) => ({
+/** Parsed once per topology (topologies are immutable): the world asks for flows often. */
+const parsed = new WeakMap<Topology, readonly Net[]>();
+
+function nets(t: Topology): readonly Net[] {
+  const known = parsed.get(t);
+  if (known) return known;
+  const made = t.subnets.map((spec) => ({
     spec,
     prefix: parsePrefix(spec.network),
     gateway: spec.gateway === null ? null : parseIp(spec.gateway),
   }));
+  parsed.set(t, made);
+  return made;
 }
 
 /** The subnet of the topology that holds an address. */
@@ -84,7 +91,16 @@ function tagsBind(h: NetHost): boolean {
   return h.version !== '5.5';
 }
 
-export function flowsOf(t: Topology, hosts: Readonly<Record<string, NetHost>>): Flow[] {
+/**
+ * Every host's flows, class by class. `only` narrows the work to one host's flows of one class
+ * (the world asks for a single host's replication flow every time the hosts change); the flows
+ * it returns are the same as the matching ones of the whole list.
+ */
+export function flowsOf(
+  t: Topology,
+  hosts: Readonly<Record<string, NetHost>>,
+  only?: { readonly host: string; readonly class: TrafficClass },
+): Flow[] {
   const all = nets(t);
   const out: Flow[] = [];
   const siteOf = new Map(t.hosts.map((h) => [h.name, h.site]));
@@ -109,7 +125,7 @@ export function flowsOf(t: Topology, hosts: Readonly<Record<string, NetHost>>): 
     t.appliances.find((a) => a.role === role && a.site === site);
   for (const th of t.hosts) {
     const h = hosts[th.name];
-    if (!h) continue;
+    if (!h || (only && th.name !== only.host)) continue;
     const site = th.site;
     const add = (
       cls: TrafficClass,
@@ -160,6 +176,7 @@ export function flowsOf(t: Topology, hosts: Readonly<Record<string, NetHost>>): 
     const app = appliance('vr-appliance', site);
     if (t.toCloud && app)
       add('to-cloud', 'TCP 10000-10010', parseIp(app.ip), `VR appliance ${app.ip}`, mgmt);
+    if (only && only.class !== 'vmotion' && only.class !== 'fvp') continue;
     for (const peer of t.hosts.filter((p) => p.site === site && p.name !== h.name)) {
       const ph = hosts[peer.name];
       if (!ph) continue;
@@ -194,5 +211,5 @@ export function flowsOf(t: Topology, hosts: Readonly<Record<string, NetHost>>): 
       }
     }
   }
-  return out;
+  return only ? out.filter((f) => f.class === only.class) : out;
 }

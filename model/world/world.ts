@@ -209,7 +209,7 @@ function routeOf(w: WorldState, hostName: string): Path | null {
   const known = byHost.get(key);
   if (known !== undefined) return known;
   const cls = w.setup.toCloud ? 'to-cloud' : 'replication';
-  const flow = flowsOf(w.setup.topology, w.net).find((f) => f.host === hostName && f.class === cls);
+  const [flow] = flowsOf(w.setup.topology, w.net, { host: hostName, class: cls });
   const host = w.net[hostName];
   let verdict: Path | null = null;
   if (!flow || !host) {
@@ -259,16 +259,13 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
       let cur = w;
       const emitted: WorldEmitted[] = [];
       for (let left = e.minutes; left > 0; ) {
-        // Minutes in which nothing but the clock moves are taken in one stride; the rest one
-        // by one. Same states either way (the world spec checks Tick n = n x Tick 1).
-        const quiet = quietMinutes(cur, left);
-        if (quiet > 0) {
-          // Still minute by minute for the replication model, whose tick counts its events.
-          let repl = cur.repl;
-          for (let i = 0; i < quiet; i++)
-            repl = replStep(repl, { type: 'TimeAdvance', minutes: 1 }).state;
-          cur = { ...cur, repl };
-          left -= quiet;
+        // Minutes in which only the clock moves, or a due transfer stays blocked, are taken in
+        // one stride; the rest one by one. Same states and events either way (the world spec
+        // checks Tick n = n x Tick 1).
+        const run = uneventful(cur, left);
+        if (run.minutes > 0) {
+          cur = stride(cur, run, emitted);
+          left -= run.minutes;
         } else {
           cur = minute(cur, emitted);
           left -= 1;
@@ -340,42 +337,106 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
   }
 }
 
+/** R8's verdict: the last instance is older than the RPO (research-notes A2). */
+function overRpo(variant: Variant, age: number, rpoMinutes: number): boolean {
+  // Defect: the violation is raised when the age reaches the RPO, a minute early.
+  return has(variant, 'rpo-violation-off-by-one') ? age >= rpoMinutes : age > rpoMinutes;
+}
+
+/** A run of minutes `minute` would spend without a transfer, a commit or an RPO verdict flip. */
+interface Uneventful {
+  readonly minutes: number;
+  /** VMs whose transfer falls due in the run but cannot leave: from which minute, and why. */
+  readonly blocked: readonly {
+    readonly vm: string;
+    readonly from: number;
+    readonly reason: string;
+  }[];
+}
+
 /**
- * How many of the next `max` minutes would change nothing but the clock: for every VM, no
- * bundle waits for NFC, no transfer is under way, none falls due (the scheduler below), and
- * the RPO verdict stays as already recorded. Every test here mirrors one in `minute`, taken at
- * the clock that minute would see.
+ * How many of the next `max` minutes would change nothing but the clock and the blocked VMs'
+ * error: for every VM, no bundle waits for NFC, no transfer is under way, none falls due (the
+ * scheduler below) unless its path is refused, and the RPO verdict stays as already recorded.
+ * Every test here mirrors one in `minute`, taken at the clock that minute would see. The path
+ * cannot change within the run: it depends on the link, the hosts, the firewalls and whether a
+ * cycle is under way, and none of them moves.
  */
-function quietMinutes(w: WorldState, max: number): number {
+function uneventful(w: WorldState, max: number): Uneventful {
   let quiet = max;
+  const blocked: { vm: string; from: number; reason: string }[] = [];
   for (const vm of Object.values(w.repl.vms)) {
     const r = vm.repl;
     if (!r) {
-      if (w.violated[vm.name] !== false) return 0;
+      if (w.violated[vm.name] !== false) return { minutes: 0, blocked: [] };
       continue;
     }
-    if (r.cycle || r.staging?.complete) return 0;
+    if (r.cycle || r.staging?.complete) return { minutes: 0, blocked: [] };
     const age0 = ageOf(w, vm) as number;
     const recorded = w.violated[vm.name];
-    if (recorded === undefined) return 0;
+    if (recorded === undefined) return { minutes: 0, blocked: [] };
     const schedules = !r.paused && vm.power === 'on' && !r.recovering;
     const latest = latestInstance(r);
-    if (schedules && !latest) return 0;
     const since = latest?.pitClock ?? r.configuredAt;
     const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
+    let from = 0;
+    let reason = '';
     for (let m = 1; m <= quiet; m++) {
-      const due = schedules && w.repl.clock + m - since + estimate + 1 >= r.rpoMinutes;
-      const age = age0 + m;
-      const over = has(w.variant, 'rpo-violation-off-by-one')
-        ? age >= r.rpoMinutes
-        : age > r.rpoMinutes;
-      if (due || over !== recorded) {
+      if (overRpo(w.variant, age0 + m, r.rpoMinutes) !== recorded) {
         quiet = m - 1;
         break;
       }
+      const due = schedules && (!latest || w.repl.clock + m - since + estimate + 1 >= r.rpoMinutes);
+      if (from === 0 && due) {
+        // Due from here to the end of the run (the clock only grows), on an unchanging path.
+        const path = has(w.variant, 'ok-while-dropped') ? null : pathOf(w, vm);
+        if (!path || path.ok) {
+          quiet = m - 1;
+          break;
+        }
+        from = m;
+        reason = path.reason;
+      }
     }
+    if (from > 0) blocked.push({ vm: vm.name, from, reason });
   }
-  return quiet;
+  return { minutes: quiet, blocked: blocked.filter((b) => b.from <= quiet) };
+}
+
+/**
+ * The effect of an uneventful run: the clock moves on, and every minute each blocked VM (in the
+ * order `minute` visits them) reports its transfer blocked and carries the error.
+ */
+function stride(w: WorldState, run: Uneventful, emitted: WorldEmitted[]): WorldState {
+  const advanced = replStep(w.repl, { type: 'TimeAdvance', minutes: run.minutes }).state;
+  // The replication model's tick counts its events: one per minute `minute` would have taken.
+  let repl: ReplicationState = { ...advanced, tick: w.repl.tick + run.minutes };
+  if (run.blocked.length === 0) return { ...w, repl };
+  // run.blocked is in the VMs' own order, the order `minute` visits them in.
+  for (let m = 1; m <= run.minutes; m++)
+    for (const b of run.blocked)
+      if (m >= b.from)
+        emitted.push({ kind: 'blocked', clock: w.repl.clock + m, vm: b.vm, reason: b.reason });
+  const vms = { ...repl.vms };
+  for (const b of run.blocked) {
+    const vm = vms[b.vm] as VmState;
+    const r = vm.repl as NonNullable<VmState['repl']>;
+    vms[b.vm] = { ...vm, repl: { ...r, error: `cannot reach the VRS: ${b.reason}` } };
+  }
+  repl = { ...repl, vms };
+  return { ...w, repl };
+}
+
+/**
+ * A Tick as the model defines it: every minute taken one by one through `minute`. worldStep
+ * takes uneventful runs of minutes in strides instead; the world spec checks that the two agree
+ * on every state and event.
+ */
+export function minuteByMinute(w: WorldState, minutes: number): WorldStep {
+  let cur = w;
+  const emitted: WorldEmitted[] = [];
+  for (let m = 0; m < minutes; m++) cur = minute(cur, emitted);
+  return { state: cur, emitted };
 }
 
 /** One minute: the clock, the scheduler, transfers within bandwidth, NFC commits, RPO. */
@@ -475,9 +536,7 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
       violated[vm.name] = false;
       continue;
     }
-    const over = has(w.variant, 'rpo-violation-off-by-one')
-      ? age >= vm.repl.rpoMinutes
-      : age > vm.repl.rpoMinutes;
+    const over = overRpo(w.variant, age, vm.repl.rpoMinutes);
     if (over && !violated[vm.name])
       emitted.push({ kind: 'rpoViolated', clock, vm: vm.name, minutes: age - vm.repl.rpoMinutes });
     if (!over && violated[vm.name]) emitted.push({ kind: 'rpoRestored', clock, vm: vm.name });
