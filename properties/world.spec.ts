@@ -4,6 +4,7 @@ import { CORRECT, type Variant, zooVariants } from '../model/variants.ts';
 import {
   initWorld,
   minuteByMinute,
+  uneventful,
   type WorldEvent,
   type WorldSetup,
   type WorldState,
@@ -114,5 +115,146 @@ describe('metamorphic: a long tick is the same as its minutes one by one', () =>
     const minutes = fold(c, v, minuteByMinute);
     expect(minutes.emitted).toEqual(whole.emitted);
     expect(minutes.w).toEqual(whole.w);
+  });
+});
+
+describe('a stride is as long as nothing happens, and no longer (research-notes A2)', () => {
+  // The strides are invisible in every state and event (above); these pin their length, which
+  // only the speed shows: a stride cut short would still give the same states.
+  const configure: WorldEvent = {
+    type: 'ConfigureReplication',
+    vm: 'vm-1',
+    rpoMinutes: 15,
+    retention: 0,
+    seed: false,
+  };
+  const writes: WorldEvent[] = [0, 1, 2, 3, 4, 5].map((block) => ({
+    type: 'GuestWrite',
+    vm: 'vm-1',
+    disk: 'disk-0',
+    block,
+  }));
+  // Six blocks at two a minute commit at minute 3 with the point in time of minute 1.
+  const committed: WorldEvent[] = [configure, ...writes, { type: 'Tick', minutes: 5 }];
+  const down = 'the link to the DR site is down';
+  const base = seed000World();
+  const two = seed000World({
+    replication: {
+      ...base.replication,
+      vms: [
+        ...base.replication.vms,
+        {
+          name: 'vm-2',
+          host: 'esx-01',
+          poweredOn: true,
+          disks: [{ id: 'disk-0', uuid: 'u-2', sizeBlocks: 4 }],
+        },
+      ],
+    },
+  });
+  const at = (events: WorldEvent[], v: Variant = CORRECT, setup: WorldSetup = base) => {
+    let w = initWorld(setup, v);
+    for (const e of events) w = worldStep(w, e).state;
+    return w;
+  };
+  const variant = (name: string) => zooVariants().find((v) => v.name === name) as Variant;
+
+  test.each<[string, WorldEvent[], Variant, number, { vm: string; from: number }[]]>([
+    ['before the first minute no verdict is recorded: none', [], CORRECT, 0, []],
+    [
+      'no VM replicated, verdicts recorded: the whole tick',
+      [{ type: 'Tick', minutes: 1 }],
+      CORRECT,
+      40,
+      [],
+    ],
+    [
+      'a transfer under way: none',
+      [configure, ...writes, { type: 'Tick', minutes: 1 }],
+      CORRECT,
+      0,
+      [],
+    ],
+    // Clock 5, last point in time minute 1: due at minute 15 (age 14 + 0 + 1 >= 15).
+    ['up to the minute before the next transfer falls due', committed, CORRECT, 9, []],
+    // Six dirty blocks take 3 minutes: due at minute 12.
+    ['dirty blocks bring the due minute forward', [...committed, ...writes], CORRECT, 6, []],
+    // Paused: never due; the verdict flips at minute 17 (age 16 > 15).
+    [
+      'paused: up to the minute before the RPO verdict flips',
+      [...committed, { type: 'Pause', vm: 'vm-1' }],
+      CORRECT,
+      11,
+      [],
+    ],
+    [
+      'a due transfer that cannot leave: blocked from minute 15, up to the flip',
+      [...committed, { type: 'LinkDown' }],
+      CORRECT,
+      11,
+      [{ vm: 'vm-1', from: 10 }],
+    ],
+    [
+      'the off-by-one defect flips a minute early',
+      [...committed, { type: 'LinkDown' }],
+      variant('rpo-violation-off-by-one'),
+      10,
+      [{ vm: 'vm-1', from: 10 }],
+    ],
+    [
+      'a defect that starts transfers regardless: stops where one would start',
+      [...committed, { type: 'LinkDown' }],
+      variant('ok-while-dropped'),
+      9,
+      [],
+    ],
+    [
+      'violated and blocked: blocked throughout',
+      [...committed, { type: 'LinkDown' }, { type: 'Tick', minutes: 12 }],
+      CORRECT,
+      40,
+      [{ vm: 'vm-1', from: 1 }],
+    ],
+  ])('%s', (_name, events, v, minutes, blocked) => {
+    const run = uneventful(at(events, v), 40);
+    expect(run.minutes).toBe(minutes);
+    expect(run.blocked).toEqual(blocked.map((b) => ({ ...b, reason: down })));
+  });
+
+  test('a run shorter than the first blocked minute reports no blocked VM', () => {
+    expect(uneventful(at([...committed, { type: 'LinkDown' }]), 5)).toEqual({
+      minutes: 5,
+      blocked: [],
+    });
+  });
+
+  test('two blocked VMs report minute by minute, in their own order', () => {
+    const events: WorldEvent[] = [
+      configure,
+      { ...configure, vm: 'vm-2' },
+      ...writes,
+      { type: 'Tick', minutes: 5 },
+      { type: 'LinkDown' },
+    ];
+    const w = at(events, CORRECT, two);
+    expect(uneventful(w, 40)).toEqual({
+      minutes: 11,
+      blocked: [
+        { vm: 'vm-1', from: 10, reason: down },
+        { vm: 'vm-2', from: 10, reason: down },
+      ],
+    });
+    const r = worldStep(w, { type: 'Tick', minutes: 12 });
+    expect(r.emitted.map((e) => [e.kind, e.clock, e.vm])).toEqual([
+      ['blocked', 15, 'vm-1'],
+      ['blocked', 15, 'vm-2'],
+      ['blocked', 16, 'vm-1'],
+      ['blocked', 16, 'vm-2'],
+      ['blocked', 17, 'vm-1'],
+      ['blocked', 17, 'vm-2'],
+      ['rpoViolated', 17, 'vm-1'],
+      ['rpoViolated', 17, 'vm-2'],
+    ]);
+    expect(r.state.repl.vms['vm-2']?.repl?.error).toBe(`cannot reach the VRS: ${down}`);
   });
 });

@@ -344,7 +344,7 @@ function overRpo(variant: Variant, age: number, rpoMinutes: number): boolean {
 }
 
 /** A run of minutes `minute` would spend without a transfer, a commit or an RPO verdict flip. */
-interface Uneventful {
+export interface Uneventful {
   readonly minutes: number;
   /** VMs whose transfer falls due in the run but cannot leave: from which minute, and why. */
   readonly blocked: readonly {
@@ -362,7 +362,7 @@ interface Uneventful {
  * cannot change within the run: it depends on the link, the hosts, the firewalls and whether a
  * cycle is under way, and none of them moves.
  */
-function uneventful(w: WorldState, max: number): Uneventful {
+export function uneventful(w: WorldState, max: number): Uneventful {
   let quiet = max;
   const blocked: { vm: string; from: number; reason: string }[] = [];
   for (const vm of Object.values(w.repl.vms)) {
