@@ -134,8 +134,16 @@ export interface WorldState {
   readonly reversed: Readonly<Record<string, ReplicationState>>;
 }
 
+/** Hosts built from the same setup are the same immutable state: built once (the route memo
+ * below then carries over too). */
+const built = new WeakMap<HostSetup, NetHost>();
+
+function hostOf(h: HostSetup): NetHost {
+  return child(built, h, () => hostFromSetup(h));
+}
+
 export function initWorld(setup: WorldSetup, variant: Variant): WorldState {
-  const net = Object.fromEntries(setup.hosts.map((h) => [h.name, hostFromSetup(h)]));
+  const net = Object.fromEntries(setup.hosts.map((h) => [h.name, hostOf(h)]));
   const fw: FirewallWorld = {
     now: 0,
     hosts: Object.fromEntries(
@@ -184,13 +192,13 @@ export function pathOf(w: WorldState, vm: VmState): Path {
 
 /**
  * The routing half of pathOf: null when the host sends its transfer class out of the intended
- * vmk and next hop, else why not. It depends only on the topology, the hosts' network state and
- * the variant, all immutable, so the answer is kept per (topology, hosts, variant, host): the
- * world asks it every simulated minute and the hosts change only on network events.
+ * vmk and next hop, else why not. It depends only on the topology, that host's network state
+ * and the variant, all immutable, so the answer is kept per (topology, host state, variant):
+ * the world asks it every simulated minute, and a host's state changes only on network events.
  */
 const routeMemo = new WeakMap<
-  object,
-  WeakMap<object, WeakMap<Variant, Map<string, Path | null>>>
+  Topology,
+  WeakMap<NetHost, WeakMap<Variant, Map<string, Path | null>>>
 >();
 
 function child<K extends object, V>(m: WeakMap<K, V>, k: K, make: () => V): V {
@@ -202,17 +210,18 @@ function child<K extends object, V>(m: WeakMap<K, V>, k: K, make: () => V): V {
 }
 
 function routeOf(w: WorldState, hostName: string): Path | null {
-  const byNet = child(routeMemo, w.setup.topology, () => new WeakMap());
-  const byVariant = child(byNet, w.net, () => new WeakMap());
-  const byHost = child(byVariant, w.variant, () => new Map<string, Path | null>());
-  const key = `${w.setup.toCloud ? 'cloud' : 'dr'}|${hostName}`;
-  const known = byHost.get(key);
-  if (known !== undefined) return known;
   const cls = w.setup.toCloud ? 'to-cloud' : 'replication';
-  const [flow] = flowsOf(w.setup.topology, w.net, { host: hostName, class: cls });
   const host = w.net[hostName];
+  if (!host) return { ok: false, reason: `${hostName} has no ${cls} flow in the topology` };
+  const byHost = child(routeMemo, w.setup.topology, () => new WeakMap());
+  const byVariant = child(byHost, host, () => new WeakMap());
+  const verdicts = child(byVariant, w.variant, () => new Map<string, Path | null>());
+  const known = verdicts.get(cls);
+  if (known !== undefined) return known;
+  // The flow is worked out from this host alone, so the memo's key is all it depends on.
+  const [flow] = flowsOf(w.setup.topology, { [hostName]: host }, { host: hostName, class: cls });
   let verdict: Path | null = null;
-  if (!flow || !host) {
+  if (!flow) {
     verdict = { ok: false, reason: `${hostName} has no ${cls} flow in the topology` };
   } else {
     const q = { netstack: flow.netstack, dst: flow.dst, bound: flow.bound };
@@ -224,7 +233,7 @@ function routeOf(w: WorldState, hostName: string): Path | null {
         reason: `${hostName} sends ${cls} out of ${d.egress}, not ${flow.intended.vmk}`,
       };
   }
-  byHost.set(key, verdict);
+  verdicts.set(cls, verdict);
   return verdict;
 }
 
