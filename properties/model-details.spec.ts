@@ -1357,6 +1357,33 @@ describe('flowsOf: the flows of a whole topology', () => {
 
 // ---- network: route lookup ----
 
+describe('lookup: a shared subnet is sent from by the vmk created first (research-notes B)', () => {
+  // KB 2010877: the first vmk created in a subnet owns it, whatever its number; the number
+  // breaks a tie only between entries of the same age (a stale table, seed 004).
+  const h = (variant: Variant) =>
+    lookup(
+      hostFromSetup({
+        name: 'esx-01',
+        version: '6.7',
+        vmks: [
+          { name: 'vmk0', address: '172.16.0.11/24' },
+          { name: 'vmk3', address: '10.11.12.6/24' },
+          { name: 'vmk1', address: '10.11.12.5/24' },
+        ],
+      }),
+      { netstack: DEFAULT_STACK, dst: parseIp('10.11.12.9'), bound: null },
+      variant,
+    );
+  test('vmk3, created before vmk1, sends', () => {
+    const r = h(CORRECT);
+    expect(r.ok && r.egress).toBe('vmk3');
+  });
+  test('the tie-highest-vmk defect sends from the later one', () => {
+    const r = h(variantByName('tie-highest-vmk') as Variant);
+    expect(r.ok && r.egress).toBe('vmk1');
+  });
+});
+
 describe('lookup: the whole decision, trace included', () => {
   const SETUP: HostSetup = {
     name: 'esx-01',

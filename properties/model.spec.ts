@@ -163,6 +163,12 @@ describe('disks are sparse block images', () => {
 });
 
 describe('statuses follow the research notes (A5, A7) and seed 003', () => {
+  test('a VM that is not replicated, or not there, has no status', () => {
+    const s = init(ONE_VM, CORRECT);
+    expect(statusOf(s, 'vm-1')).toBeNull();
+    expect(statusOf(s, 'vm-9')).toBeNull();
+  });
+
   test('configured while powered off is Not Active; power-on starts the initial full sync', () => {
     const setup = { ...ONE_VM, vms: [{ ...ONE_VM.vms[0], poweredOn: false }] } as ReplicationSetup;
     let s = init(setup, CORRECT);
