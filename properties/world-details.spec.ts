@@ -1,0 +1,1139 @@
+// The two-site world (model/world/world.ts) pinned value by value: pathOf's verdicts and their
+// exact reasons (link, routing, firewall port by cycle kind: research-notes A1, seed 000, seed
+// 003), the routing memo, ageOf, each non-Tick event's result, and Tick's full emitted arrays
+// over several minutes: the scheduler's start minute (research-notes A2), bandwidth shared
+// between VMs, transfers blocked by a cut link, a closed firewall or a wrong route (E1, notes
+// A6), RPO violation and restore flips (R8, seed 003) inside long ticks, Failover (R10) and
+// Reprotect (R11, notes A7) with their refusals. Hand-made seed 000 worlds, no generators; one
+// state (a bundle left whole at the VRS) is reached with the replication model's own events.
+import { describe, expect, test } from 'vitest';
+import { firewallStep, initFirewall } from '../model/firewall/firewall.ts';
+import { hostFromSetup, netStep } from '../model/network/host.ts';
+import type { Topology } from '../model/network/intent.ts';
+import { DEFAULT_STACK } from '../model/network/types.ts';
+import { init as replInit, step as replStep } from '../model/replication/step.ts';
+import type { ReplicationEvent, VmSetup } from '../model/replication/types.ts';
+import { CORRECT, type Variant, variantByName } from '../model/variants.ts';
+import {
+  ageOf,
+  initWorld,
+  pathOf,
+  type WorldEmitted,
+  type WorldEvent,
+  type WorldSetup,
+  type WorldState,
+  worldStep,
+} from '../model/world/world.ts';
+import { NET_SCENARIOS } from './network/scenarios.ts';
+import { seed000World } from './world/properties.ts';
+
+const variant = (name: string): Variant => {
+  const v = variantByName(name);
+  if (!v) throw new Error(`no variant ${name}`);
+  return v;
+};
+
+const scenario = (name: string) => {
+  const s = NET_SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new Error(`${name} fixture missing`);
+  return s;
+};
+
+type NetWorldEvent = Extract<
+  WorldEvent,
+  { type: 'RouteAdd' | 'RouteRemove' | 'TagRemove' | 'TagAdd' }
+>;
+type FwWorldEvent = Extract<
+  WorldEvent,
+  { type: 'RulesetSet' | 'ApplianceBoot' | 'VibInstallManual' | 'VibRemove' }
+>;
+/** The events the world hands to the replication model unchanged. */
+type Forwarded = Extract<WorldEvent, ReplicationEvent>;
+
+const after = scenario('seed-000-after');
+/** Seed 000 with a VR appliance at the primary site sending to the cloud (seed 003). */
+const CLOUD: Topology = {
+  ...after.topology,
+  toCloud: true,
+  appliances: [
+    ...after.topology.appliances,
+    { role: 'vr-appliance', site: 'primary', ip: '172.16.0.30' },
+  ],
+};
+
+/** Plays events, failing on the first error; returns the state and everything emitted. */
+function play(w0: WorldState, events: readonly WorldEvent[]) {
+  let w = w0;
+  const emitted: WorldEmitted[] = [];
+  for (const e of events) {
+    const r = worldStep(w, e);
+    expect(r.error, e.type).toBeUndefined();
+    w = r.state;
+    emitted.push(...r.emitted);
+  }
+  return { w, emitted };
+}
+
+const world = (over: Partial<WorldSetup> = {}, v: Variant = CORRECT) =>
+  initWorld(seed000World(over), v);
+
+const vmOf = (w: WorldState, name = 'vm-1') => {
+  const vm = w.repl.vms[name];
+  if (!vm) throw new Error(`no ${name}`);
+  return vm;
+};
+
+const configure = (vm = 'vm-1', retention = 0): Forwarded => ({
+  type: 'ConfigureReplication',
+  vm,
+  rpoMinutes: 15,
+  retention,
+  seed: false,
+});
+const writes = (blocks: readonly number[], vm = 'vm-1'): WorldEvent[] =>
+  blocks.map((block) => ({ type: 'GuestWrite', vm, disk: 'disk-0', block }));
+const SIX = writes([0, 1, 2, 3, 4, 5]);
+const tick = (minutes: number): WorldEvent => ({ type: 'Tick', minutes });
+
+const LINK = 'the link to the DR site is down';
+const dropped = (port: number, host = 'esx-01') =>
+  `${host}'s firewall drops TCP ${port}: no enabled ruleset allows outbound tcp ${port}; default action DROP`;
+const OK = { ok: true, reason: 'routed as intended and allowed' };
+const hbr = (enabled: boolean): FwWorldEvent => ({
+  type: 'RulesetSet',
+  host: 'esx-01',
+  ruleset: 'HBR',
+  enabled,
+});
+const removeRoute: WorldEvent = {
+  type: 'RouteRemove',
+  host: 'esx-01',
+  netstack: DEFAULT_STACK,
+  network: '10.12.12.0/24',
+};
+
+const delivered = (clock: number, blocks: number, vm = 'vm-1'): WorldEmitted => ({
+  kind: 'delivered',
+  clock,
+  vm,
+  blocks,
+});
+const committed = (clock: number, pitClock: number, vm = 'vm-1'): WorldEmitted => ({
+  kind: 'committed',
+  clock,
+  vm,
+  pitClock,
+});
+const blocked = (clock: number, reason: string, vm = 'vm-1'): WorldEmitted => ({
+  kind: 'blocked',
+  clock,
+  vm,
+  reason,
+});
+const blockedFrom = (from: number, to: number, reason: string): WorldEmitted[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => blocked(from + i, reason));
+
+/** Six blocks written and replicated: committed at minute 3 with the point in time of minute 1. */
+const synced = (over: Partial<WorldSetup> = {}, v: Variant = CORRECT, retention = 0) =>
+  play(world(over, v), [configure('vm-1', retention), ...SIX, tick(3)]).w;
+const INITIAL_SYNC: WorldEmitted[] = [
+  delivered(1, 2),
+  delivered(2, 2),
+  delivered(3, 2),
+  committed(3, 1),
+];
+
+const twoVms = (over: Partial<WorldSetup> = {}): WorldSetup => {
+  const vm = (n: number): VmSetup => ({
+    name: `vm-${n}`,
+    host: 'esx-01',
+    poweredOn: true,
+    disks: [{ id: 'disk-0', uuid: `u-${n}`, sizeBlocks: 16 }],
+  });
+  const base = seed000World(over);
+  return { ...base, replication: { ...base.replication, vms: [vm(1), vm(2)] } };
+};
+
+// ---- initWorld ----
+
+describe('initWorld: every host networked and firewalled, one block per delivery', () => {
+  test('the initial world, whatever chunk size the replication setup names', () => {
+    const base = seed000World();
+    const setup = { ...base, replication: { ...base.replication, chunkBlocks: 4 } };
+    const w = initWorld(setup, CORRECT);
+    expect(w.repl).toEqual(replInit({ ...setup.replication, chunkBlocks: 1 }, CORRECT));
+    expect(w.repl.setup.chunkBlocks).toBe(1);
+    expect(Object.keys(w.net)).toEqual(['esx-01', 'esx-02', 'esx-dr-01']);
+    expect(w.net).toEqual(Object.fromEntries(setup.hosts.map((h) => [h.name, hostFromSetup(h)])));
+    expect(w.fw).toEqual({
+      now: 0,
+      hosts: {
+        'esx-01': initFirewall('esx-01', '5.5', CORRECT),
+        'esx-02': initFirewall('esx-02', '5.5', CORRECT),
+        'esx-dr-01': initFirewall('esx-dr-01', '5.5', CORRECT),
+      },
+    });
+    expect({ ...w, repl: null, net: null, fw: null }).toEqual({
+      setup,
+      variant: CORRECT,
+      repl: null,
+      net: null,
+      fw: null,
+      violated: {},
+      sourceDone: {},
+      recovered: {},
+      reversed: {},
+    });
+  });
+});
+
+// ---- pathOf ----
+
+describe('pathOf: whether a transfer gets through now, and why not (E1)', () => {
+  test('a configured VM on the fixed seed 000 layout is routed as intended and allowed', () => {
+    const w = play(world(), [configure()]).w;
+    expect(pathOf(w, vmOf(w))).toEqual(OK);
+  });
+
+  test('a VM that is not replicated is judged too (no cycle to read)', () => {
+    const w = world();
+    expect(vmOf(w).repl).toBeNull();
+    expect(pathOf(w, vmOf(w))).toEqual(OK);
+  });
+
+  test('a cut link is the reason before routing or the firewall', () => {
+    const w = play(world(), [configure(), removeRoute, hbr(false), { type: 'LinkDown' }]).w;
+    expect(pathOf(w, vmOf(w))).toEqual({ ok: false, reason: LINK });
+    const up = play(w, [{ type: 'LinkUp' }]).w;
+    expect(pathOf(up, vmOf(up))).toEqual({
+      ok: false,
+      reason: 'esx-01 sends replication out of vmk0, not vmk2',
+    });
+  });
+
+  test('the port follows the cycle: full sync on 31031, deltas and idle on 44046 (notes A1)', () => {
+    const closed = play(world(), [configure(), hbr(false)]).w;
+    expect(pathOf(closed, vmOf(closed))).toEqual({ ok: false, reason: dropped(44046) });
+    const full = play(closed, [{ type: 'SyncNow', vm: 'vm-1' }]).w;
+    expect(vmOf(full).repl?.cycle?.kind).toBe('full');
+    expect(pathOf(full, vmOf(full))).toEqual({ ok: false, reason: dropped(31031) });
+    const delta = play(synced(), [hbr(false), ...writes([9]), { type: 'SyncNow', vm: 'vm-1' }]).w;
+    expect(vmOf(delta).repl?.cycle?.kind).toBe('delta');
+    expect(pathOf(delta, vmOf(delta))).toEqual({ ok: false, reason: dropped(44046) });
+  });
+
+  test('hbr-rule-in-vib: the built-in HBR ruleset lacks 31031, so only a full sync is dropped', () => {
+    const v = variant('hbr-rule-in-vib');
+    const idle = play(world({}, v), [configure()]).w;
+    expect(pathOf(idle, vmOf(idle))).toEqual(OK);
+    const full = play(idle, [{ type: 'SyncNow', vm: 'vm-1' }]).w;
+    expect(pathOf(full, vmOf(full))).toEqual({ ok: false, reason: dropped(31031) });
+  });
+
+  test('to the cloud: TCP 10000 whatever the cycle, open once the appliance pushes the vib', () => {
+    const w = play(world({ topology: CLOUD, toCloud: true }), [configure()]).w;
+    expect(pathOf(w, vmOf(w))).toEqual({ ok: false, reason: dropped(10000) });
+    const full = play(w, [{ type: 'SyncNow', vm: 'vm-1' }]).w;
+    expect(pathOf(full, vmOf(full))).toEqual({ ok: false, reason: dropped(10000) });
+    const pushed = play(full, [{ type: 'ApplianceBoot' }]).w;
+    expect(pathOf(pushed, vmOf(pushed))).toEqual(OK);
+  });
+
+  test.each<[string, WorldEvent[], string, string]>([
+    [
+      'the route to the DR replication network removed',
+      [removeRoute],
+      'esx-01',
+      'esx-01 sends replication out of vmk0, not vmk2',
+    ],
+    [
+      // The right vmk but another gateway: the message names the same vmk twice.
+      'the route through a gateway other than the intended one',
+      [
+        removeRoute,
+        {
+          type: 'RouteAdd',
+          host: 'esx-01',
+          netstack: DEFAULT_STACK,
+          network: '10.12.12.0/24',
+          gateway: '10.11.12.254',
+          persist: true,
+        },
+      ],
+      'esx-01',
+      'esx-01 sends replication out of vmk2, not vmk2',
+    ],
+    [
+      'a VM on the DR host, which has no replication flow',
+      [],
+      'esx-dr-01',
+      'esx-dr-01 has no replication flow in the topology',
+    ],
+    [
+      'a VM on a host the topology does not know',
+      [],
+      'esx-09',
+      'esx-09 has no replication flow in the topology',
+    ],
+  ])('routing refuses: %s', (_name, events, host, reason) => {
+    const w = play(world(), [configure(), ...events]).w;
+    expect(pathOf(w, { ...vmOf(w), host })).toEqual({ ok: false, reason });
+  });
+});
+
+describe('pathOf: the vmk and the next hop are both checked', () => {
+  test('tie-highest-vmk: the right gateway through the wrong vmk of the subnet is refused', () => {
+    const hosts = seed000World().hosts.map((h) =>
+      h.name === 'esx-01'
+        ? { ...h, vmks: [...h.vmks, { name: 'vmk3', address: '10.11.12.15/24' }] }
+        : h,
+    );
+    const ok = world({ hosts });
+    expect(pathOf(ok, vmOf(ok))).toEqual(OK);
+    const tie = world({ hosts }, variant('tie-highest-vmk'));
+    expect(pathOf(tie, vmOf(tie))).toEqual({
+      ok: false,
+      reason: 'esx-01 sends replication out of vmk3, not vmk2',
+    });
+  });
+});
+
+describe("pathOf's routing memo: one answer per topology, hosts, variant, direction and host", () => {
+  test('asked twice, the routing answer is the same object', () => {
+    const w = play(world(), [configure(), removeRoute]).w;
+    const first = pathOf(w, vmOf(w));
+    expect(pathOf(w, vmOf(w))).toBe(first);
+  });
+
+  test('two hosts of the same network state keep their own answers, asked in either order', () => {
+    const w = play(world(), [configure(), removeRoute]).w;
+    const on = (host: string) => pathOf(w, { ...vmOf(w), host });
+    expect([on('esx-01'), on('esx-02'), on('esx-01')]).toEqual([
+      { ok: false, reason: 'esx-01 sends replication out of vmk0, not vmk2' },
+      OK,
+      { ok: false, reason: 'esx-01 sends replication out of vmk0, not vmk2' },
+    ]);
+    const w2 = play(world(), [configure(), removeRoute]).w;
+    const on2 = (host: string) => pathOf(w2, { ...vmOf(w2), host });
+    expect([on2('esx-02'), on2('esx-01')]).toEqual([
+      OK,
+      { ok: false, reason: 'esx-01 sends replication out of vmk0, not vmk2' },
+    ]);
+  });
+
+  test('the same hosts asked to the DR site and to the cloud get separate answers', () => {
+    const w = play(world(), [configure()]).w;
+    const cloud = { ...w, setup: { ...w.setup, toCloud: true } };
+    expect(pathOf(w, vmOf(w))).toEqual(OK);
+    expect(pathOf(cloud, vmOf(cloud))).toEqual({
+      ok: false,
+      reason: 'esx-01 has no to-cloud flow in the topology',
+    });
+    expect(pathOf(w, vmOf(w))).toEqual(OK);
+  });
+});
+
+// ---- ageOf ----
+
+describe('ageOf: minutes since the latest instance, or since configuration', () => {
+  test('null for a VM that is not replicated', () => {
+    const w = world();
+    expect(ageOf(w, vmOf(w))).toBeNull();
+  });
+
+  test('from the configuration while nothing is committed', () => {
+    const w = play(world(), [tick(4), configure(), { type: 'LinkDown' }, tick(3)]).w;
+    expect([w.repl.clock, vmOf(w).repl?.configuredAt, ageOf(w, vmOf(w))]).toEqual([7, 4, 3]);
+  });
+
+  test("from the latest instance's point in time", () => {
+    const w = play(synced(), [tick(2)]).w;
+    expect(ageOf(w, vmOf(w))).toBe(4);
+  });
+
+  test('ok-while-dropped: the age runs from what the source last believed sent, if later', () => {
+    const w = play(synced({}, variant('ok-while-dropped')), [tick(2)]).w;
+    expect(ageOf(w, vmOf(w))).toBe(4);
+    expect(ageOf({ ...w, sourceDone: { 'vm-1': 5 } }, vmOf(w))).toBe(0);
+    expect(ageOf({ ...w, sourceDone: { 'vm-1': 0 } }, vmOf(w))).toBe(4);
+  });
+});
+
+// ---- events other than Tick ----
+
+describe('network and firewall events: applied to their part of the world only', () => {
+  const netEvents: [string, NetWorldEvent][] = [
+    ['RouteRemove', removeRoute],
+    [
+      'RouteAdd',
+      {
+        type: 'RouteAdd',
+        host: 'esx-02',
+        netstack: DEFAULT_STACK,
+        network: '10.99.0.0/16',
+        gateway: '10.11.12.1',
+        persist: false,
+      },
+    ],
+    ['TagRemove', { type: 'TagRemove', host: 'esx-01', vmk: 'vmk0', tag: 'Management' }],
+    ['TagAdd', { type: 'TagAdd', host: 'esx-01', vmk: 'vmk2', tag: 'vSphereReplication' }],
+  ];
+  test.each(netEvents)('%s changes the hosts, not the replication or the firewalls', (_n, e) => {
+    const w = play(world(), [configure()]).w;
+    const r = worldStep(w, e);
+    expect(Object.keys(r)).toEqual(['state', 'emitted']);
+    expect(r.emitted).toEqual([]);
+    expect(r.state.net).not.toEqual(w.net);
+    expect(r.state).toEqual({ ...w, net: netStep(w.net, e, CORRECT).hosts });
+    expect(r.state.repl).toBe(w.repl);
+    expect(r.state.fw).toBe(w.fw);
+  });
+
+  test('a Reboot also pushes the vib again to the restarted host (notes D)', () => {
+    const w = play(world(), [configure()]).w;
+    const r = worldStep(w, { type: 'Reboot', host: 'esx-01' });
+    expect(Object.keys(r)).toEqual(['state', 'emitted']);
+    expect(r.emitted).toEqual([]);
+    expect(r.state.net).toEqual(netStep(w.net, { type: 'Reboot', host: 'esx-01' }, CORRECT).hosts);
+    expect(r.state.fw.hosts['esx-01']?.vibs.map((v) => v.name)).toEqual(['vr2c-firewall']);
+    expect(r.state.fw.hosts['esx-01']?.rulesets.map((x) => x.id)).toEqual([
+      'HBR',
+      'NFC',
+      'httpClient',
+      'Replication-to-CloudTraffic',
+    ]);
+    expect(r.state.fw.hosts['esx-02']).toBe(w.fw.hosts['esx-02']);
+    expect(r.state.repl).toBe(w.repl);
+  });
+
+  const fwEvents: [string, WorldEvent[], FwWorldEvent][] = [
+    ['RulesetSet', [], hbr(false)],
+    ['ApplianceBoot', [], { type: 'ApplianceBoot' }],
+    ['VibInstallManual', [], { type: 'VibInstallManual', host: 'esx-02' }],
+    ['VibRemove', [{ type: 'ApplianceBoot' }], { type: 'VibRemove', host: 'esx-01' }],
+  ];
+  test.each(fwEvents)('%s changes the firewalls only', (_n, before, e) => {
+    const w = play(world(), [configure(), ...before]).w;
+    const r = worldStep(w, e);
+    expect(Object.keys(r)).toEqual(['state', 'emitted']);
+    expect(r.emitted).toEqual([]);
+    expect(r.state.fw).not.toEqual(w.fw);
+    expect(r.state).toEqual({ ...w, fw: firewallStep(w.fw, e, CORRECT).world });
+    expect(r.state.repl).toBe(w.repl);
+    expect(r.state.net).toBe(w.net);
+  });
+
+  test.each<[string, WorldEvent, string]>([
+    [
+      'removing a vib never installed',
+      { type: 'VibRemove', host: 'esx-01' },
+      'esx-01: vr2c-firewall is not installed',
+    ],
+    [
+      'setting an unknown ruleset',
+      { type: 'RulesetSet', host: 'esx-01', ruleset: 'NoSuch', enabled: true },
+      'esx-01: no ruleset NoSuch',
+    ],
+    [
+      'setting a ruleset of an unknown host',
+      { type: 'RulesetSet', host: 'esx-09', ruleset: 'HBR', enabled: true },
+      'no host named esx-09',
+    ],
+  ])('%s is rejected and changes nothing', (_n, e, error) => {
+    const w = play(world(), [configure()]).w;
+    const r = worldStep(w, e);
+    expect(r).toEqual({ state: w, emitted: [], error });
+    expect(r.state.fw).toBe(w.fw);
+  });
+});
+
+describe('replication events are forwarded as they are', () => {
+  test.each<[string, WorldEvent[], Forwarded, string | undefined]>([
+    [
+      'a write',
+      [configure()],
+      { type: 'GuestWrite', vm: 'vm-1', disk: 'disk-0', block: 3 },
+      undefined,
+    ],
+    ['a cut link', [configure()], { type: 'LinkDown' }, undefined],
+    ['a link already up (refused, counted)', [configure()], { type: 'LinkUp' }, undefined],
+    ['a pause', [configure()], { type: 'Pause', vm: 'vm-1' }, undefined],
+    [
+      'an RPO below the 15 min of ESXi 5.5',
+      [],
+      { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 5, retention: 0, seed: false },
+      'vm-1: RPO 5 min is outside the 15 min to 1440 min (24 h) allowed on ESXi 5.5',
+    ],
+    [
+      'a second configuration',
+      [configure()],
+      configure(),
+      'vm-1 is already replicated: a disk can belong to one replication only; unconfigure it first',
+    ],
+  ])('%s', (_n, before, e, error) => {
+    const w = play(world(), before).w;
+    const r = worldStep(w, e);
+    const repl = replStep(w.repl, e);
+    expect(r).toEqual({
+      state: { ...w, repl: repl.state },
+      emitted: [],
+      ...(error === undefined ? {} : { error }),
+    });
+    expect(Object.keys(r)).toEqual(
+      error === undefined ? ['state', 'emitted'] : ['state', 'emitted', 'error'],
+    );
+  });
+
+  test('a Tick of no minutes is no step at all', () => {
+    const w = play(world(), [configure()]).w;
+    const r = worldStep(w, tick(0));
+    expect(r.state).toBe(w);
+    expect(r.emitted).toEqual([]);
+  });
+});
+
+// ---- Tick ----
+
+describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 001)', () => {
+  test('the initial full sync of six blocks at two a minute', () => {
+    const { w, emitted } = play(world(), [configure(), ...SIX, tick(5)]);
+    expect(emitted).toEqual(INITIAL_SYNC);
+    expect([w.repl.tick, w.repl.clock, w.violated, vmOf(w).repl?.error]).toEqual([
+      20,
+      5,
+      { 'vm-1': false },
+      null,
+    ]);
+  });
+
+  test('a bundle smaller than the bandwidth goes in one minute, with no refused delivery', () => {
+    const { w, emitted } = play(world({ bandwidth: 5 }), [
+      configure(),
+      ...writes([0, 1, 2]),
+      tick(1),
+    ]);
+    expect(emitted).toEqual([delivered(1, 3), committed(1, 1)]);
+    // configure, 3 writes, the minute, CycleStart, 3 chunks, the commit
+    expect(w.repl.tick).toBe(10);
+  });
+
+  test('an empty full sync commits at once and reports no delivery', () => {
+    const { w, emitted } = play(world(), [configure(), tick(2)]);
+    expect(emitted).toEqual([committed(1, 1)]);
+    expect(w.repl.tick).toBe(6);
+    expect(vmOf(w).repl?.instances.map((i) => [i.pitClock, i.clock])).toEqual([[1, 1]]);
+  });
+
+  test('bandwidth is shared: an empty bundle takes one unit of the minute from the next VM', () => {
+    const { w, emitted } = play(initWorld(twoVms(), CORRECT), [
+      configure('vm-1'),
+      configure('vm-2'),
+      ...writes([0, 1, 2], 'vm-2'),
+      tick(3),
+    ]);
+    expect(emitted).toEqual([
+      committed(1, 1, 'vm-1'),
+      delivered(1, 1, 'vm-2'),
+      delivered(2, 2, 'vm-2'),
+      committed(2, 1, 'vm-2'),
+    ]);
+    expect(w.repl.tick).toBe(16);
+  });
+
+  test('with nothing written, a delta falls due one minute before the RPO: minutes 15 and 29', () => {
+    const { w, emitted } = play(synced(), [tick(30)]);
+    expect(emitted).toEqual([committed(15, 15), committed(29, 29)]);
+    expect(w.repl.tick).toBe(54);
+  });
+
+  test('six dirty blocks at two a minute start the delta three minutes earlier, at 12', () => {
+    const { w, emitted } = play(synced(), [...SIX, tick(15)]);
+    expect(emitted).toEqual([
+      delivered(12, 2),
+      delivered(13, 2),
+      delivered(14, 2),
+      committed(14, 12),
+    ]);
+    expect(w.repl.tick).toBe(47);
+  });
+
+  test('at one block a minute the same six blocks start at 9', () => {
+    const { emitted } = play(world({ bandwidth: 1 }), [
+      configure(),
+      ...writes([0]),
+      tick(2),
+      ...SIX,
+      tick(14),
+    ]);
+    expect(emitted).toEqual([
+      delivered(1, 1),
+      committed(1, 1),
+      ...[9, 10, 11, 12, 13, 14].map((c) => delivered(c, 1)),
+      committed(14, 9),
+    ]);
+  });
+
+  test('the estimate counts the bitmap, not every written block, once synced', () => {
+    const { emitted } = play(synced(), [...writes([6, 7]), tick(15)]);
+    expect(emitted).toEqual([delivered(14, 2), committed(14, 14)]);
+  });
+
+  test('minute by minute, beside a VM blocked mid-transfer, the delta still starts at 12', () => {
+    // vm-2 on esx-02 keeps a full sync in flight behind its closed firewall, so no minute is
+    // uneventful and the scheduler's own start minute is what shows.
+    const base = seed000World();
+    const setup: WorldSetup = {
+      ...base,
+      replication: {
+        ...base.replication,
+        hosts: ['esx-01', 'esx-02'],
+        vms: [
+          {
+            name: 'vm-1',
+            host: 'esx-01',
+            poweredOn: true,
+            disks: [{ id: 'disk-0', uuid: 'u-1', sizeBlocks: 16 }],
+          },
+          {
+            name: 'vm-2',
+            host: 'esx-02',
+            poweredOn: true,
+            disks: [{ id: 'disk-0', uuid: 'u-2', sizeBlocks: 16 }],
+          },
+        ],
+      },
+    };
+    const { emitted } = play(initWorld(setup, CORRECT), [
+      configure('vm-1'),
+      configure('vm-2'),
+      ...writes([0, 1], 'vm-2'),
+      tick(1),
+      { type: 'RulesetSet', host: 'esx-02', ruleset: 'HBR', enabled: false },
+      ...SIX,
+      tick(14),
+    ]);
+    const vm2 = (c: number) => blocked(c, dropped(31031, 'esx-02'), 'vm-2');
+    expect(emitted).toEqual([
+      committed(1, 1, 'vm-1'),
+      delivered(1, 1, 'vm-2'),
+      ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(vm2),
+      delivered(12, 2),
+      vm2(12),
+      delivered(13, 2),
+      vm2(13),
+      delivered(14, 2),
+      committed(14, 12),
+      vm2(14),
+      vm2(15),
+    ]);
+  });
+
+  test('after a crash with the psf lost, the estimate counts every written block (full sync)', () => {
+    const { w, emitted } = play(synced(), [
+      { type: 'HostCrash', host: 'esx-01', psf: 'lost' },
+      { type: 'PowerOn', vm: 'vm-1' },
+      tick(20),
+    ]);
+    // Nothing differs after the checksums: the full sync commits in its first minute.
+    expect(emitted).toEqual([committed(12, 12)]);
+    expect(w.repl.tick).toBe(43);
+  });
+
+  test('a bundle left whole at the VRS goes to NFC even with the link down (seed 001)', () => {
+    const w0 = play(world(), [configure(), ...writes([0, 1])]).w;
+    let repl = w0.repl;
+    for (const e of [
+      { type: 'CycleStart', vm: 'vm-1' },
+      { type: 'ChunkDelivered', vm: 'vm-1' },
+      { type: 'ChunkDelivered', vm: 'vm-1' },
+      { type: 'LinkDown' },
+    ] as ReplicationEvent[])
+      repl = replStep(repl, e).state;
+    expect(repl.vms['vm-1']?.repl?.staging?.complete).toBe(true);
+    const { w, emitted } = play({ ...w0, repl }, [tick(1)]);
+    expect(emitted).toEqual([committed(1, 0)]);
+    expect(vmOf(w).repl?.cycle).toBeNull();
+    expect(w.repl.tick).toBe(9);
+  });
+});
+
+describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
+  test('a cut link before the first sync: blocked every minute, with the error', () => {
+    const { w, emitted } = play(world(), [configure(), { type: 'LinkDown' }, tick(5)]);
+    expect(emitted).toEqual(blockedFrom(1, 5, LINK));
+    expect(vmOf(w).repl?.error).toBe(`cannot reach the VRS: ${LINK}`);
+    expect([w.repl.tick, w.violated]).toEqual([7, { 'vm-1': false }]);
+  });
+
+  test('two VMs behind a cut link are reported minute by minute in VM order', () => {
+    const { emitted } = play(initWorld(twoVms(), CORRECT), [
+      configure('vm-1'),
+      configure('vm-2'),
+      { type: 'LinkDown' },
+      tick(3),
+    ]);
+    expect(emitted).toEqual(
+      [1, 2, 3].flatMap((c) => [blocked(c, LINK, 'vm-1'), blocked(c, LINK, 'vm-2')]),
+    );
+  });
+
+  test("another VM's RPO flip before a VM falls due leaves that VM without an error until then", () => {
+    // vm-2 (powered off) is violated at 17; vm-1, behind the cut link, falls due at 20.
+    const start = play(initWorld(twoVms(), CORRECT), [
+      configure('vm-2'),
+      tick(1),
+      { type: 'PowerOff', vm: 'vm-2' },
+      tick(4),
+      configure('vm-1'),
+      tick(1),
+      { type: 'LinkDown' },
+    ]);
+    expect(start.emitted).toEqual([committed(1, 1, 'vm-2'), committed(6, 6, 'vm-1')]);
+    const mid = play(start.w, [tick(12)]);
+    expect(mid.emitted).toEqual([{ kind: 'rpoViolated', clock: 17, vm: 'vm-2', minutes: 1 }]);
+    expect([mid.w.repl.clock, vmOf(mid.w).repl?.error]).toEqual([18, null]);
+    const due = play(mid.w, [tick(3)]);
+    expect(due.emitted).toEqual([blocked(20, LINK), blocked(21, LINK)]);
+    expect(vmOf(due.w).repl?.error).toBe(`cannot reach the VRS: ${LINK}`);
+  });
+
+  test('a cut link after a commit: blocked from the due minute, violated at 17, restored at 20', () => {
+    const { w, emitted } = play(synced(), [
+      { type: 'LinkDown' },
+      tick(16),
+      { type: 'LinkUp' },
+      tick(2),
+    ]);
+    expect(emitted).toEqual([
+      blocked(15, LINK),
+      blocked(16, LINK),
+      blocked(17, LINK),
+      { kind: 'rpoViolated', clock: 17, vm: 'vm-1', minutes: 1 },
+      blocked(18, LINK),
+      blocked(19, LINK),
+      committed(20, 20),
+      { kind: 'rpoRestored', clock: 20, vm: 'vm-1' },
+    ]);
+    expect([w.repl.tick, vmOf(w).repl?.error, w.violated]).toEqual([41, null, { 'vm-1': false }]);
+  });
+
+  test('the error stays while blocked, over one long tick as over single minutes', () => {
+    const long = play(synced(), [{ type: 'LinkDown' }, tick(16)]).w;
+    const single = play(synced(), [
+      { type: 'LinkDown' },
+      ...Array.from({ length: 16 }, () => tick(1)),
+    ]).w;
+    expect(vmOf(long).repl?.error).toBe(`cannot reach the VRS: ${LINK}`);
+    expect(long).toEqual(single);
+  });
+
+  test('a firewall closed mid-transfer: blocked on 31031 without an error, resumed when opened', () => {
+    const { w, emitted } = play(world(), [
+      configure(),
+      ...SIX,
+      tick(1),
+      hbr(false),
+      tick(2),
+      hbr(true),
+      tick(3),
+    ]);
+    expect(emitted).toEqual([
+      delivered(1, 2),
+      blocked(2, dropped(31031)),
+      blocked(3, dropped(31031)),
+      delivered(4, 2),
+      delivered(5, 2),
+      committed(5, 1),
+    ]);
+    expect([w.repl.tick, vmOf(w).repl?.error]).toEqual([21, null]);
+  });
+
+  test('hbr-rule-in-vib: the full sync starts on 44046 and is then dropped on 31031', () => {
+    const { w, emitted } = play(world({}, variant('hbr-rule-in-vib')), [
+      configure(),
+      ...SIX,
+      tick(2),
+    ]);
+    expect(emitted).toEqual([blocked(1, dropped(31031)), blocked(2, dropped(31031))]);
+    expect([w.repl.tick, vmOf(w).repl?.error, vmOf(w).repl?.cycle?.kind]).toEqual([
+      10,
+      null,
+      'full',
+    ]);
+  });
+
+  test('a route removed mid-transfer blocks the cycle in flight', () => {
+    const { w, emitted } = play(world(), [configure(), ...SIX, tick(1), removeRoute, tick(2)]);
+    const reason = 'esx-01 sends replication out of vmk0, not vmk2';
+    expect(emitted).toEqual([delivered(1, 2), blocked(2, reason), blocked(3, reason)]);
+    expect(vmOf(w).repl?.cycle?.sent).toBe(2);
+  });
+
+  test('a paused or powered-off VM is not scheduled, so a cut link reports nothing', () => {
+    for (const stop of [
+      { type: 'Pause', vm: 'vm-1' },
+      { type: 'PowerOff', vm: 'vm-1' },
+    ] as WorldEvent[]) {
+      const { w, emitted } = play(synced(), [stop, { type: 'LinkDown' }, tick(13)]);
+      expect(emitted, stop.type).toEqual([]);
+      expect(vmOf(w).repl?.error, stop.type).toBeNull();
+      expect(w.repl.tick, stop.type).toBe(33);
+    }
+  });
+
+  test('ok-while-dropped: a dropped delta is counted as sent, so the age stays 0', () => {
+    const v = variant('ok-while-dropped');
+    const { w, emitted } = play(synced({}, v), [hbr(false), ...writes([7]), tick(16)]);
+    expect(emitted).toEqual(blockedFrom(14, 19, dropped(44046)));
+    expect(w.sourceDone).toEqual({ 'vm-1': 19 });
+    expect([ageOf(w, vmOf(w)), w.violated, vmOf(w).repl?.error, vmOf(w).repl?.cycle]).toEqual([
+      0,
+      { 'vm-1': false },
+      null,
+      null,
+    ]);
+    // The psf is told the bundle went: it keeps no block, and the write of block 7 is lost.
+    expect(vmOf(w).repl?.disks).toEqual({
+      'disk-0': { bitmap: [], psf: { blocks: [], gen: 7, checkpoint: { blocks: [], gen: 6 } } },
+    });
+    const quiet = play(w, [hbr(true), tick(5)]).w;
+    expect(quiet.sourceDone).toEqual({ 'vm-1': 19 });
+  });
+});
+
+describe('Tick: RPO violation and restore (R8, seed 003, notes A6)', () => {
+  // Powered off after the first sync: nothing is scheduled, the age grows in long strides.
+  const off = (v: Variant = CORRECT) => play(synced({}, v), [{ type: 'PowerOff', vm: 'vm-1' }]).w;
+
+  test('violated one minute past the RPO, at 17, also when that is the first minute of a tick', () => {
+    const whole = play(off(), [tick(18)]);
+    expect(whole.emitted).toEqual([{ kind: 'rpoViolated', clock: 17, vm: 'vm-1', minutes: 1 }]);
+    const split = play(off(), [tick(13), tick(5)]);
+    expect(split.emitted).toEqual(whole.emitted);
+    expect(split.w).toEqual(whole.w);
+    expect([whole.w.repl.tick, whole.w.violated]).toEqual([37, { 'vm-1': true }]);
+  });
+
+  test('rpo-violation-off-by-one raises it when the age reaches the RPO, at 16 by 0 minutes', () => {
+    const { emitted } = play(off(variant('rpo-violation-off-by-one')), [tick(13), tick(5)]);
+    expect(emitted).toEqual([{ kind: 'rpoViolated', clock: 16, vm: 'vm-1', minutes: 0 }]);
+  });
+
+  test('a VM never replicated is recorded as not violated in its first minute', () => {
+    const { w, emitted } = play(world(), [tick(5)]);
+    expect(emitted).toEqual([]);
+    expect([w.violated, w.repl.tick, w.repl.clock]).toEqual([{ 'vm-1': false }, 5, 5]);
+  });
+});
+
+describe('Tick n = n x Tick 1 on the scenarios above', () => {
+  const split = (events: readonly WorldEvent[]): WorldEvent[] =>
+    events.flatMap((e) =>
+      e.type === 'Tick' ? Array.from({ length: e.minutes }, () => tick(1)) : [e],
+    );
+  test.each<[string, () => WorldState, WorldEvent[]]>([
+    ['scheduled deltas', synced, [tick(40)]],
+    ['a cut link', synced, [{ type: 'LinkDown' }, tick(30), { type: 'LinkUp' }, tick(5)]],
+    ['a closed firewall', synced, [hbr(false), ...writes([3]), tick(30), hbr(true), tick(5)]],
+    ['a wrong route', synced, [removeRoute, tick(25)]],
+    [
+      'powered off',
+      synced,
+      [{ type: 'PowerOff', vm: 'vm-1' }, tick(25), { type: 'PowerOn', vm: 'vm-1' }, tick(5)],
+    ],
+    [
+      'two VMs, one cut off',
+      () => play(initWorld(twoVms(), CORRECT), [configure('vm-1'), configure('vm-2'), tick(3)]).w,
+      [{ type: 'VMotion', vm: 'vm-2', host: 'esx-01' }, removeRoute, tick(30)],
+    ],
+  ])('%s', (_n, start, events) => {
+    const whole = play(start(), events);
+    const minutes = play(start(), split(events));
+    expect(minutes.emitted).toEqual(whole.emitted);
+    expect(minutes.w).toEqual(whole.w);
+  });
+});
+
+// ---- Failover and Reprotect ----
+
+describe('Failover: recover at the DR site from a committed instance (R10)', () => {
+  // Two instances kept: pitClock 1 (blocks 0-5) and pitClock 14 (blocks 0-7); block 8 after.
+  const twoInstances = () =>
+    play(synced({}, CORRECT, 1), [...writes([6, 7]), tick(12), ...writes([8]), tick(1)]).w;
+
+  test.each<[string, () => WorldState, string, number, string]>([
+    ['an unknown VM', world, 'vm-9', 0, 'vm-9: no committed instance 0 back to recover from'],
+    ['a VM not replicated', world, 'vm-1', 0, 'vm-1: no committed instance 0 back to recover from'],
+    [
+      'a VM with nothing committed yet',
+      () => play(world(), [configure(), { type: 'LinkDown' }, tick(2)]).w,
+      'vm-1',
+      0,
+      'vm-1: no committed instance 0 back to recover from',
+    ],
+    [
+      'a pick past the retained instances',
+      twoInstances,
+      'vm-1',
+      2,
+      'vm-1: no committed instance 2 back to recover from',
+    ],
+    [
+      'a negative pick',
+      twoInstances,
+      'vm-1',
+      -1,
+      'vm-1: no committed instance -1 back to recover from',
+    ],
+  ])('%s is refused and changes nothing', (_n, start, vm, pick, error) => {
+    const w = start();
+    const r = worldStep(w, { type: 'Failover', vm, pick });
+    expect(r.state).toBe(w);
+    expect(r.emitted).toEqual([]);
+    expect(r.error).toBe(error);
+  });
+
+  test.each<[number, number, number, Record<number, number>]>([
+    [0, 31, 14, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 }],
+    [1, 8, 1, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6 }],
+  ])(
+    'pick %i recovers pit %i of minute %i and pauses the old source',
+    (pick, pit, pitClock, disk) => {
+      const w = twoInstances();
+      const r = worldStep(w, { type: 'Failover', vm: 'vm-1', pick });
+      expect(Object.keys(r)).toEqual(['state', 'emitted']);
+      expect(r.emitted).toEqual([{ kind: 'failover', clock: 16, vm: 'vm-1', pitClock }]);
+      expect(r.state.recovered).toEqual({ 'vm-1': { pit, pitClock, disks: { 'disk-0': disk } } });
+      expect(r.state.repl).toEqual(replStep(w.repl, { type: 'Pause', vm: 'vm-1' }).state);
+      expect([vmOf(r.state).repl?.paused, r.state.repl.tick]).toEqual([true, w.repl.tick + 1]);
+    },
+  );
+
+  // Blocks 0 and 6 of the next delta (0, 6, 7) have reached the VRS when the site is lost.
+  const midDelta = (v: Variant) => play(synced({}, v), [...writes([0, 6, 7]), tick(10)]).w;
+
+  test('mid-delta, the correct model recovers the committed instance only', () => {
+    const w = midDelta(CORRECT);
+    expect(vmOf(w).repl?.staging?.blocks).toEqual({ 'disk-0': { 0: 7, 6: 8 } });
+    const r = worldStep(w, { type: 'Failover', vm: 'vm-1', pick: 0 });
+    expect(r.state.recovered['vm-1']?.disks).toEqual({
+      'disk-0': { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6 },
+    });
+    expect(vmOf(r.state).repl?.cycle).toBeNull();
+    expect(vmOf(r.state).repl?.disks['disk-0']?.bitmap).toEqual([0, 6, 7]);
+  });
+
+  test('failover-to-partial writes the arriving bundle into the recovered disk', () => {
+    const w = midDelta(variant('failover-to-partial'));
+    const r = worldStep(w, { type: 'Failover', vm: 'vm-1', pick: 0 });
+    expect(r.state.recovered['vm-1']?.disks).toEqual({
+      'disk-0': { 0: 7, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 8 },
+    });
+  });
+});
+
+describe('Reprotect: replicate back from the DR site, the old disk as seed (R11, notes A7)', () => {
+  const reverseRoute = scenario('seed-000-dr-reverse-present').hosts;
+  const failedOver = (pick: number, over: Partial<WorldSetup> = {}, v: Variant = CORRECT) =>
+    play(synced(over, v, 1), [
+      ...writes([6, 7]),
+      tick(12),
+      ...writes([8]),
+      tick(1),
+      { type: 'Failover', vm: 'vm-1', pick },
+    ]).w;
+
+  test.each<[string, () => WorldState, string, string]>([
+    [
+      'an unknown VM',
+      () => failedOver(0),
+      'vm-9',
+      'vm-9 has not failed over; nothing to reprotect',
+    ],
+    [
+      'a VM that has not failed over',
+      synced,
+      'vm-1',
+      'vm-1 has not failed over; nothing to reprotect',
+    ],
+    ['a VM never replicated', world, 'vm-1', 'vm-1 has not failed over; nothing to reprotect'],
+    [
+      'a to-the-cloud world with no replication direction',
+      () =>
+        play(world({ topology: { ...CLOUD, replication: [] }, toCloud: true }), [
+          { type: 'ApplianceBoot' },
+          configure(),
+          ...writes([0]),
+          tick(2),
+          { type: 'Failover', vm: 'vm-1', pick: 0 },
+        ]).w,
+      'vm-1',
+      'vm-1: no DR host to replicate back from',
+    ],
+  ])('%s is refused and changes nothing', (_n, start, vm, error) => {
+    const w = start();
+    const r = worldStep(w, { type: 'Reprotect', vm });
+    expect(r.state).toBe(w);
+    expect(r.emitted).toEqual([]);
+    expect(r.error).toBe(error);
+  });
+
+  test('optimized: the psf names the one block written since; delivered over the route back', () => {
+    const w = failedOver(0, { hosts: reverseRoute });
+    const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
+    expect(Object.keys(r)).toEqual(['state', 'emitted']);
+    expect(r.emitted).toEqual([
+      {
+        kind: 'reprotect',
+        clock: 16,
+        vm: 'vm-1',
+        sent: 1,
+        optimized: true,
+        delivered: true,
+        reason: 'routed as intended and allowed',
+      },
+    ]);
+    const back = r.state.reversed['vm-1'];
+    expect(back?.setup).toEqual({
+      version: '5.5',
+      hosts: ['esx-dr-01'],
+      vrs: 'vrs-primary',
+      chunkBlocks: 1,
+      vms: [
+        {
+          name: 'vm-1',
+          host: 'esx-dr-01',
+          poweredOn: true,
+          disks: [{ id: 'disk-0', uuid: 'u-1', sizeBlocks: 16 }],
+        },
+      ],
+    });
+    const rv = back?.vms['vm-1'];
+    expect(rv?.disks).toEqual({
+      'disk-0': {
+        uuid: 'u-1',
+        sizeBlocks: 16,
+        blocks: { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 },
+      },
+    });
+    expect(rv?.targetDisks).toEqual(vmOf(w).disks);
+    const image = { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 };
+    // configure, the cycle, one chunk, the commit; the old disk (with block 8) is the base.
+    expect(back?.tick).toBe(4);
+    expect(rv?.repl).toEqual({
+      configuredAt: 0,
+      rpoMinutes: 15,
+      retention: 0,
+      needsFullSync: false,
+      paused: false,
+      recovering: false,
+      locked: false,
+      error: null,
+      disks: {
+        'disk-0': { bitmap: [], psf: { blocks: [], gen: 0, checkpoint: { blocks: [], gen: 0 } } },
+      },
+      cycle: null,
+      staging: null,
+      base: { 'disk-0': { ...image, 8: 9 } },
+      instances: [{ pit: 1, pitClock: 0, clock: 0, disks: { 'disk-0': image } }],
+      blocksSent: 1,
+      nextCycleId: 2,
+    });
+    // The primary world is untouched apart from the reverse replication.
+    expect(r.state).toEqual({ ...w, reversed: { 'vm-1': back } });
+  });
+
+  test('without a route back at the DR host the reverse transfer starts but is not delivered', () => {
+    const w = failedOver(0);
+    const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
+    expect(r.emitted).toEqual([
+      {
+        kind: 'reprotect',
+        clock: 16,
+        vm: 'vm-1',
+        sent: 1,
+        optimized: true,
+        delivered: false,
+        reason: 'esx-dr-01 sends replication out of vmk0, not vmk2',
+      },
+    ]);
+    const rv = r.state.reversed['vm-1']?.vms['vm-1']?.repl;
+    expect([
+      r.state.reversed['vm-1']?.tick,
+      rv?.cycle?.kind,
+      rv?.cycle?.toSend,
+      rv?.instances,
+    ]).toEqual([2, 'delta', [{ disk: 'disk-0', block: 8 }], []]);
+  });
+
+  test('an older instance is not optimized: the checksums find the three blocks that differ', () => {
+    const r = worldStep(failedOver(1, { hosts: reverseRoute }), { type: 'Reprotect', vm: 'vm-1' });
+    expect(r.emitted).toEqual([
+      {
+        kind: 'reprotect',
+        clock: 16,
+        vm: 'vm-1',
+        sent: 3,
+        optimized: false,
+        delivered: true,
+        reason: 'routed as intended and allowed',
+      },
+    ]);
+    expect(r.state.reversed['vm-1']?.vms['vm-1']?.repl?.instances.map((i) => i.disks)).toEqual([
+      { 'disk-0': { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6 } },
+    ]);
+  });
+
+  test('after a host crash the old psf is not trusted: full sync with checksums', () => {
+    const w = play(synced({ hosts: reverseRoute }, CORRECT, 1), [
+      ...writes([6, 7]),
+      tick(12),
+      ...writes([8]),
+      { type: 'HostCrash', host: 'esx-01', psf: 'intact' },
+      { type: 'Failover', vm: 'vm-1', pick: 0 },
+    ]).w;
+    const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
+    expect(r.emitted.map((e) => (e.kind === 'reprotect' ? [e.sent, e.optimized] : e))).toEqual([
+      [1, false],
+    ]);
+  });
+
+  test('reprotect-without-checksums sends every written block back', () => {
+    const v = variant('reprotect-without-checksums');
+    const r = worldStep(failedOver(0, { hosts: reverseRoute }, v), {
+      type: 'Reprotect',
+      vm: 'vm-1',
+    });
+    expect(r.emitted).toEqual([
+      {
+        kind: 'reprotect',
+        clock: 16,
+        vm: 'vm-1',
+        sent: 8,
+        optimized: false,
+        delivered: true,
+        reason: 'routed as intended and allowed',
+      },
+    ]);
+    expect(r.state.reversed['vm-1']?.vms['vm-1']?.targetDisks).toBeNull();
+  });
+
+  test('two VMs fail over and are reprotected side by side', () => {
+    const { w } = play(initWorld(twoVms({ hosts: reverseRoute }), CORRECT), [
+      configure('vm-1'),
+      configure('vm-2'),
+      ...writes([1], 'vm-1'),
+      ...writes([2], 'vm-2'),
+      tick(2),
+      { type: 'Failover', vm: 'vm-1', pick: 0 },
+      { type: 'Failover', vm: 'vm-2', pick: 0 },
+      { type: 'Reprotect', vm: 'vm-1' },
+      { type: 'Reprotect', vm: 'vm-2' },
+    ]);
+    expect(w.recovered).toEqual({
+      'vm-1': { pit: 5, pitClock: 1, disks: { 'disk-0': { 1: 1 } } },
+      'vm-2': { pit: 8, pitClock: 1, disks: { 'disk-0': { 2: 2 } } },
+    });
+    expect(Object.keys(w.reversed)).toEqual(['vm-1', 'vm-2']);
+  });
+});
