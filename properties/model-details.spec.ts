@@ -22,7 +22,7 @@ import {
 } from '../model/firewall/firewall.ts';
 import { mobilityFindings, type Placement, passesToCloud } from '../model/firewall/mobility.ts';
 import { advise, applyFix, type Finding } from '../model/network/advisor.ts';
-import { hostFromSetup, netStep } from '../model/network/host.ts';
+import { buildConnected, hostFromSetup, netStep } from '../model/network/host.ts';
 import {
   flowsOf,
   type Topology,
@@ -38,7 +38,13 @@ import {
   type NetHost,
   TAGS,
 } from '../model/network/types.ts';
-import { CORRECT, type EsxiVersion, type Variant, variantByName } from '../model/variants.ts';
+import {
+  CORRECT,
+  type EsxiVersion,
+  rpoRange,
+  type Variant,
+  variantByName,
+} from '../model/variants.ts';
 import { NET_SCENARIOS } from './network/scenarios.ts';
 
 const variant = (name: string): Variant => {
@@ -1356,6 +1362,115 @@ describe('flowsOf: the flows of a whole topology', () => {
 });
 
 // ---- network: route lookup ----
+
+describe('initial states in full', () => {
+  const out = (port: number) => ({
+    direction: 'outbound',
+    protocol: 'tcp',
+    portType: 'dst',
+    begin: port,
+    end: port,
+  });
+  test('a host firewall starts with the built-in HBR, NFC and httpClient rulesets (research-notes A1, D)', () => {
+    expect(initFirewall('esx-01', '6.7', CORRECT)).toStrictEqual({
+      host: 'esx-01',
+      version: '6.7',
+      enabled: true,
+      rulesets: [
+        {
+          id: 'HBR',
+          label: 'vSphere Replication',
+          enabled: true,
+          allowedAll: true,
+          rules: [out(31031), out(44046)],
+          vib: null,
+        },
+        { id: 'NFC', label: 'NFC', enabled: true, allowedAll: true, rules: [out(902)], vib: null },
+        {
+          id: 'httpClient',
+          label: 'httpClient',
+          enabled: true,
+          allowedAll: true,
+          rules: [out(80), out(443)],
+          vib: null,
+        },
+      ],
+      vibs: [],
+      esxupdateLog: [],
+      connected: true,
+    });
+  });
+
+  test('a host built from a bare setup: esx.conf, immediate refresh, persisted routes, the default stack', () => {
+    expect(
+      hostFromSetup({
+        name: 'esx-01',
+        version: '6.7',
+        vmks: [{ name: 'vmk0', address: '10.0.0.5/24', netstack: 'vrStack' }],
+        routes: [{ network: '10.1.0.0/16', gateway: '10.0.0.1' }],
+      }),
+    ).toStrictEqual({
+      name: 'esx-01',
+      version: '6.7',
+      persistence: 'esx.conf',
+      refresh: 'immediate',
+      vmks: [
+        {
+          name: 'vmk0',
+          order: 0,
+          ip: parseIp('10.0.0.5'),
+          len: 24,
+          netstack: 'vrStack',
+          tags: [],
+          gateway: null,
+        },
+      ],
+      netstacks: [
+        { name: DEFAULT_STACK, gateway: null },
+        { name: 'vrStack', gateway: null },
+      ],
+      routes: [
+        {
+          netstack: DEFAULT_STACK,
+          network: { addr: parseIp('10.1.0.0'), len: 16 },
+          gateway: parseIp('10.0.0.1'),
+          persisted: true,
+        },
+      ],
+      connected: [
+        { netstack: 'vrStack', network: { addr: parseIp('10.0.0.0'), len: 24 }, vmk: 'vmk0' },
+      ],
+      nextOrder: 1,
+    });
+  });
+
+  test('connected subnets are listed in creation order, whatever order the vmks come in', () => {
+    const vmk = (name: string, order: number, ip: string) => ({
+      name,
+      order,
+      ip: parseIp(ip),
+      len: 24,
+      netstack: DEFAULT_STACK,
+      tags: [],
+      gateway: null,
+    });
+    expect(
+      buildConnected([
+        vmk('vmk1', 2, '10.0.2.5'),
+        vmk('vmk7', 0, '10.0.0.5'),
+        vmk('vmk3', 1, '10.0.1.5'),
+      ]).map((c) => c.vmk),
+    ).toStrictEqual(['vmk7', 'vmk3', 'vmk1']);
+  });
+
+  test('the rpo-range-ignores-version defect allows 5 to 1440 minutes on 5.5 too (R12)', () => {
+    expect(rpoRange('5.5', variantByName('rpo-range-ignores-version'))).toStrictEqual({
+      min: 5,
+      max: 1440,
+    });
+    expect(rpoRange('5.5')).toStrictEqual({ min: 15, max: 1440 });
+  });
+});
 
 describe('lookup: a shared subnet is sent from by the vmk created first (research-notes B)', () => {
   // KB 2010877: the first vmk created in a subnet owns it, whatever its number; the number

@@ -161,6 +161,7 @@ describe('a stride is as long as nothing happens, and no longer (research-notes 
 
   test.each<[string, WorldEvent[], Variant, number, { vm: string; from: number }[]]>([
     ['before the first minute no verdict is recorded: none', [], CORRECT, 0, []],
+    ['configured before the first minute, no verdict recorded: none', [configure], CORRECT, 0, []],
     [
       'no VM replicated, verdicts recorded: the whole tick',
       [{ type: 'Tick', minutes: 1 }],
@@ -226,6 +227,21 @@ describe('a stride is as long as nothing happens, and no longer (research-notes 
       minutes: 5,
       blocked: [],
     });
+  });
+
+  test('a VM blocked only after the other VM flips is left to a later stride', () => {
+    // vm-1 (RPO 30) falls due at minute 30 with the link down; paused vm-2 (RPO 15) flips at
+    // minute 17, which ends the stride first: vm-1 must not carry its error yet.
+    const events: WorldEvent[] = [
+      { ...configure, rpoMinutes: 30 },
+      { ...configure, vm: 'vm-2' },
+      { type: 'Tick', minutes: 5 },
+      { type: 'Pause', vm: 'vm-2' },
+      { type: 'LinkDown' },
+    ];
+    const w = at(events, CORRECT, two);
+    expect(uneventful(w, 40)).toEqual({ minutes: 11, blocked: [] });
+    expect(worldStep(w, { type: 'Tick', minutes: 11 })).toEqual(minuteByMinute(w, 11));
   });
 
   test('two blocked VMs report minute by minute, in their own order', () => {

@@ -30,6 +30,8 @@ interface Report {
 interface Equivalent {
   readonly file: string;
   readonly line: number;
+  /** Only where two mutants share file, line, mutator and replacement. */
+  readonly column?: number;
   readonly mutator: string;
   readonly replacement: string;
   readonly reason: string;
@@ -60,6 +62,7 @@ function loadEquivalents(): Equivalent[] {
       typeof e.mutator === 'string' &&
       typeof e.replacement === 'string' &&
       typeof e.reason === 'string' &&
+      (e.column === undefined || Number.isInteger(e.column)) &&
       e.reason.trim() !== '';
     if (!ok)
       return inputError(
@@ -135,6 +138,7 @@ function main(): number {
         (e) =>
           e.file === file &&
           e.line === m.location.start.line &&
+          (e.column === undefined || e.column === m.location.start.column) &&
           e.mutator === m.mutatorName &&
           e.replacement === (m.replacement ?? ''),
       );
