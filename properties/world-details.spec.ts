@@ -247,7 +247,7 @@ describe('pathOf: whether a transfer gets through now, and why not (E1)', () => 
       'esx-01 sends replication out of vmk0, not vmk2',
     ],
     [
-      // The right vmk but another gateway: the message names the same vmk twice.
+      // The right vmk but another gateway: the message names both next hops.
       'the route through a gateway other than the intended one',
       [
         removeRoute,
@@ -261,7 +261,7 @@ describe('pathOf: whether a transfer gets through now, and why not (E1)', () => 
         },
       ],
       'esx-01',
-      'esx-01 sends replication out of vmk2, not vmk2',
+      'esx-01 sends replication out of vmk2 via 10.11.12.254, not via 10.11.12.1',
     ],
     [
       'a VM on the DR host, which has no replication flow',

@@ -12,6 +12,7 @@ import {
 } from '../firewall/firewall.ts';
 import { hostFromSetup, netStep } from '../network/host.ts';
 import { flowsOf, type Topology } from '../network/intent.ts';
+import { formatIp } from '../network/ipv4.ts';
 import { lookup } from '../network/lookup.ts';
 import type { HostSetup, NetEvent, NetHost } from '../network/types.ts';
 import { init as initRepl, latestInstance, step as replStep } from '../replication/step.ts';
@@ -227,11 +228,19 @@ function routeOf(w: WorldState, hostName: string): Path | null {
     const q = { netstack: flow.netstack, dst: flow.dst, bound: flow.bound };
     const d = lookup(host, q, w.variant);
     if (!d.ok) verdict = { ok: false, reason: `${hostName} has no route: ${d.reason}` };
-    else if (d.egress !== flow.intended.vmk || d.nextHop !== flow.intended.nextHop)
+    else if (d.egress !== flow.intended.vmk)
       verdict = {
         ok: false,
         reason: `${hostName} sends ${cls} out of ${d.egress}, not ${flow.intended.vmk}`,
       };
+    else if (d.nextHop !== flow.intended.nextHop) {
+      // The right vmk, the wrong next hop (seed 000: a gateway with no path to the DR site).
+      const via = (ip: number | null) => (ip === null ? 'directly' : `via ${formatIp(ip)}`);
+      verdict = {
+        ok: false,
+        reason: `${hostName} sends ${cls} out of ${d.egress} ${via(d.nextHop)}, not ${via(flow.intended.nextHop)}`,
+      };
+    }
   }
   verdicts.set(cls, verdict);
   return verdict;
