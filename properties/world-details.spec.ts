@@ -12,7 +12,7 @@ import { hostFromSetup, netStep } from '../model/network/host.ts';
 import type { Topology } from '../model/network/intent.ts';
 import { DEFAULT_STACK } from '../model/network/types.ts';
 import { init as replInit, step as replStep } from '../model/replication/step.ts';
-import type { ReplicationEvent, VmSetup } from '../model/replication/types.ts';
+import type { ReplicationEvent, VmSetup, VmState } from '../model/replication/types.ts';
 import { CORRECT, type Variant, variantByName } from '../model/variants.ts';
 import {
   ageOf,
@@ -1135,5 +1135,30 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       'vm-2': { pit: 8, pitClock: 1, disks: { 'disk-0': { 2: 2 } } },
     });
     expect(Object.keys(w.reversed)).toEqual(['vm-1', 'vm-2']);
+  });
+});
+
+describe('pathOf: the right vmk, a next hop where none was meant', () => {
+  test('a /32 route via a gateway to a VRS on the vmk subnet is reported with both next hops', () => {
+    // The DR VRS moved onto the replication subnet: the flow is meant to leave vmk2 directly.
+    const base = seed000World();
+    const topology: Topology = {
+      ...base.topology,
+      appliances: base.topology.appliances.map((a) =>
+        a.role === 'vrs' && a.site === 'dr' ? { ...a, ip: '10.11.12.20' } : a,
+      ),
+    };
+    const r = worldStep(initWorld(seed000World({ topology }), CORRECT), {
+      type: 'RouteAdd',
+      host: 'esx-01',
+      netstack: DEFAULT_STACK,
+      network: '10.11.12.20/32',
+      gateway: '10.11.12.1',
+      persist: true,
+    });
+    expect(pathOf(r.state, r.state.repl.vms['vm-1'] as VmState)).toEqual({
+      ok: false,
+      reason: 'esx-01 sends replication out of vmk2 via 10.11.12.1, not directly',
+    });
   });
 });
