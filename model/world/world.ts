@@ -279,7 +279,7 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
       for (let left = e.minutes; left > 0; ) {
         // Minutes in which only the clock moves, or a due transfer stays blocked, are taken in
         // one stride; the rest one by one. Same states and events either way (the world spec
-        // checks Tick n = n x Tick 1).
+        // checks the strides against minuteByMinute).
         const run = uneventful(cur, left);
         if (run.minutes > 0) {
           cur = stride(cur, run, emitted);
