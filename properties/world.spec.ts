@@ -16,6 +16,21 @@ import { prop } from './prop.ts';
 import { propertySuite } from './suite.ts';
 import { faultyWorld, seed000World } from './world/properties.ts';
 
+// vm-1 of the seed 000 world, RPO 15, and six blocks written to it.
+const configure: WorldEvent = {
+  type: 'ConfigureReplication',
+  vm: 'vm-1',
+  rpoMinutes: 15,
+  retention: 0,
+  seed: false,
+};
+const writes: WorldEvent[] = [0, 1, 2, 3, 4, 5].map((block) => ({
+  type: 'GuestWrite',
+  vm: 'vm-1',
+  disk: 'disk-0',
+  block,
+}));
+
 describe('world: the correct model', () => propertySuite('world'));
 
 describe('time, bandwidth and RPO events (research-notes A2, A6)', () => {
@@ -31,19 +46,6 @@ describe('time, bandwidth and RPO events (research-notes A2, A6)', () => {
     }
     return { w, emitted };
   };
-  const configure: WorldEvent = {
-    type: 'ConfigureReplication',
-    vm: 'vm-1',
-    rpoMinutes: 15,
-    retention: 0,
-    seed: false,
-  };
-  const writes: WorldEvent[] = [0, 1, 2, 3, 4, 5].map((block) => ({
-    type: 'GuestWrite',
-    vm: 'vm-1',
-    disk: 'disk-0',
-    block,
-  }));
 
   test('six written blocks at two blocks a minute take three minutes to commit', () => {
     const { emitted } = run([configure, ...writes, { type: 'Tick', minutes: 5 }]);
@@ -121,19 +123,6 @@ describe('metamorphic: a long tick is the same as its minutes one by one', () =>
 describe('a stride is as long as nothing happens, and no longer (research-notes A2)', () => {
   // The strides are invisible in every state and event (above); these pin their length, which
   // only the speed shows: a stride cut short would still give the same states.
-  const configure: WorldEvent = {
-    type: 'ConfigureReplication',
-    vm: 'vm-1',
-    rpoMinutes: 15,
-    retention: 0,
-    seed: false,
-  };
-  const writes: WorldEvent[] = [0, 1, 2, 3, 4, 5].map((block) => ({
-    type: 'GuestWrite',
-    vm: 'vm-1',
-    disk: 'disk-0',
-    block,
-  }));
   // Six blocks at two a minute commit at minute 3 with the point in time of minute 1.
   const committed: WorldEvent[] = [configure, ...writes, { type: 'Tick', minutes: 5 }];
   const down = 'the link to the DR site is down';
