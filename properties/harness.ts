@@ -57,6 +57,13 @@ export interface PropertyResult {
 export const FAST_CHECK_VERSION: string = fc.__version;
 
 /** The run's seed: FC_SEED when set (to replay a run), else fresh, and always reported. */
+/** The variant of that name, for hand-written tables: a misspelt name fails at once. */
+export function variantNamed(name: string): Variant {
+  const v = variantByName(name);
+  if (!v) throw new Error(`no variant ${name}`);
+  return v;
+}
+
 export function chooseSeed(): number {
   const env = process.env.FC_SEED;
   if (env !== undefined && env !== '') {

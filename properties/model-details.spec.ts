@@ -45,13 +45,10 @@ import {
   type Variant,
   variantByName,
 } from '../model/variants.ts';
+import { variantNamed } from './harness.ts';
 import { NET_SCENARIOS } from './network/scenarios.ts';
 
-const variant = (name: string): Variant => {
-  const v = variantByName(name);
-  if (!v) throw new Error(`no variant ${name}`);
-  return v;
-};
+const variant = variantNamed;
 
 // ---- firewall: verdicts ----
 

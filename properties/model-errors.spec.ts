@@ -27,7 +27,7 @@ import {
 import { statusOf } from '../model/replication/status.ts';
 import { init, run, step } from '../model/replication/step.ts';
 import type { PsfOutcome, ReplicationEvent, ReplicationSetup } from '../model/replication/types.ts';
-import { CORRECT, type EsxiVersion, type Variant, variantByName } from '../model/variants.ts';
+import { CORRECT, type EsxiVersion, type Variant } from '../model/variants.ts';
 import {
   initWorld,
   pathOf,
@@ -36,6 +36,7 @@ import {
   type WorldState,
   worldStep,
 } from '../model/world/world.ts';
+import { variantNamed } from './harness.ts';
 import { NET_SCENARIOS } from './network/scenarios.ts';
 import { seed000World } from './world/properties.ts';
 
@@ -55,11 +56,7 @@ function scenario(name: string) {
   return s;
 }
 
-const variant = (name: string): Variant => {
-  const v = variantByName(name);
-  if (!v) throw new Error(`no variant ${name}`);
-  return v;
-};
+const variant = variantNamed;
 
 // ---- disk images ----
 

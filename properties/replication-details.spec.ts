@@ -14,7 +14,8 @@ import type {
   ReplicationState,
   VmState,
 } from '../model/replication/types.ts';
-import { CORRECT, type Variant, variantByName } from '../model/variants.ts';
+import { CORRECT, type Variant } from '../model/variants.ts';
+import { variantNamed } from './harness.ts';
 
 const SETUP: ReplicationSetup = {
   version: '6.7',
@@ -40,11 +41,7 @@ const SETUP: ReplicationSetup = {
   ],
 };
 
-const variant = (name: string): Variant => {
-  const v = variantByName(name);
-  if (!v) throw new Error(`no variant ${name}`);
-  return v;
-};
+const variant = variantNamed;
 
 const W = (block: number, disk = 'disk-0', vm = 'vm-1'): ReplicationEvent => ({
   type: 'GuestWrite',

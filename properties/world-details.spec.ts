@@ -13,7 +13,7 @@ import type { Topology } from '../model/network/intent.ts';
 import { DEFAULT_STACK } from '../model/network/types.ts';
 import { init as replInit, step as replStep } from '../model/replication/step.ts';
 import type { ReplicationEvent, VmSetup, VmState } from '../model/replication/types.ts';
-import { CORRECT, type Variant, variantByName } from '../model/variants.ts';
+import { CORRECT, type Variant } from '../model/variants.ts';
 import {
   ageOf,
   initWorld,
@@ -24,14 +24,11 @@ import {
   type WorldState,
   worldStep,
 } from '../model/world/world.ts';
+import { variantNamed } from './harness.ts';
 import { NET_SCENARIOS } from './network/scenarios.ts';
 import { seed000World } from './world/properties.ts';
 
-const variant = (name: string): Variant => {
-  const v = variantByName(name);
-  if (!v) throw new Error(`no variant ${name}`);
-  return v;
-};
+const variant = variantNamed;
 
 const scenario = (name: string) => {
   const s = NET_SCENARIOS.find((x) => x.name === name);
