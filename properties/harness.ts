@@ -56,7 +56,6 @@ export interface PropertyResult {
 
 export const FAST_CHECK_VERSION: string = fc.__version;
 
-/** The run's seed: FC_SEED when set (to replay a run), else fresh, and always reported. */
 /** The variant of that name, for hand-written tables: a misspelt name fails at once. */
 export function variantNamed(name: string): Variant {
   const v = variantByName(name);
@@ -64,6 +63,7 @@ export function variantNamed(name: string): Variant {
   return v;
 }
 
+/** The run's seed: FC_SEED when set (to replay a run), else fresh, and always reported. */
 export function chooseSeed(): number {
   const env = process.env.FC_SEED;
   if (env !== undefined && env !== '') {

@@ -31,7 +31,6 @@ export interface FixtureSet {
   readonly exit: 0 | 1;
 }
 
-/** The firewall a host starts with, plus its base image vib so `vib list` is not empty. */
 /**
  * A 6.7 host with what seed layouts lack: a per-vmk gateway and a replication netstack with its
  * own gateway and route. The parser tests render and read it back in every format.
@@ -55,6 +54,7 @@ export const ESX_X: HostSetup = {
   routes: [{ netstack: 'replication', network: '10.12.12.0/24', gateway: '10.11.12.1' }],
 };
 
+/** The firewall a host starts with, plus its base image vib so `vib list` is not empty. */
 export function baseFirewall(s: HostSetup): HostFirewall {
   const fw = initFirewall(s.name, s.version, CORRECT);
   return {
