@@ -135,10 +135,8 @@ export interface WorldState {
   readonly reversed: Readonly<Record<string, ReplicationState>>;
 }
 
-/**
- * Hosts built from the same setup are the same immutable state: built once, so the route memo
- * below carries over too.
- */
+// Hosts built from the same setup are the same immutable state: built once, so the route memo
+// below carries over too.
 const built = new WeakMap<HostSetup, NetHost>();
 
 function hostOf(h: HostSetup): NetHost {
