@@ -16,6 +16,7 @@ import {
   type NetEvent,
   type NetHost,
   type NetStepResult,
+  type StaticRoute,
   type Vmk,
 } from './types.ts';
 
@@ -64,15 +65,34 @@ export function hostFromSetup(s: HostSetup): NetHost {
     refresh: s.refresh ?? 'immediate',
     vmks,
     netstacks: [...stacks].map(([name, gateway]) => ({ name, gateway })),
-    routes: (s.routes ?? []).map((r) => ({
+    routes: setupRoutes(s),
+    connected: buildConnected(vmks),
+    nextOrder: vmks.length,
+  };
+}
+
+/**
+ * The setup's static routes. Two routes to one normalised prefix in one netstack are refused, as
+ * RouteAdd and the esxcli import refuse them: `10.0.1.0/16` and `10.0.0.0/16` are one route,
+ * and which of the two a table kept would otherwise depend on the order they were listed in.
+ */
+function setupRoutes(s: HostSetup): StaticRoute[] {
+  const out: StaticRoute[] = [];
+  for (const r of s.routes ?? []) {
+    const route: StaticRoute = {
       netstack: r.netstack ?? DEFAULT_STACK,
       network: parsePrefix(r.network),
       gateway: parseIp(r.gateway),
       persisted: r.persisted ?? true,
-    })),
-    connected: buildConnected(vmks),
-    nextOrder: vmks.length,
-  };
+    };
+    if (out.some((x) => x.netstack === route.netstack && samePrefix(x.network, route.network))) {
+      throw new ConfigError(
+        `a second route to ${formatPrefix(route.network)} in ${route.netstack} (${r.network})`,
+      );
+    }
+    out.push(route);
+  }
+  return out;
 }
 
 function withVmks(h: NetHost, vmks: readonly Vmk[]): NetHost {

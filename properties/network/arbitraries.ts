@@ -3,6 +3,7 @@
 // static route or a custom netstack), as seeds 000 and 004 advise.
 import fc from 'fast-check';
 import type { Topology } from '../../model/network/intent.ts';
+import { formatPrefix, parsePrefix } from '../../model/network/ipv4.ts';
 import type { HostSetup, NetEvent, RouteSetup, Tag, VmkSetup } from '../../model/network/types.ts';
 import { DEFAULT_STACK, TAGS } from '../../model/network/types.ts';
 import { ESXI_VERSIONS, type EsxiVersion } from '../../model/variants.ts';
@@ -83,7 +84,11 @@ export const randomHost = (name: string): fc.Arbitrary<HostSetup> =>
               gateway: gatewayText,
               persisted: fc.boolean(),
             }),
-            { maxLength: 4, selector: (r: RouteSetup) => `${r.netstack}|${r.network}` },
+            {
+              maxLength: 4,
+              // One route per normalised prefix and netstack: 10.0.1.0/16 is 10.0.0.0/16.
+              selector: (r: RouteSetup) => `${r.netstack}|${formatPrefix(parsePrefix(r.network))}`,
+            },
           ),
         })
         .map(({ vmks, defaultGw, stackGws, routes }) => ({
