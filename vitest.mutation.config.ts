@@ -23,6 +23,7 @@ export default defineConfig({
       'properties/report.spec.ts',
       'properties/nightly.spec.ts',
       'properties/replay.spec.ts',
+      'properties/zoo-cli.spec.ts',
     ],
     setupFiles: ['properties/mutation-setup.ts'],
     // Keep the model's modules loaded between mutants: StrykerJS switches mutants at run time.
