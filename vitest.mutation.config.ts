@@ -24,6 +24,7 @@ export default defineConfig({
       'properties/nightly.spec.ts',
       'properties/replay.spec.ts',
       'properties/zoo-cli.spec.ts',
+      'properties/mutation-key.spec.ts',
     ],
     setupFiles: ['properties/mutation-setup.ts'],
     // Keep the model's modules loaded between mutants: StrykerJS switches mutants at run time.
