@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
   codeText,
@@ -255,5 +260,74 @@ export const RENDER = {
       original: "'vmk'",
       replacement: '""',
     });
+  });
+});
+
+describe('npm run mutation:summary', () => {
+  test('sums a run cut short from its plan, names the survivors by key and fails on a stale entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hbr-mutation-'));
+    const write = (file: string, text: string) => {
+      mkdirSync(join(dir, file, '..'), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    };
+    const equivalent = mutantAt(
+      BEFORE,
+      '1',
+      'a.x > b.x',
+      'EqualityOperator',
+      'a.x >= b.x',
+      'Pending',
+    );
+    const survivor = mutantAt(
+      BEFORE,
+      '2',
+      "a.kind === 'vmk'",
+      'ConditionalExpression',
+      'false',
+      'Pending',
+    );
+    const untested = mutantAt(BEFORE, '3', "'vmk'", 'StringLiteral', '""', 'Pending');
+    write(FILE, BEFORE);
+    write(
+      'reports/mutation/plan.json',
+      JSON.stringify(report(BEFORE, [equivalent, survivor, untested])),
+    );
+    write(
+      'reports/mutation/results.jsonl',
+      `${JSON.stringify({ id: '1', status: 'Survived' })}\n${JSON.stringify({ id: '2', status: 'Survived' })}\n`,
+    );
+    const listed = entryFor(BEFORE, equivalent);
+    const gone = { ...listed, original: 'a.y > b.y', replacement: 'a.y >= b.y' };
+    write('mutation/equivalent.json', JSON.stringify([listed, gone]));
+    const tsx = pathToFileURL(join(process.cwd(), 'node_modules/tsx/dist/loader.mjs')).href;
+    const r = spawnSync(
+      process.execPath,
+      ['--import', tsx, join(process.cwd(), 'scripts/mutation-summary.ts')],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toContain('a run cut short: 2 mutants tested so far, 1 pending');
+    expect(r.stdout).toContain(
+      'mutation score 0 (0 detected, 1 survived, 0 without coverage, 1 listed as equivalent); 0 without the equivalents',
+    );
+    expect(r.stderr).toBe(
+      'mutation/equivalent.json: stale entry model/sample.ts pick EqualityOperator "a.y > b.y" -> "a.y >= b.y": no mutant has this code any more\n',
+    );
+    const summary = JSON.parse(readFileSync(join(dir, 'reports/mutation/summary.json'), 'utf8'));
+    expect(summary.survivors).toEqual([
+      {
+        file: FILE,
+        function: 'pick',
+        mutator: 'ConditionalExpression',
+        original: "a.kind === 'vmk'",
+        replacement: 'false',
+        status: 'Survived',
+        line: 2,
+        column: 10,
+      },
+    ]);
+    expect(readFileSync(join(dir, 'reports/mutation/survivors.md'), 'utf8')).toContain(
+      "| model/sample.ts:2:10 | Survived | pick | ConditionalExpression | `a.kind === 'vmk'` | `false` |",
+    );
   });
 });
