@@ -23,6 +23,8 @@ export default defineConfig({
       'properties/report.spec.ts',
       'properties/nightly.spec.ts',
       'properties/replay.spec.ts',
+      'properties/zoo-cli.spec.ts',
+      'properties/mutation-key.spec.ts',
     ],
     setupFiles: ['properties/mutation-setup.ts'],
     // Keep the model's modules loaded between mutants: StrykerJS switches mutants at run time.

@@ -14,8 +14,14 @@ import { FIXTURES } from './scenarios.ts';
 
 export interface ZooEntry {
   readonly variant: string;
+  /** True iff a property failed or a judged seed layout flipped its verdict. */
   readonly caught: boolean;
+  /** The failing properties' IDs, then `scenario:<name>` for each layout that flipped. */
   readonly caughtBy: readonly string[];
+  /** True iff some registered property failed: the generated search caught it, not a layout. */
+  readonly caughtByProperties: boolean;
+  /** Whether the seed layouts were judged at all (false with `layouts: false`). */
+  readonly layoutsJudged: boolean;
   /** Runs the quickest catching property needed, the failing one included. */
   readonly runs: number;
   /** Milliseconds that property took to find and shrink its counterexample. */
@@ -33,6 +39,16 @@ export interface HuntOptions {
    * that its caughtBy lists every property that catches the variant.
    */
   readonly firstExpected?: boolean;
+  /**
+   * Judge the seed layouts too (default true). False leaves them out, so that a catch is the
+   * properties' alone (`npm run zoo -- --properties-only`).
+   */
+  readonly layouts?: boolean;
+}
+
+/** True iff the property checks one of the invariants the variant's defects should break. */
+function checksExpected(invariants: readonly string[], expected: ReadonlySet<string>): boolean {
+  return invariants.some((i) => expected.has(i));
 }
 
 export function huntVariant(variant: Variant, seed: number, opts: HuntOptions = {}): ZooEntry {
@@ -47,31 +63,49 @@ export function huntVariant(variant: Variant, seed: number, opts: HuntOptions = 
   );
   const ordered = opts.firstExpected
     ? [
-        ...candidates.filter((d) => expected.has(d.id)),
-        ...candidates.filter((d) => !expected.has(d.id)),
+        ...candidates.filter((d) => checksExpected(d.invariants, expected)),
+        ...candidates.filter((d) => !checksExpected(d.invariants, expected)),
       ]
     : candidates;
   for (const def of ordered) {
     const r = runProperty(def, { variant, seed: propertySeed(seed, def.id) });
     results.push(r);
-    if (opts.firstExpected && r.status === 'failed' && expected.has(def.id)) break;
+    if (opts.firstExpected && r.status === 'failed' && checksExpected(def.invariants, expected))
+      break;
   }
   const failed = results.filter((r) => r.status === 'failed');
   const best = [...failed].sort((a, b) => a.numRuns - b.numRuns || a.durationMs - b.durationMs)[0];
-  // A seed layout whose verdict flips is a catch too: expected verdicts are data.
-  const flipped = FIXTURES.filter((s) => s.judge(variant).verdict !== s.expected).map(
-    (s) => `scenario:${s.name}`,
-  );
+  // A seed layout whose verdict flips is a catch too (expected verdicts are data), but one
+  // someone wrote down; caughtByProperties says whether the generated search found it alone.
+  const layoutsJudged = opts.layouts ?? true;
+  const flipped = layoutsJudged
+    ? FIXTURES.filter((s) => s.judge(variant).verdict !== s.expected).map(
+        (s) => `scenario:${s.name}`,
+      )
+    : [];
   return {
     variant: variant.name,
     caught: failed.length > 0 || flipped.length > 0,
     caughtBy: [...failed.map((r) => r.id), ...flipped],
+    caughtByProperties: failed.length > 0,
+    layoutsJudged,
     runs: best?.numRuns ?? 0,
     ms: best?.durationMs ?? 0,
     shrunkEvents: best?.counterexample?.events.length ?? 0,
     seed,
     results,
   };
+}
+
+/**
+ * The catching properties that check an invariant the variant's defects should break: the gate
+ * in npm test wants at least one, so that a variant is caught for the right reason.
+ */
+export function expectedCatches(entry: ZooEntry, variant: Variant): string[] {
+  const expected = new Set(variant.defects.flatMap((d) => DEFECT_INFO[d].expectedInvariants));
+  return entry.results
+    .filter((r) => r.status === 'failed' && checksExpected(r.invariants, expected))
+    .map((r) => r.id);
 }
 
 /**

@@ -1,49 +1,43 @@
 // npm run -s mutation:summary (run by npm run mutation after StrykerJS)
-// Reads StrykerJS's report (reports/mutation/mutation.json; for a run cut short, the per-mutant
-// results.jsonl that mutation/survivor-log.mjs writes as it goes) and the committed list of
-// equivalent mutants (mutation/equivalent.json: mutants no test can kill, each with its
-// reason), and writes reports/mutation/summary.json and reports/mutation/survivors.md: the score
-// as StrykerJS counts it, the score with the listed equivalents set aside, and every surviving
-// mutant left to triage. Exit 0; 2 when a file is missing or malformed; 1 when a listed
-// equivalent no longer matches any surviving mutant (the list has gone stale).
-import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+// Reads StrykerJS's report (reports/mutation/mutation.json; for a run cut short, the mutant plan
+// and per-mutant results that mutation/survivor-log.mjs writes as it goes) and the committed
+// list of equivalent mutants (mutation/equivalent.json: mutants no test can kill, each named by
+// its code as scripts/mutation-key.ts keys it, with its reason), and writes
+// reports/mutation/summary.json and reports/mutation/survivors.md: the score as StrykerJS counts
+// it, the score with the listed equivalents set aside, every surviving mutant left to triage
+// (with the key an entry for it would take), and every stale entry. Exit 0; 2 when a file is
+// missing or malformed; 1 when a listed equivalent is stale.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeAtomic } from '../properties/harness.ts';
 import { inputError } from './cli.ts';
+import {
+  type Equivalent,
+  entryProblem,
+  instrumentedFile,
+  type KeyedMutant,
+  keyFile,
+  keyReport,
+  type MutantKey,
+  type MutationReport,
+  matchEquivalents,
+  type ReportMutant,
+} from './mutation-key.ts';
 
 const REPORT = 'reports/mutation/mutation.json';
+const PLAN = 'reports/mutation/plan.json';
 const RESULTS = 'reports/mutation/results.jsonl';
 const EQUIVALENT = 'mutation/equivalent.json';
 
-interface Mutant {
-  readonly id: string;
-  readonly mutatorName: string;
-  readonly replacement?: string;
-  readonly status: string;
-  readonly location: { readonly start: { readonly line: number; readonly column: number } };
-}
-
-interface Report {
-  readonly files: Readonly<Record<string, { readonly mutants: readonly Mutant[] }>>;
-}
-
-interface Equivalent {
-  readonly file: string;
-  readonly line: number;
-  /** Only where two mutants share file, line, mutator and replacement. */
-  readonly column?: number;
-  readonly mutator: string;
-  readonly replacement: string;
-  readonly reason: string;
-}
-
-function readJson(file: string, expected: string): unknown {
-  let text: string;
+function readText(file: string, expected: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     return inputError(`${file}: not found; expected ${expected}`);
   }
+}
+
+function readJson(file: string, expected: string): unknown {
+  const text = readText(file, expected);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -52,110 +46,117 @@ function readJson(file: string, expected: string): unknown {
 }
 
 function loadEquivalents(): Equivalent[] {
-  const raw = readJson(EQUIVALENT, 'an array of {file, line, mutator, replacement, reason}');
+  const raw = readJson(
+    EQUIVALENT,
+    'an array of {file, function, mutator, original, replacement, occurrence?, reason}',
+  );
   if (!Array.isArray(raw)) return inputError(`${EQUIVALENT}: expected an array`);
   return raw.map((e, i) => {
-    const ok =
-      e &&
-      typeof e.file === 'string' &&
-      Number.isInteger(e.line) &&
-      typeof e.mutator === 'string' &&
-      typeof e.replacement === 'string' &&
-      typeof e.reason === 'string' &&
-      (e.column === undefined || Number.isInteger(e.column)) &&
-      e.reason.trim() !== '';
-    if (!ok)
-      return inputError(
-        `${EQUIVALENT}: entry ${i}: expected {file, line, mutator, replacement, reason} with a reason`,
-      );
+    const problem = entryProblem(e);
+    if (problem) return inputError(`${EQUIVALENT}: entry ${i}: ${problem}`);
     return e as Equivalent;
   });
 }
 
+function checkReport(report: unknown, file: string): MutationReport {
+  const files = (report as MutationReport | null)?.files;
+  if (!files || typeof files !== 'object')
+    return inputError(`${file}: expected a StrykerJS JSON report with "files"`);
+  for (const [name, f] of Object.entries(files))
+    if (typeof f?.source !== 'string' || !Array.isArray(f.mutants))
+      return inputError(`${file}: file ${name}: expected "source" and "mutants"`);
+  return report as MutationReport;
+}
+
+/**
+ * The latest run as a report. A run that finished wrote mutation.json after plan.json; a run cut
+ * short left the plan of every mutant and the results it reached (the rest are Pending).
+ */
+function latestRun(): { report: MutationReport; complete: boolean } {
+  const finished =
+    existsSync(REPORT) && (!existsSync(PLAN) || statSync(REPORT).mtimeMs >= statSync(PLAN).mtimeMs);
+  if (finished || !existsSync(PLAN))
+    return {
+      report: checkReport(
+        readJson(REPORT, 'a StrykerJS JSON report: run npm run mutation'),
+        REPORT,
+      ),
+      complete: true,
+    };
+  const plan = checkReport(readJson(PLAN, 'the mutant plan survivor-log writes'), PLAN);
+  const status = new Map<string, string>();
+  const text = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    try {
+      const r = JSON.parse(line) as { id: string; status: string };
+      status.set(r.id, r.status);
+    } catch {
+      return inputError(`${RESULTS}:${i + 1}: expected one JSON object per line`);
+    }
+  }
+  const files = Object.fromEntries(
+    Object.entries(plan.files).map(([name, f]) => [
+      name,
+      { ...f, mutants: f.mutants.map((m) => ({ ...m, status: status.get(m.id) ?? m.status })) },
+    ]),
+  );
+  return { report: { files }, complete: false };
+}
+
 const DETECTED = new Set(['Killed', 'Timeout']);
-const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 const score = (detected: number, undetected: number) =>
   detected + undetected === 0
     ? 100
     : Math.round((detected / (detected + undetected)) * 10000) / 100;
 
-/** The results a run cut short logged so far, shaped as StrykerJS's report. */
-function partialReport(): Report {
-  const files: Record<string, { mutants: Mutant[] }> = {};
-  const text = readFileSync(RESULTS, 'utf8');
-  for (const [i, line] of text.split('\n').entries()) {
-    if (line.trim() === '') continue;
-    let r: {
-      id: string;
-      status: string;
-      file: string;
-      line: number;
-      column: number;
-      mutator: string;
-      replacement: string;
-    };
-    try {
-      r = JSON.parse(line);
-    } catch {
-      return inputError(`${RESULTS}:${i + 1}: expected one JSON object per line`);
-    }
-    const file = relative(process.cwd(), r.file).split('\\').join('/');
-    files[file] ??= { mutants: [] };
-    files[file].mutants.push({
-      id: r.id,
-      status: r.status,
-      mutatorName: r.mutator,
-      replacement: r.replacement,
-      location: { start: { line: r.line, column: r.column } },
-    });
-  }
-  return { files };
-}
+const keyText = (k: MutantKey) =>
+  `${k.file} ${k.function} ${k.mutator} "${k.original}" -> "${k.replacement}"${k.occurrence ? ` (occurrence ${k.occurrence})` : ''}`;
+const cell = (s: string, max = 80) =>
+  `\`${(s.length > max ? `${s.slice(0, max - 1)}…` : s).replace(/\|/g, '\\|')}\``;
 
-function main(): number {
-  const complete = existsSync(REPORT) || !existsSync(RESULTS);
-  const report = complete
-    ? (readJson(REPORT, 'a StrykerJS JSON report: run npm run mutation') as Report)
-    : partialReport();
-  if (!report || typeof report.files !== 'object')
-    return inputError(`${REPORT}: expected a StrykerJS JSON report with "files"`);
+async function main(): Promise<number> {
+  const { report, complete } = latestRun();
   const equivalents = loadEquivalents();
-  const used = new Set<Equivalent>();
+  const keyed = keyReport(report);
+  let matching = matchEquivalents(keyed, equivalents, existsSync);
+  // A run restricted to some lines reports only their mutants: where an entry found none, ask
+  // StrykerJS's instrumenter for every mutant of the code the run saw, to tell gone from untested.
+  const unsure = [...new Set(matching.stale.map((s) => s.entry.file))].filter((f) => keyed.has(f));
+  if (unsure.length > 0) {
+    const every = new Map<string, KeyedMutant[]>();
+    for (const f of unsure) {
+      const source = report.files[f]?.source ?? '';
+      every.set(f, keyFile(f, await instrumentedFile(f, source)));
+    }
+    matching = matchEquivalents(keyed, equivalents, existsSync, every);
+  }
   const rows: {
     file: string;
     detected: number;
     survived: number;
     noCoverage: number;
     equivalent: number;
+    pending: number;
   }[] = [];
-  const left: string[] = [];
-  for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
-    const row = { file, detected: 0, survived: 0, noCoverage: 0, equivalent: 0 };
-    for (const m of f.mutants) {
+  const survivors: (MutantKey & { status: string; line: number; column: number })[] = [];
+  for (const [file, kms] of [...keyed].sort(([a], [b]) => a.localeCompare(b))) {
+    const row = { file, detected: 0, survived: 0, noCoverage: 0, equivalent: 0, pending: 0 };
+    for (const { key, mutant: m } of kms) {
       if (DETECTED.has(m.status)) row.detected++;
-      if (!UNDETECTED.has(m.status)) continue;
-      const eq = equivalents.find(
-        (e) =>
-          e.file === file &&
-          e.line === m.location.start.line &&
-          (e.column === undefined || e.column === m.location.start.column) &&
-          e.mutator === m.mutatorName &&
-          e.replacement === (m.replacement ?? ''),
-      );
-      if (eq) {
-        used.add(eq);
-        row.equivalent++;
-        continue;
+      else if (m.status === 'Pending') row.pending++;
+      else if (m.status === 'Survived' || m.status === 'NoCoverage') {
+        if (matching.byMutant.has(m.id)) row.equivalent++;
+        else {
+          if (m.status === 'Survived') row.survived++;
+          else row.noCoverage++;
+          survivors.push({ ...key, status: m.status, ...at(m) });
+        }
       }
-      if (m.status === 'Survived') row.survived++;
-      else row.noCoverage++;
-      left.push(
-        `| ${file}:${m.location.start.line}:${m.location.start.column} | ${m.status} | ${m.mutatorName} | \`${(m.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 80)}\` |`,
-      );
     }
     rows.push(row);
   }
-  const sum = (k: 'detected' | 'survived' | 'noCoverage' | 'equivalent') =>
+  const sum = (k: 'detected' | 'survived' | 'noCoverage' | 'equivalent' | 'pending') =>
     rows.reduce((n, r) => n + r[k], 0);
   const total = {
     detected: sum('detected'),
@@ -164,9 +165,11 @@ function main(): number {
     equivalent: sum('equivalent'),
   };
   const summary = {
-    // false: a run cut short, summed from results.jsonl; only the mutants it reached count.
+    // false: a run cut short; only the mutants it reached count, the rest are pending.
     complete,
-    mutants: rows.reduce((n, r) => n + r.detected + r.survived + r.noCoverage + r.equivalent, 0),
+    // Mutants StrykerJS scores (detected or not); static and erroneous ones are not among them.
+    mutants: total.detected + total.survived + total.noCoverage + total.equivalent,
+    pending: sum('pending'),
     // As StrykerJS counts it: equivalents count against the suite.
     score: score(total.detected, total.survived + total.noCoverage + total.equivalent),
     // With the listed equivalent mutants set aside (each has its reason in the list).
@@ -177,26 +180,38 @@ function main(): number {
       score: score(r.detected, r.survived + r.noCoverage + r.equivalent),
       scoreWithoutEquivalents: score(r.detected, r.survived + r.noCoverage),
     })),
-    // Only a complete run can tell that a listed equivalent no longer survives.
-    stale: complete ? equivalents.filter((e) => !used.has(e)) : [],
+    // Each with the key an entry in the list would take; line and column only to find it.
+    survivors,
+    stale: matching.stale.map((s) => ({ ...s.entry, why: s.why })),
+    // How many entries this run could not judge, by why (their file not mutated in it, their
+    // mutant not reached yet or timed out).
+    unjudged: Object.fromEntries(
+      [...new Set(matching.unjudged.map((u) => u.why))].map((why) => [
+        why,
+        matching.unjudged.filter((u) => u.why === why).length,
+      ]),
+    ),
   };
   writeAtomic('reports/mutation/summary.json', `${JSON.stringify(summary, null, 2)}\n`);
   writeAtomic(
     'reports/mutation/survivors.md',
     [
-      `# Surviving mutants (${left.length})`,
+      `# Surviving mutants (${survivors.length})`,
       '',
-      `Score ${summary.score}; ${summary.scoreWithoutEquivalents} without the ${total.equivalent} listed equivalent mutants (${EQUIVALENT}).`,
+      `Score ${summary.score}; ${summary.scoreWithoutEquivalents} without the ${total.equivalent} listed equivalent mutants (${EQUIVALENT}). To list one, copy its key from summary.json's "survivors" into ${EQUIVALENT} with a reason.`,
       '',
-      '| where | status | mutator | replacement |',
-      '|---|---|---|---|',
-      ...left,
+      '| where | status | function | mutator | original | replacement |',
+      '|---|---|---|---|---|---|',
+      ...survivors.map(
+        (s) =>
+          `| ${s.file}:${s.line}:${s.column} | ${s.status} | ${s.function}${s.occurrence ? ` (#${s.occurrence})` : ''} | ${s.mutator} | ${cell(s.original)} | ${cell(s.replacement)} |`,
+      ),
       '',
     ].join('\n'),
   );
   if (!complete)
     process.stdout.write(
-      `a run cut short: ${summary.mutants} mutants tested so far (${RESULTS}); no ${REPORT}\n`,
+      `a run cut short: ${summary.mutants} mutants tested so far, ${summary.pending} pending (${RESULTS}); no complete ${REPORT}\n`,
     );
   process.stdout.write(
     `mutation score ${summary.score} (${total.detected} detected, ${total.survived} survived, ${total.noCoverage} without coverage, ${total.equivalent} listed as equivalent); ${summary.scoreWithoutEquivalents} without the equivalents\n`,
@@ -205,15 +220,19 @@ function main(): number {
     process.stdout.write(
       `  ${r.file.padEnd(34)} ${String(r.scoreWithoutEquivalents).padStart(6)}  (${r.survived} survived, ${r.noCoverage} no coverage, ${r.equivalent} equivalent)\n`,
     );
+  for (const [why, n] of Object.entries(summary.unjudged))
+    process.stdout.write(`${n} of ${equivalents.length} listed equivalents not judged: ${why}\n`);
   process.stdout.write('reports/mutation/summary.json, reports/mutation/survivors.md\n');
-  if (summary.stale.length > 0) {
-    for (const e of summary.stale)
-      process.stderr.write(
-        `${EQUIVALENT}: ${e.file}:${e.line} ${e.mutator} "${e.replacement}" matches no surviving mutant; remove it\n`,
-      );
+  if (matching.stale.length > 0) {
+    for (const s of matching.stale)
+      process.stderr.write(`${EQUIVALENT}: stale entry ${keyText(s.entry)}: ${s.why}\n`);
     return 1;
   }
   return 0;
 }
 
-process.exitCode = main();
+function at(m: ReportMutant): { line: number; column: number } {
+  return { line: m.location.start.line, column: m.location.start.column };
+}
+
+process.exitCode = await main();

@@ -1,0 +1,115 @@
+// npm run -s mutation:keys -- [--json] FILE...   every mutant StrykerJS makes of each file, keyed
+// npm run -s mutation:keys -- --check            every listed equivalent against the current code
+// Runs StrykerJS's own instrumenter over the files (no tests, seconds), so a key for
+// mutation/equivalent.json can be looked up, and an entry whose code has changed found, without
+// a mutation run. --check exits 1 when an entry matches no mutant of the current code (or
+// several without an occurrence, or the same one as another entry), 2 on a usage error.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { inputError, usageError } from './cli.ts';
+import {
+  type Equivalent,
+  entryProblem,
+  instrumentedFile,
+  type KeyedMutant,
+  keyFile,
+  matchEquivalents,
+} from './mutation-key.ts';
+
+const USAGE = 'npm run mutation:keys -- [--json] FILE... | --check';
+const EQUIVALENT = 'mutation/equivalent.json';
+
+function parse() {
+  try {
+    return parseArgs({
+      options: { json: { type: 'boolean' }, check: { type: 'boolean' } },
+      allowPositionals: true,
+    });
+  } catch (e) {
+    return usageError('mutation:keys', (e as Error).message, USAGE);
+  }
+}
+
+async function keyed(file: string): Promise<KeyedMutant[]> {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return inputError(`${file}: not found; expected a source file StrykerJS mutates`);
+  }
+  return keyFile(file, await instrumentedFile(file, source));
+}
+
+function loadEquivalents(): Equivalent[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(EQUIVALENT, 'utf8'));
+  } catch (e) {
+    return inputError(`${EQUIVALENT}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(raw)) return inputError(`${EQUIVALENT}: expected an array`);
+  return raw.map((e, i) => {
+    const problem = entryProblem(e);
+    return problem ? inputError(`${EQUIVALENT}: entry ${i}: ${problem}`) : (e as Equivalent);
+  });
+}
+
+async function check(): Promise<number> {
+  const entries = loadEquivalents();
+  const files = [...new Set(entries.map((e) => e.file))].filter((f) => existsSync(f));
+  // Untested mutants all count as surviving here: only whether the code is still there is judged.
+  const byFile = new Map<string, KeyedMutant[]>();
+  for (const f of files)
+    byFile.set(
+      f,
+      (await keyed(f)).map((k) => ({ ...k, mutant: { ...k.mutant, status: 'Survived' } })),
+    );
+  const { stale } = matchEquivalents(byFile, entries, existsSync);
+  for (const s of stale)
+    process.stderr.write(
+      `${EQUIVALENT}: ${s.entry.file} ${s.entry.function} ${s.entry.mutator} "${s.entry.original}" -> "${s.entry.replacement}": ${s.why}\n`,
+    );
+  process.stdout.write(
+    `${entries.length - stale.length} of ${entries.length} listed equivalents name one mutant of the current code each\n`,
+  );
+  return stale.length > 0 ? 1 : 0;
+}
+
+async function list(files: readonly string[], json: boolean): Promise<number> {
+  const entries = existsSync(EQUIVALENT) ? loadEquivalents() : [];
+  const rows = [];
+  for (const f of files) {
+    const kms = await keyed(f);
+    const { byMutant } = matchEquivalents(
+      new Map([[f, kms.map((k) => ({ ...k, mutant: { ...k.mutant, status: 'Survived' } }))]]),
+      entries,
+      existsSync,
+    );
+    for (const { key, mutant } of kms)
+      rows.push({
+        line: mutant.location.start.line,
+        column: mutant.location.start.column,
+        ...key,
+        listedAsEquivalent: byMutant.has(mutant.id),
+      });
+  }
+  if (json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  else
+    for (const r of rows)
+      process.stdout.write(
+        `${r.file}:${r.line}:${r.column}  ${r.function}  ${r.mutator}  ${r.original}  ->  ${r.replacement}${r.occurrence ? `  (occurrence ${r.occurrence})` : ''}${r.listedAsEquivalent ? '  [listed as equivalent]' : ''}\n`,
+      );
+  return 0;
+}
+
+async function main(): Promise<number> {
+  const args = parse();
+  if (args.values.check) {
+    if (args.positionals.length > 0) usageError('mutation:keys', '--check takes no files', USAGE);
+    return check();
+  }
+  if (args.positionals.length === 0) usageError('mutation:keys', 'name a file or --check', USAGE);
+  return list(args.positionals, args.values.json ?? false);
+}
+
+process.exitCode = await main();
