@@ -1,12 +1,14 @@
 // Firewall cases in words.
 import {
+  decide,
   type FirewallEvent,
   type FirewallWorld,
   firewallStep,
   initFirewall,
 } from '../../model/firewall/firewall.ts';
-import { CORRECT, variantByName } from '../../model/variants.ts';
-import type { AnyScenario, AreaRender } from '../registry-types.ts';
+import { mobilityFindings } from '../../model/firewall/mobility.ts';
+import { CORRECT, type Variant, variantByName } from '../../model/variants.ts';
+import type { AnyScenario, AreaRender, Fact } from '../registry-types.ts';
 import type { FwCase } from './properties.ts';
 
 export function formatFirewallEvent(e: FirewallEvent): string {
@@ -30,6 +32,30 @@ function hostFacts(w: FirewallWorld, host: string): string[] {
     `${host} rulesets: ${fw.rulesets.map((r) => `${r.id}${r.enabled ? '' : ' (disabled)'}`).join(', ')}`,
     ...fw.esxupdateLog.map((l, i) => `${host} esxupdate.log[${i}]: ${l}`),
   ];
+}
+
+/** Each host's vibs, rulesets, log and verdict per replication port; the mobility findings. */
+function fwFacts(c: FwCase['setup'], w: FirewallWorld, variant: Variant, error?: string): Fact[] {
+  const out: Fact[] = [];
+  for (const h of c.hosts) {
+    for (const line of hostFacts(w, h.name)) {
+      const at = line.indexOf(': ');
+      out.push([line.slice(0, at), line.slice(at + 2)]);
+    }
+    const fw = w.hosts[h.name];
+    if (!fw) continue;
+    for (const port of [10000, 31031, 44046, 902]) {
+      const v = decide(fw, { direction: 'outbound', protocol: 'tcp', port }, variant);
+      out.push([
+        `${h.name} TCP ${port} out`,
+        v.action === 'allow' ? `allowed: ${v.reason}` : 'dropped (default action DROP)',
+      ]);
+    }
+  }
+  const found = mobilityFindings(c.placements, w.hosts, variant);
+  out.push(['mobility findings', found.map((f) => f.message).join('; ') || 'none']);
+  if (error !== undefined) out.push(['step outcome', `refused: ${error}`]);
+  return out;
 }
 
 export const FIREWALL_RENDER: AreaRender = {
@@ -62,6 +88,23 @@ export const FIREWALL_RENDER: AreaRender = {
       const b = hostFacts(next, h.name);
       for (const l of b) if (!a.has(l)) out.push(`+ ${l}`);
       for (const l of a) if (!b.includes(l)) out.push(`- ${l}`);
+    }
+    return out;
+  },
+  facts: (variantName, setup, events) => {
+    const variant = variantByName(variantName) ?? CORRECT;
+    const c = setup as FwCase['setup'];
+    let w: FirewallWorld = {
+      now: 0,
+      hosts: Object.fromEntries(
+        c.hosts.map((h) => [h.name, initFirewall(h.name, h.version, variant)]),
+      ),
+    };
+    const out = [fwFacts(c, w, variant)];
+    for (const e of events as FirewallEvent[]) {
+      const r = firewallStep(w, e, variant);
+      w = r.world;
+      out.push(fwFacts(c, w, variant, r.error));
     }
     return out;
   },
