@@ -256,7 +256,7 @@ export async function nightlyCli(argv: readonly string[], d: CliDefaults): Promi
 
   const selected = selectProperties(plan);
   con.line(
-    `${d.command}: ${selected.length} properties on variant ${plan.variant.name}, budget ${plan.budgetSeconds} s, fast-check seed ${plan.seed}${plan.shard ? `, shard ${plan.shard.index}/${plan.shard.count}` : ''}; report in ${out}`,
+    `${d.command}: ${selected.length} propert${selected.length === 1 ? 'y' : 'ies'} on variant ${plan.variant.name}, budget ${plan.budgetSeconds} s, fast-check seed ${plan.seed}${plan.shard ? `, shard ${plan.shard.index}/${plan.shard.count}` : ''}; report in ${out}`,
   );
   const onCorrect = plan.variant.name === CORRECT.name;
   const summary: Summary = await runNightly(plan, {
@@ -280,10 +280,11 @@ export async function nightlyCli(argv: readonly string[], d: CliDefaults): Promi
     progress: (p) => con.progress(p),
     depthReached: (partial, msLeft) => {
       const short = partial.properties.filter((p) => p.numRuns < p.testRuns && !p.counterexample);
+      const failed = partial.properties.filter((p) => p.counterexample !== undefined).length;
       const ids = short.map((p) => p.id).join(', ');
       con.line(
         short.length === 0
-          ? `  every property made at least npm test's runs; ${Math.round(msLeft / 1000)} s left to go deeper`
+          ? `  every property made at least npm test's runs${failed > 0 ? ` or failed first (${failed})` : ''}; ${Math.round(msLeft / 1000)} s left to go deeper`
           : signal
             ? `  ${signal}: ${short.length} propert${short.length === 1 ? 'y' : 'ies'} not yet at npm test's runs (${ids})`
             : `  the budget ran out before ${short.length} propert${short.length === 1 ? 'y' : 'ies'} made npm test's runs (${ids}): raise --budget`,
