@@ -47,7 +47,7 @@ code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;
 .panel{border:2px solid #cf222e;border-radius:8px;padding:8px 16px;margin:16px 0;background:#fffafa}
 .panel.clean{border-color:#1a7f37;background:#f6fff8}
 .panel ul{padding-left:20px;margin:8px 0}.panel li{margin:6px 0}
-.variant{border:1px solid #bf8700;background:#fff8c5;border-radius:8px;padding:8px 16px;margin:16px 0}
+.variant{border:1px solid #bf8700;background:#fff8c5;border-radius:8px;padding:4px 16px;margin:16px 0}.variant ul{margin:4px 0;padding-left:20px}
 .card{border:1px solid #d0d7de;border-radius:8px;padding:8px 16px 16px;margin:16px 0}
 .verdict{font-size:15px;font-weight:600;color:#a40e26;margin:4px 0 8px}
 figure{margin:12px 0}figcaption{color:#59636e;margin:4px 0}
@@ -185,9 +185,12 @@ function panel(s: Summary): Markup {
 }
 
 function variantBanner(s: Summary): Markup {
-  const lines = variantLines(s);
-  if (lines.length === 0) return NOTHING;
-  return h`<section class="variant">${lines.map((l) => h`<p>${l}</p>`)}</section>`;
+  const [head, ...lines] = variantLines(s);
+  if (head === undefined) return NOTHING;
+  return h`<section class="variant"><p><b>${head}</b></p><ul>${lines.map((l) => {
+    const at = l.indexOf(': ');
+    return h`<li><b>${l.slice(0, at)}</b>: ${l.slice(at + 2)}</li>`;
+  })}</ul></section>`;
 }
 
 function propertyRow(p: PropertyRow): Markup {

@@ -89,15 +89,20 @@ export function coveredText(s: Summary): string {
   ].join('; ');
 }
 
-/** For a run against zoo variants: each one's name and what it does wrong, in one line. */
+/**
+ * For a run against zoo variants: what each does wrong, one line each, after one line that says
+ * their counterexamples are expected. Empty on the correct model.
+ */
 export function variantLines(s: Summary): string[] {
-  return s.variant
-    .split(',')
-    .filter((v) => v !== 'correct')
-    .map((v) => {
+  const names = s.variant.split(',').filter((v) => v !== 'correct');
+  if (names.length === 0) return [];
+  return [
+    `Run against ${names.length === 1 ? 'a defect-zoo variant' : `${names.length} defect-zoo variants`}: ${names.length === 1 ? 'its' : 'their'} counterexamples are expected, they show how the suite catches ${names.length === 1 ? 'the defect' : 'each defect'}.`,
+    ...names.map((v) => {
       const info = DEFECT_INFO[v as Defect];
       return info
-        ? `Variant run: ${v}: ${info.description}. Its counterexamples are expected: they show how the suite catches this defect (it should break ${info.expectedInvariants.join(', ')}).`
-        : `Variant run: ${v}.`;
-    });
+        ? `${v}: ${info.description} (it should break ${info.expectedInvariants.join(', ')}).`
+        : `${v}.`;
+    }),
+  ];
 }
