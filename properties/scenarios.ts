@@ -2,13 +2,14 @@
 // verdict the sources give, and how to judge it on a variant. A found layout is also told as
 // a story, with the fix the check computes for it.
 import { checkHosts, hostInputs, INVARIANTS } from '../model/esxcli/check.ts';
-import { type FirewallWorld, firewallStep, initFirewall } from '../model/firewall/firewall.ts';
+import { firewallStep } from '../model/firewall/firewall.ts';
 import { advise } from '../model/network/advisor.ts';
 import { netStep } from '../model/network/host.ts';
 import type { Topology } from '../model/network/intent.ts';
 import type { HostSetup, NetHost } from '../model/network/types.ts';
 import type { Variant } from '../model/variants.ts';
 import { renderHostFiles } from './esxcli/render.ts';
+import { firewallsOf } from './firewall/render.ts';
 import { FW_SCENARIOS, type FwScenario, judgeFirewall } from './firewall/scenarios.ts';
 import { type CounterexampleRecord, FAST_CHECK_VERSION } from './harness.ts';
 import {
@@ -141,12 +142,7 @@ function netFix(sc: NetScenario, variant: Variant): LayoutFix | undefined {
  * subnet with the vCenter and the VR appliance that replicates to the cloud (seed 003).
  */
 function fwFix(sc: FwScenario, variant: Variant): LayoutFix | undefined {
-  let w: FirewallWorld = {
-    now: 0,
-    hosts: Object.fromEntries(
-      sc.hosts.map((x) => [x.name, initFirewall(x.name, x.version, variant)]),
-    ),
-  };
+  let w = firewallsOf(sc.hosts, variant);
   for (const e of sc.events) w = firewallStep(w, e, variant).world;
   const topology: Topology = {
     subnets: [

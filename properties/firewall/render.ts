@@ -34,6 +34,14 @@ function hostFacts(w: FirewallWorld, host: string): string[] {
   ];
 }
 
+/** Every host's firewall as it starts, before any event. */
+export function firewallsOf(hosts: FwCase['setup']['hosts'], variant: Variant): FirewallWorld {
+  return {
+    now: 0,
+    hosts: Object.fromEntries(hosts.map((h) => [h.name, initFirewall(h.name, h.version, variant)])),
+  };
+}
+
 /** Each host's vibs, rulesets, log and verdict per replication port; the mobility findings. */
 function fwFacts(c: FwCase['setup'], w: FirewallWorld, variant: Variant, error?: string): Fact[] {
   const out: Fact[] = [];
@@ -74,12 +82,7 @@ export const FIREWALL_RENDER: AreaRender = {
     if (at < 1) return [];
     const variant = variantByName(variantName) ?? CORRECT;
     const c = setup as FwCase['setup'];
-    let w: FirewallWorld = {
-      now: 0,
-      hosts: Object.fromEntries(
-        c.hosts.map((h) => [h.name, initFirewall(h.name, h.version, variant)]),
-      ),
-    };
+    let w = firewallsOf(c.hosts, variant);
     for (let i = 0; i < at - 1; i++) w = firewallStep(w, events[i] as FirewallEvent, variant).world;
     const next = firewallStep(w, events[at - 1] as FirewallEvent, variant).world;
     const out: string[] = [];
@@ -94,12 +97,7 @@ export const FIREWALL_RENDER: AreaRender = {
   facts: (variantName, setup, events) => {
     const variant = variantByName(variantName) ?? CORRECT;
     const c = setup as FwCase['setup'];
-    let w: FirewallWorld = {
-      now: 0,
-      hosts: Object.fromEntries(
-        c.hosts.map((h) => [h.name, initFirewall(h.name, h.version, variant)]),
-      ),
-    };
+    let w = firewallsOf(c.hosts, variant);
     const out = [fwFacts(c, w, variant)];
     for (const e of events as FirewallEvent[]) {
       const r = firewallStep(w, e, variant);

@@ -8,7 +8,6 @@ import {
   type FirewallWorld,
   firewallStep,
   decide as fwDecide,
-  initFirewall,
 } from '../../../model/firewall/firewall.ts';
 import { describeFlow } from '../../../model/network/advisor.ts';
 import { hostFromSetup, netStep } from '../../../model/network/host.ts';
@@ -24,6 +23,7 @@ import {
   worldStep,
 } from '../../../model/world/world.ts';
 import type { FwCase } from '../../firewall/properties.ts';
+import { firewallsOf } from '../../firewall/render.ts';
 import type { CounterexampleRecord } from '../../harness.ts';
 import type { NetCase } from '../../network/arbitraries.ts';
 import { expectedDecision } from '../../network/oracle.ts';
@@ -219,12 +219,7 @@ const DEST: Readonly<Record<number, string>> = {
 function firewallPath(rec: CounterexampleRecord): PathView | null {
   const c = { setup: rec.setup, events: rec.events } as FwCase;
   const fold = (variant: Variant): FirewallWorld => {
-    let w: FirewallWorld = {
-      now: 0,
-      hosts: Object.fromEntries(
-        c.setup.hosts.map((x) => [x.name, initFirewall(x.name, x.version, variant)]),
-      ),
-    };
+    let w = firewallsOf(c.setup.hosts, variant);
     for (const e of c.events.slice(0, rec.violation.step)) w = firewallStep(w, e, variant).world;
     return w;
   };
