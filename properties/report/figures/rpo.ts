@@ -170,7 +170,9 @@ export function rpoSvg(v: RpoView): Markup {
   const y = (m: number) => T + (1 - m / maxY) * (H - T - B);
   const tickEvery = Math.max(1, niceCeil(span / 10));
   const xTicks = Array.from({ length: Math.floor(span / tickEvery) + 1 }, (_, k) => k * tickEvery);
-  const yTicks = [0, maxY / 4, maxY / 2, (3 * maxY) / 4, maxY];
+  // Whole minutes on the axis: 1, 2 or 5 times a power of ten between ticks.
+  const yStep = Math.max(1, niceCeil(maxY / 5));
+  const yTicks = Array.from({ length: Math.floor(maxY / yStep) + 1 }, (_, k) => k * yStep);
   const failing = v.steps.find((s) => s.step === v.failingStep);
   // The failing step as a bracket above the plot: a Tick spans minutes, other events one.
   const band = failing
@@ -178,7 +180,7 @@ export function rpoSvg(v: RpoView): Markup {
     : NOTHING;
   const axes = h`<line x1="${L}" y1="${n(y(0))}" x2="${W - R}" y2="${n(y(0))}" stroke="#59636e"/><line x1="${L}" y1="${T}" x2="${L}" y2="${n(y(0))}" stroke="#59636e"/>
 ${xTicks.map((t) => h`<line x1="${n(x(t))}" y1="${n(y(0))}" x2="${n(x(t))}" y2="${n(y(0) + 4)}" stroke="#59636e"/><text class="lbl" x="${n(x(t))}" y="${n(y(0) + 16)}" text-anchor="middle">${t}</text>`)}
-${yTicks.map((m) => h`<line x1="${L - 4}" y1="${n(y(m))}" x2="${L}" y2="${n(y(m))}" stroke="#59636e"/><text class="lbl" x="${L - 6}" y="${n(y(m) + 4)}" text-anchor="end">${Math.round(m * 10) / 10}</text>`)}
+${yTicks.map((m) => h`<line x1="${L - 4}" y1="${n(y(m))}" x2="${L}" y2="${n(y(m))}" stroke="#59636e"/><text class="lbl" x="${L - 6}" y="${n(y(m) + 4)}" text-anchor="end">${m}</text>`)}
 <text class="lbl" x="${n((L + W - R) / 2)}" y="${n(y(0) + 32)}" text-anchor="middle">world time (minutes)</text><text class="lbl" transform="translate(14 ${n((T + H - B) / 2)}) rotate(-90)" text-anchor="middle">age of last instance (min)</text>`;
   const series = v.series.map((s, i) => {
     const color = COLORS[i % COLORS.length] ?? '#0969da';
