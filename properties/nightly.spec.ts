@@ -426,6 +426,26 @@ function storiesSummary(): Summary {
   };
 }
 
+/** In the page: every card (and the failure panel) whose content is wider than the card. */
+function overflowing(): string[] {
+  const bad: string[] = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > doc.clientWidth) bad.push(`page ${doc.scrollWidth}`);
+  for (const card of document.querySelectorAll<HTMLElement>('section.card, #failures')) {
+    const edge = card.getBoundingClientRect().right;
+    if (card.scrollWidth > card.clientWidth + 1) bad.push(`${card.id} scrolls`);
+    // An SVG scales as a whole: its own box is what must fit, not its shapes'.
+    for (const el of card.querySelectorAll('*:not(svg *)')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > edge + 1)
+        bad.push(
+          `${card.id}: <${el.tagName.toLowerCase()} class="${el.getAttribute('class') ?? ''}"> ends at ${Math.round(r.right)} > ${Math.round(edge)}`,
+        );
+    }
+  }
+  return bad;
+}
+
 describe('report.html in headless Chromium', () => {
   const HOSTILE = '<img src=x onerror=window.pwned=1>';
   const shots = join(dir, 'screenshots');
@@ -470,26 +490,17 @@ describe('report.html in headless Chromium', () => {
         await page.setViewportSize({ width, height: 900 });
         for (const file of [storiesFile, join(runsIn(root)[0] as string, 'report.html')]) {
           await page.goto(`file://${file}`);
-          const over = await page.evaluate(() => {
-            const bad: string[] = [];
-            const doc = document.documentElement;
-            if (doc.scrollWidth > doc.clientWidth) bad.push(`page ${doc.scrollWidth}`);
-            for (const card of document.querySelectorAll<HTMLElement>('section.card, #failures')) {
-              const edge = card.getBoundingClientRect().right;
-              if (card.scrollWidth > card.clientWidth + 1) bad.push(`${card.id} scrolls`);
-              for (const el of card.querySelectorAll('*')) {
-                const r = el.getBoundingClientRect();
-                if (r.width > 0 && r.right > edge + 1)
-                  bad.push(
-                    `${card.id}: <${el.tagName.toLowerCase()} class="${el.getAttribute('class') ?? ''}"> ends at ${Math.round(r.right)} > ${Math.round(edge)}`,
-                  );
-              }
-            }
-            return bad;
-          });
+          const over = await page.evaluate(overflowing);
           expect(over, `${file} at ${width} px`).toEqual([]);
         }
       }
+
+      // The check can fail: unwrapped text and unscaled pictures overflow at 720 px.
+      await page.goto(`file://${storiesFile}`);
+      await page.addStyleTag({
+        content: 'pre,p{white-space:pre!important}svg{max-width:none!important}',
+      });
+      expect((await page.evaluate(overflowing)).length).toBeGreaterThan(0);
 
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.goto(`file://${storiesFile}`);
