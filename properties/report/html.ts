@@ -52,7 +52,7 @@ code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;
 .verdict{font-size:15px;font-weight:600;color:#a40e26;margin:4px 0 8px}
 figure{margin:12px 0}figcaption{color:#59636e;margin:4px 0}
 svg{max-width:100%;height:auto;display:block}
-svg text{font:12px system-ui,sans-serif}svg .lbl{fill:#59636e}svg .num{font-weight:700;fill:#fff;text-anchor:middle}
+svg{font:12px system-ui,sans-serif}svg .lbl{fill:#59636e}svg .num{font-weight:700;fill:#fff;text-anchor:middle}
 ol.steps{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;margin:4px 0;padding-left:32px}
 ol.steps li{overflow-wrap:anywhere}ol.steps li.failing{color:#a40e26;font-weight:700}
 .diff td:first-child{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px}

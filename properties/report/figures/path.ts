@@ -377,7 +377,7 @@ const STYLE: Readonly<Record<Hop['state'], { fill: string; stroke: string; text:
 };
 
 function row(hops: readonly Hop[], y: number, name: 'taken' | 'intended', BOX_W: number): Markup {
-  const chars = Math.floor((BOX_W - 16) / 7);
+  const chars = Math.floor((BOX_W - 40) / 7.6);
   const small = Math.floor((BOX_W - 16) / 5.9);
   const boxes = hops.map((hop, i) => {
     const x = LEFT + i * (BOX_W + GAP);
@@ -390,7 +390,7 @@ function row(hops: readonly Hop[], y: number, name: 'taken' | 'intended', BOX_W:
       hop.state === 'drop'
         ? h`<g class="drop-mark"><line x1="${n(x + BOX_W - 22)}" y1="${n(y + 6)}" x2="${n(x + BOX_W - 8)}" y2="${n(y + 20)}" stroke="#cf222e" stroke-width="3"/><line x1="${n(x + BOX_W - 8)}" y1="${n(y + 6)}" x2="${n(x + BOX_W - 22)}" y2="${n(y + 20)}" stroke="#cf222e" stroke-width="3"/></g>`
         : NOTHING;
-    return h`<g class="hop ${hop.state}" data-row="${name}" data-role="${hop.role}"><rect x="${n(x)}" y="${n(y)}" width="${BOX_W}" height="${BOX_H}" rx="6" fill="${s.fill}" stroke="${s.stroke}" stroke-width="${hop.state === 'ok' || hop.state === 'unreached' ? 1 : 3}"><title>${hop.role}: ${hop.label}${hop.detail ? ` (${hop.detail})` : ''}</title></rect><text class="lbl" x="${n(x + 8)}" y="${n(y + 14)}" font-size="10">${hop.role}</text><text x="${n(x + 8)}" y="${n(y + 31)}" fill="${s.text}" font-weight="${hop.state === 'ok' ? 400 : 700}">${clip(hop.label, chars)}</text><text class="lbl" x="${n(x + 8)}" y="${n(y + 45)}" font-size="10">${clip(hop.detail, small)}</text>${cross}</g>${arrow}`;
+    return h`<g class="hop ${hop.state}" data-row="${name}" data-role="${hop.role}"><rect x="${n(x)}" y="${n(y)}" width="${BOX_W}" height="${BOX_H}" rx="6" fill="${s.fill}" stroke="${s.stroke}" stroke-width="${hop.state === 'ok' || hop.state === 'unreached' ? 1 : 3}"><title>${hop.role}: ${hop.label}${hop.detail ? ` (${hop.detail})` : ''}</title></rect><text class="lbl" x="${n(x + 8)}" y="${n(y + 14)}" font-size="10">${hop.role}</text><text x="${n(x + 8)}" y="${n(y + 31)}" fill="${s.text}" font-weight="${hop.state === 'wrong' || hop.state === 'drop' ? 700 : 400}">${clip(hop.label, chars)}</text><text class="lbl" x="${n(x + 8)}" y="${n(y + 45)}" font-size="10">${clip(hop.detail, small)}</text>${cross}</g>${arrow}`;
   });
   return h`<text x="4" y="${n(y + BOX_H / 2 + 4)}" font-weight="600">${name}</text>${boxes}`;
 }
@@ -400,7 +400,8 @@ export function pathSvg(v: PathView): Markup {
   const longest = Math.max(
     ...[...v.taken, ...v.intended].map((x) => Math.max(x.label.length, x.detail.length * 0.85)),
   );
-  const BOX_W = Math.min(250, Math.max(130, longest * 7 + 18));
+  // Room for a bold label (about 7.6 px a character at 12 px) and the drop's cross.
+  const BOX_W = Math.min(260, Math.max(130, Math.ceil(longest * 7.6) + 40));
   const W = LEFT + cols * BOX_W + (cols - 1) * GAP + 8;
   const H = 10 + ROW_H + BOX_H + 8;
   return h`<svg class="path" xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="path taken beside path intended: ${v.flow}"><defs><marker id="path-arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#59636e"/></marker></defs>${row(v.taken, 10, 'taken', BOX_W)}${row(v.intended, 10 + ROW_H, 'intended', BOX_W)}</svg>`;
