@@ -2,9 +2,9 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The corpus spec is scheduled before every other file (DESIGN: the corpus is replayed first,
- * like Hypothesis's example database). Files still run in parallel, so "first" means it starts
- * first; it is fast and independent, so it also finishes first.
+ * The corpus spec is scheduled before every other file (the corpus is replayed first, like
+ * Hypothesis's example database: CONTRIBUTING.md, "The corpus"). Files still run in parallel, so
+ * "first" means it starts first; it is fast and independent, so it also finishes first.
  */
 class CorpusFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {

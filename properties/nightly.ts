@@ -1,6 +1,7 @@
-// The budgeted run behind `npm run nightly` and `npm start`: every selected property, deeper
-// than npm test, within a wall-clock budget; the seed layouts; the zoo when time allows.
-// It produces the summary object and reports progress; writing files is the caller's job.
+// The budgeted run behind `npm run nightly` and `npm start`: every selected property, first to
+// npm test's own run count, then deeper with what is left of a wall-clock budget; the seed
+// layouts; the zoo when time allows. It produces the summary object and reports progress;
+// writing files is the caller's job.
 import { CORRECT, type Variant, zooVariants } from '../model/variants.ts';
 import {
   type CounterexampleRecord,
@@ -8,6 +9,7 @@ import {
   type PropertyResult,
   propertySeed,
   runProperty,
+  runsOf,
 } from './harness.ts';
 import { PROPERTIES } from './registry.ts';
 import type { PropertyDef } from './registry-types.ts';
@@ -20,10 +22,10 @@ import type {
   ZooReport,
   ZooRow,
 } from './report/summary.ts';
-import { FIXTURES, layoutStory } from './scenarios.ts';
+import { FIXTURES, layoutFix, layoutStory } from './scenarios.ts';
 import { huntVariant } from './zoo.ts';
 
-/** How many times npm test's runs a property may get, time permitting. */
+/** How many times npm test's runs a safety property may get, time permitting. */
 export const DEPTH = 20;
 /**
  * The longest one fast-check call may run. A run is synchronous, so a signal is only seen
@@ -50,6 +52,8 @@ export interface NightlyPlan {
 }
 
 export interface Progress {
+  /** 1: reaching npm test's runs; 2: going deeper with what is left of the budget. */
+  readonly pass: 1 | 2;
   readonly property: string;
   /** 1-based position among the selected properties. */
   readonly index: number;
@@ -65,6 +69,9 @@ export interface NightlyHooks {
   /** Stores a counterexample the moment it is found and says where it went. */
   counterexample(rec: CounterexampleRecord): CounterexampleEntry;
   progress?(p: Progress): void;
+  /** Every property has made npm test's runs (or the budget or a signal stopped it). */
+  depthReached?(partial: Summary, msLeft: number): void;
+  /** A property's row is final. */
   propertyDone?(row: PropertyRow, partial: Summary): void;
   scenarioDone?(row: ScenarioRow): void;
   zooDone?(row: ZooRow): void;
@@ -87,62 +94,87 @@ function mergeReached(
   for (const [g, k] of Object.entries(from ?? {})) into[g] = (into[g] ?? 0) + k;
 }
 
-/** One property, in slices, until it fails, makes DEPTH times npm test's runs, or runs out of
- * its share of the budget. */
-async function runOne(
-  def: PropertyDef,
+/** Where one property's search stands between slices and passes. */
+interface Search {
+  readonly def: PropertyDef;
+  readonly testRuns: number;
+  readonly maxRuns: number;
+  readonly reached: Record<string, number>;
+  runs: number;
+  slices: number;
+  ms: number;
+  failing?: PropertyResult;
+}
+
+function startSearch(def: PropertyDef): Search {
+  const testRuns = runsOf(def);
+  return {
+    def,
+    testRuns,
+    maxRuns: testRuns * DEPTH,
+    reached: Object.fromEntries((def.goals ?? []).map((g) => [g, 0])),
+    runs: 0,
+    slices: 0,
+    ms: 0,
+  };
+}
+
+/** Runs one property in slices until it fails, makes `upTo` runs, or reaches `deadline`. */
+async function advance(
+  s: Search,
+  upTo: number,
   plan: NightlyPlan,
   deadline: number,
   hooks: NightlyHooks,
   report: (runs: number) => void,
-): Promise<{ row: PropertyRow; counterexample?: CounterexampleRecord }> {
-  const target = def.numRuns * DEPTH;
-  const firstSeed = propertySeed(plan.seed, def.id);
-  const reached: Record<string, number> = Object.fromEntries((def.goals ?? []).map((g) => [g, 0]));
-  const started = performance.now();
-  let runs = 0;
-  let failing: PropertyResult | undefined;
-  report(0);
-  for (let slice = 0; !hooks.shouldStop(); slice++) {
+): Promise<void> {
+  report(s.runs);
+  while (!s.failing && s.runs < upTo && !hooks.shouldStop()) {
     const left = deadline - Date.now();
-    if (left <= 0 || runs >= target) break;
+    if (left <= 0) break;
     const ms = Math.max(1, Math.min(left, SLICE_MS));
-    const r = runProperty(def, {
+    const started = performance.now();
+    const r = runProperty(s.def, {
       variant: plan.variant,
       // Slice 0 uses npm test's own derivation, so the first runs are npm test's runs.
-      seed: slice === 0 ? firstSeed : propertySeed(plan.seed, `${def.id}#${slice}`),
-      numRuns: target - runs,
+      seed: propertySeed(plan.seed, s.slices === 0 ? s.def.id : `${s.def.id}#${s.slices}`),
+      numRuns: upTo - s.runs,
       timeLimitMs: ms,
       skipAfterMs: ms,
     });
-    runs += r.numRuns;
-    mergeReached(reached, r.reached);
-    report(runs);
-    if (r.counterexample) {
-      failing = r;
-      break;
-    }
+    s.ms += performance.now() - started;
+    s.slices++;
+    s.runs += r.numRuns;
+    mergeReached(s.reached, r.reached);
+    report(s.runs);
+    if (r.counterexample) s.failing = r;
     await yieldToSignals();
   }
-  const goalsMet = Object.values(reached).every((k) => k > 0);
+}
+
+/** A property's row once its search is over. */
+function rowOf(s: Search, plan: NightlyPlan): PropertyRow {
+  const { def } = s;
+  const goalsMet = Object.values(s.reached).every((k) => k > 0);
   let status: PropertyStatus;
-  if (failing) status = 'failed';
+  if (s.failing) status = 'failed';
   else if (def.kind === 'sometimes' && goalsMet) status = 'passed';
   // A budgeted run that made at least npm test's runs is as good as npm test's verdict.
-  else if (runs >= def.numRuns) status = def.kind === 'sometimes' ? 'failed' : 'passed';
+  else if (s.runs >= s.testRuns) status = def.kind === 'sometimes' ? 'failed' : 'passed';
   else status = 'interrupted';
-  const cex = failing?.counterexample;
-  const row: PropertyRow = {
+  const cex = s.failing?.counterexample;
+  return {
     ...identity(def, plan),
     status,
-    numRuns: runs,
-    numShrinks: failing?.numShrinks ?? 0,
-    seed: firstSeed,
-    durationMs: Math.round(performance.now() - started),
-    coverage: def.kind === 'sometimes' ? reached : { runs, target },
+    numRuns: s.runs,
+    testRuns: s.testRuns,
+    maxRuns: s.maxRuns,
+    numShrinks: s.failing?.numShrinks ?? 0,
+    seed: propertySeed(plan.seed, def.id),
+    durationMs: Math.round(s.ms),
+    ...(def.kind === 'sometimes' ? { goals: { ...s.reached } } : {}),
     ...(cex ? { counterexample: cex.id } : {}),
   };
-  return cex ? { row, counterexample: cex } : { row };
 }
 
 /** What names a property's row, whether it ran or not. */
@@ -157,34 +189,21 @@ function identity(def: PropertyDef, plan: NightlyPlan) {
   };
 }
 
-function notRun(def: PropertyDef, plan: NightlyPlan): PropertyRow {
-  return {
-    ...identity(def, plan),
-    status: 'interrupted',
-    numRuns: 0,
-    numShrinks: 0,
-    seed: propertySeed(plan.seed, def.id),
-    durationMs: 0,
-    coverage:
-      def.kind === 'sometimes'
-        ? Object.fromEntries((def.goals ?? []).map((g) => [g, 0]))
-        : { runs: 0, target: def.numRuns * DEPTH },
-  };
-}
-
 /** A seed layout judged on the plan's variant; a found one also told as a counterexample. */
 export function scenarioRow(name: string, variant: Variant): ScenarioRow | undefined {
   const fx = FIXTURES.find((x) => x.name === name);
   if (!fx) return undefined;
   const v = fx.judge(variant);
-  // Routing layouts are also told as a counterexample of the property they break.
   const story = v.verdict === 'found' ? layoutStory(name, variant) : undefined;
+  const fix = v.verdict === 'found' ? layoutFix(name, variant) : undefined;
   return {
     name,
+    source: fx.source,
     verdict: v.verdict,
     expected: fx.expected,
     ...(v.flow ? { flow: v.flow } : {}),
     ...(story ? { story } : {}),
+    ...(fix ? { fix } : {}),
   };
 }
 
@@ -202,7 +221,7 @@ export async function runNightly(plan: NightlyPlan, hooks: NightlyHooks): Promis
   // Rendering and writing the reports need a moment of the budget too.
   const reserve = Math.min(2000, budgetMs * 0.05) + (zooWanted ? budgetMs * ZOO_SHARE : 0);
   const propertiesEnd = end - reserve;
-  const rows: PropertyRow[] = [];
+  const searches = selected.map(startSearch);
   const counterexamples: CounterexampleEntry[] = [];
   let stopped = false;
   const summary = (status: Summary['status'], extra: Partial<Summary> = {}): Summary => ({
@@ -215,36 +234,59 @@ export async function runNightly(plan: NightlyPlan, hooks: NightlyHooks): Promis
     shard: plan.shard ? `${plan.shard.index}/${plan.shard.count}` : null,
     variant: plan.variant.name,
     only: plan.only,
-    properties: [...rows, ...selected.slice(rows.length).map((d) => notRun(d, plan))],
+    properties: searches.map((x) => rowOf(x, plan)),
     scenarios: [],
     counterexamples,
     zoo: { status: 'skipped', variants: [] },
     ...extra,
   });
+  const progress = (pass: 1 | 2, i: number, target: number) => (runs: number) =>
+    hooks.progress?.({
+      pass,
+      property: selected[i]?.id ?? '',
+      index: i + 1,
+      total: selected.length,
+      runs,
+      target,
+      counterexamples: counterexamples.length,
+      msLeft: Math.max(0, end - Date.now()),
+    });
+  const reported = new Set<Search>();
+  const done = (s: Search) => {
+    reported.add(s);
+    hooks.propertyDone?.(rowOf(s, plan), summary('running'));
+  };
 
-  for (const [i, def] of selected.entries()) {
-    if (hooks.shouldStop()) {
-      stopped = true;
-      break;
+  // Pass 1: every property to npm test's own depth first, so that no property is left short
+  // of it while an earlier one goes deep.
+  for (const [i, s] of searches.entries()) {
+    if (hooks.shouldStop()) break;
+    await advance(s, s.testRuns, plan, propertiesEnd, hooks, progress(1, i, s.testRuns));
+    const cex = s.failing?.counterexample;
+    if (cex) {
+      counterexamples.push(hooks.counterexample(cex));
+      done(s);
     }
-    // Time a quick property leaves unused goes to the ones after it.
-    const share = (propertiesEnd - Date.now()) / (selected.length - i);
-    const deadline = Date.now() + Math.max(0, share);
-    const { row, counterexample } = await runOne(def, plan, deadline, hooks, (runs) =>
-      hooks.progress?.({
-        property: def.id,
-        index: i + 1,
-        total: selected.length,
-        runs,
-        target: def.numRuns * DEPTH,
-        counterexamples: counterexamples.length,
-        msLeft: Math.max(0, end - Date.now()),
-      }),
-    );
-    if (counterexample) counterexamples.push(hooks.counterexample(counterexample));
-    rows.push(row);
-    hooks.propertyDone?.(row, summary('running'));
-    await yieldToSignals();
+  }
+  hooks.depthReached?.(summary('running'), Math.max(0, propertiesEnd - Date.now()));
+  // Pass 2: what is left of the budget goes deeper, shared among the safety properties still
+  // searching (a twin's verdict is its goals, reached or not, at npm test's depth); time a
+  // quick one leaves unused goes to the ones after it.
+  const deeper = searches.filter(
+    (s) => s.def.kind === 'always' && !s.failing && s.runs >= s.testRuns,
+  );
+  for (const [i, s] of searches.entries()) {
+    if (hooks.shouldStop()) break;
+    if (reported.has(s)) continue;
+    const k = deeper.indexOf(s);
+    if (k >= 0) {
+      const share = (propertiesEnd - Date.now()) / (deeper.length - k);
+      const deadline = Date.now() + Math.max(0, share);
+      await advance(s, s.maxRuns, plan, deadline, hooks, progress(2, i, s.maxRuns));
+      const cex = s.failing?.counterexample;
+      if (cex) counterexamples.push(hooks.counterexample(cex));
+    }
+    done(s);
   }
   if (hooks.shouldStop()) stopped = true;
 

@@ -14,6 +14,9 @@ export interface AnyScenario {
   readonly events: readonly unknown[];
 }
 
+/** One thing a reader can compare between two runs of the same events: what, and its value. */
+export type Fact = readonly [label: string, value: string];
+
 /** How an area shows its scenarios to a reader. */
 export interface AreaRender {
   formatSetup(setup: unknown): string[];
@@ -25,6 +28,16 @@ export interface AreaRender {
     events: readonly unknown[],
     step: number,
   ): string[];
+  /**
+   * What a reader compares between two variants running the same events: facts[k] after the
+   * first k steps (facts[0]: the setup as given), each step's own outcome included. Replay
+   * --against and the variant cards show the first k where two variants' facts differ.
+   */
+  facts?(
+    variantName: string,
+    setup: unknown,
+    events: readonly unknown[],
+  ): readonly (readonly Fact[])[];
   /** The event fields a stored counterexample must carry, by event type. */
   readonly eventFields: Readonly<Record<string, readonly string[]>>;
   /** Smaller setups to try when minimizing (a VM or host fewer), each with its events. */

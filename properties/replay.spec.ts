@@ -57,6 +57,31 @@ describe('replaying a stored counterexample', () => {
     expect(r.out).toMatch(/now passes; it was recorded failing R2/);
   });
 
+  test('--against correct prints, side by side, the first step where the correct model differs', () => {
+    const r = cli('scripts/replay.ts', file, '--against', 'correct');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const head = /First difference from correct, after step (\d+): (.+)\n/.exec(r.out);
+    expect(head, r.out).not.toBeNull();
+    const at = Number(head?.[1]);
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThanOrEqual(rec.violation.step);
+    expect(r.out).toMatch(/\n {2}fact +on live-read-transfer +on correct\n/);
+    // The differing fact is a replica block: the live read sent a later write than the instant.
+    expect(r.out).toMatch(/replica disk-\d+ +\S+=w\d+/);
+    expect(r.out).toMatch(/On correct the same events pass R2: no invariant it checks is broken\./);
+  });
+
+  test("--against names no variant, or the record's own: a one-line error and exit 2", () => {
+    const none = cli('scripts/replay.ts', file, '--against', 'teleport');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/--against: no variant named "teleport"/);
+    const same = cli('scripts/replay.ts', file, '--against', 'live-read-transfer');
+    expect(same.code).toBe(2);
+    expect(same.err.trim().split('\n')).toHaveLength(1);
+    expect(same.err).toMatch(/is of live-read-transfer already/);
+  });
+
   test('the shrunk story is short: at most a dozen events', () => {
     expect(rec.events.length).toBeLessThanOrEqual(12);
   });

@@ -1,15 +1,48 @@
 // The renderers on a hand-made summary: escaping in every format, the Mermaid grammar we rely
-// on, the RPO lag replayed from events, and the counts the exit code is decided by.
+// on, depth in words, the counts the exit code is decided by; the pictures and the comparison
+// with the correct model on every stored shortest zoo counterexample; run directories.
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { ReplicationEvent, ReplicationSetup } from '../model/replication/types.ts';
-import { FAST_CHECK_VERSION } from './harness.ts';
+import { CORRECT } from '../model/variants.ts';
+import type { WorldEvent } from '../model/world/world.ts';
+import {
+  type CounterexampleRecord,
+  counterexampleId,
+  FAST_CHECK_VERSION,
+  replay,
+} from './harness.ts';
+import { propertyById } from './registry.ts';
+import { differenceText, firstDifference } from './report/compare.ts';
+import { depthText } from './report/depth.ts';
 import { escapeHtml, escapeXml, mdCell, mdFence, mermaidText } from './report/escape.ts';
+import { blockView } from './report/figures/blocks.ts';
+import { pathView } from './report/figures/path.ts';
+import { rpoView } from './report/figures/rpo.ts';
 import { reportHtml } from './report/html.ts';
 import { junitXml } from './report/junit.ts';
 import { summaryMarkdown } from './report/markdown.ts';
 import { mermaidSequence } from './report/mermaid.ts';
-import { rpoLag } from './report/rpo.ts';
-import { type CounterexampleEntry, hasNewFailures, type Summary, tally } from './report/summary.ts';
+import { claimRunDir, reportIn, switchLatest } from './report/run-dir.ts';
+import {
+  type CounterexampleEntry,
+  hasNewFailures,
+  type PropertyRow,
+  type Summary,
+  tally,
+} from './report/summary.ts';
+import { FIXTURES, layoutStory } from './scenarios.ts';
+import { seed000World } from './world/properties.ts';
+import { loadShortest } from './zoo.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>;#%%`|"';
 
@@ -76,10 +109,11 @@ const summary: Summary = {
       variant: 'correct',
       status: 'failed',
       numRuns: 3,
+      testRuns: 500,
+      maxRuns: 10000,
       numShrinks: 2,
       seed: 1,
       durationMs: 10,
-      coverage: { runs: 3, target: 10000 },
       counterexample: cex.id,
     },
     {
@@ -91,10 +125,12 @@ const summary: Summary = {
       variant: 'correct',
       status: 'interrupted',
       numRuns: 5,
+      testRuns: 300,
+      maxRuns: 300,
       numShrinks: 0,
       seed: 1,
       durationMs: 10,
-      coverage: { 'delta committed': 0 },
+      goals: { 'delta committed': 0 },
     },
   ],
   scenarios: [{ name: HOSTILE, verdict: 'found', expected: 'clean', flow: HOSTILE }],
@@ -142,7 +178,7 @@ describe('the renderers, from one summary object', () => {
   test('summary.md tables keep their columns, and markup shows as text', () => {
     const md = summaryMarkdown(summary);
     const row = md.split('\n').find((l) => l.startsWith('| R4 '));
-    expect(row?.split(/(?<!\\)\|/).length).toBe(9);
+    expect(row?.split(/(?<!\\)\|/).length).toBe(8);
     // Fenced blocks show their text verbatim; everywhere else markup must be escaped.
     expect(md.replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1$/gm, '')).not.toMatch(/<img/);
     expect(md).toContain('```mermaid');
@@ -165,16 +201,6 @@ describe('the renderers, from one summary object', () => {
   });
 });
 
-describe('the RPO lag, replayed from the events', () => {
-  test('is unknown before the first commit, then grows with the clock', () => {
-    const lag = rpoLag(setup, 'correct', events);
-    expect(lag.clock).toEqual([0, 0, 0, 0, 0, 20, 20, 20]);
-    const s = lag.series[0];
-    expect(s?.rpoMinutes).toBe(15);
-    expect(s?.lag).toEqual([null, null, null, null, 0, 20, 20, 20]);
-  });
-});
-
 describe('what counts as new', () => {
   test('a counterexample the corpus knows is not new; a twin that missed its goals is', () => {
     expect(tally(summary)).toMatchObject({ failed: 2, interrupted: 1, fresh: 0 });
@@ -187,5 +213,227 @@ describe('what counts as new', () => {
         counterexamples: [{ ...cex, corpus: 'new' }],
       }),
     ).toBe(true);
+  });
+});
+
+describe('depth in words', () => {
+  const row = (over: Partial<PropertyRow>): PropertyRow => ({
+    ...(summary.properties[0] as PropertyRow),
+    status: 'passed',
+    counterexample: undefined,
+    ...over,
+  });
+
+  test('never a fraction: runs against npm test and a nightly, in words', () => {
+    for (const numRuns of [0, 109, 500, 1234, 10000]) {
+      const text = depthText(row({ numRuns, status: numRuns < 500 ? 'interrupted' : 'passed' }));
+      expect(text).not.toMatch(/\d\s*\/\s*\d/);
+      expect(text).toMatch(numRuns === 0 ? /not run/ : /npm test/);
+    }
+    expect(depthText(row({ numRuns: 109, status: 'interrupted' }))).toBe(
+      "only 109 runs, fewer than npm test's 500: not a pass",
+    );
+    expect(depthText(row({ numRuns: 2000 }))).toBe(
+      "2,000 runs, 4 times npm test's 500; a nightly with time to spare makes 10,000",
+    );
+    expect(depthText(row({ numRuns: 500 }))).toMatch(/^500 runs, as many as npm test/);
+  });
+});
+
+/** Every stored shortest zoo counterexample, as the record a run would have written. */
+const zooStories: CounterexampleRecord[] = Object.entries(loadShortest()).flatMap(
+  ([variant, k]) => {
+    const def = propertyById(k.property);
+    const violation = replay({ property: k.property, variant, setup: k.setup, events: k.events });
+    if (!def || !violation) return [];
+    return [
+      {
+        id: counterexampleId(def.id, variant, k.events),
+        property: def.id,
+        title: def.title,
+        invariants: def.invariants,
+        variant,
+        area: def.area,
+        setup: k.setup,
+        events: k.events,
+        violation,
+        seed: 0,
+        path: 'zoo-shortest',
+        fastCheckVersion: FAST_CHECK_VERSION,
+      },
+    ];
+  },
+);
+
+/** The VM, disk and first block an invariant's message names: "vm-1/disk-0 ... block 3",
+ * "block(s) 3, 4", or for full sync "sent though equal: 3". */
+function named(message: string): { vm: string; disk: string; block: number } | null {
+  const where = /^([^/\s]+)\/([^:\s]+)/.exec(message);
+  const block = /(?:block(?:\(s\))?|sent though equal:|differing but not sent:) (\d+)/.exec(
+    message,
+  );
+  return where && block
+    ? { vm: where[1] as string, disk: where[2] as string, block: Number(block[1]) }
+    : null;
+}
+
+describe('the pictures, on every stored shortest zoo counterexample', () => {
+  test('there is one stored story per variant, and each still fails', () => {
+    expect(zooStories.length).toBe(Object.keys(loadShortest()).length);
+  });
+
+  test('the block picture highlights the block the invariant names, on the VM and disk it names', () => {
+    const blocky = zooStories.filter((r) => named(r.violation.message) !== null);
+    expect(blocky.length).toBeGreaterThan(3);
+    for (const r of blocky) {
+      const n = named(r.violation.message);
+      const v = blockView(r);
+      expect(v, `${r.variant}: ${r.violation.message}`).not.toBeNull();
+      expect([v?.vm, v?.disk], r.variant).toEqual([n?.vm, n?.disk]);
+      expect(v?.wrong, `${r.variant}: ${r.violation.message}`).toContain(n?.block);
+      expect(v?.blocks).toContain(n?.block);
+    }
+  });
+
+  test('the RPO chart agrees with the model on the correct model and disagrees on the defects', () => {
+    // Where the age first goes over the RPO, against where the model raised rpoViolatedEvent.
+    const starts = (r: CounterexampleRecord) =>
+      (rpoView(r)?.series ?? []).map((s) => [
+        s.over.map(([a]) => a),
+        s.events.filter((e) => e.kind === 'violated').map((e) => e.minute),
+      ]);
+    const world = zooStories.filter((r) => r.area === 'world');
+    expect(world.length).toBeGreaterThan(3);
+    for (const r of world)
+      for (const [over, raised] of starts({ ...r, variant: CORRECT.name }))
+        expect(raised, r.variant).toEqual(over);
+    const offByOne = zooStories.filter((r) => r.violation.invariant === 'R8');
+    expect(offByOne.map((r) => r.variant)).toEqual(['rpo-violation-off-by-one']);
+    for (const r of offByOne)
+      expect(
+        starts(r).some(([over, raised]) => JSON.stringify(over) !== JSON.stringify(raised)),
+      ).toBe(true);
+  });
+
+  test('a dropped replication on ok-while-dropped: the age goes over the RPO, shaded, and nothing is raised', () => {
+    const def = propertyById('R8');
+    const setup = seed000World();
+    const events: WorldEvent[] = [
+      { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 15, retention: 0, seed: false },
+      { type: 'RulesetSet', host: 'esx-01', ruleset: 'HBR', enabled: false },
+      { type: 'Tick', minutes: 20 },
+    ];
+    const base = { property: 'R8', variant: 'ok-while-dropped', setup, events };
+    const violation = replay(base);
+    expect(violation?.invariant).toBe('R8');
+    const rec = {
+      ...base,
+      id: 'x',
+      title: def?.title ?? '',
+      invariants: ['R8'],
+      area: 'world',
+      violation: violation as NonNullable<typeof violation>,
+      seed: 0,
+      path: '',
+      fastCheckVersion: FAST_CHECK_VERSION,
+    };
+    const s = rpoView(rec)?.series[0];
+    expect(s?.over[0]?.[0]).toBe(16);
+    expect(s?.events).toEqual([]);
+    expect(rpoView({ ...rec, variant: CORRECT.name })?.series[0]?.events[0]).toMatchObject({
+      kind: 'violated',
+      minute: 16,
+    });
+    const path = pathView(rec);
+    expect(path?.taken.find((x) => x.state === 'drop')?.label).toBe('TCP 31031 dropped');
+  });
+
+  test('a routing or firewall story shows a hop that differs from the intended path, or a drop', () => {
+    const paths = zooStories.filter((r) => r.area === 'network' || r.area === 'firewall');
+    expect(paths.length).toBeGreaterThan(5);
+    for (const r of paths) {
+      const v = pathView(r);
+      if (!v) continue;
+      expect(
+        v.taken.some((x) => x.state === 'wrong' || x.state === 'drop'),
+        `${r.variant}: ${v.flow}`,
+      ).toBe(true);
+    }
+    const drawn = paths.filter((r) => pathView(r) !== null).length;
+    expect(drawn).toBeGreaterThanOrEqual(paths.length - 3);
+  });
+
+  test('every found seed layout has a story and a picture; the firewall ones a drop at the firewall', () => {
+    const found = FIXTURES.filter((f) => f.judge(CORRECT).verdict === 'found');
+    expect(found.length).toBe(6);
+    for (const f of found) {
+      const story = layoutStory(f.name, CORRECT);
+      expect(story, f.name).toBeDefined();
+      const v = story ? pathView(story) : null;
+      expect(v, f.name).not.toBeNull();
+      if (story?.area === 'firewall')
+        expect(v?.taken.find((x) => x.state === 'drop')?.role).toBe('firewall');
+      else expect(v?.taken.some((x) => x.state === 'wrong')).toBe(true);
+    }
+  });
+
+  test('against the correct model, every variant story differs by its failing step, and correct matches itself', () => {
+    for (const r of zooStories) {
+      const d = firstDifference(r, CORRECT.name);
+      expect(d, r.variant).not.toBeNull();
+      expect(d?.step).toBeLessThanOrEqual(r.violation.step);
+      expect(d?.rows.length).toBeGreaterThan(0);
+      expect(differenceText(d as NonNullable<typeof d>)).toContain(`on ${r.variant}`);
+      expect(firstDifference({ ...r, variant: CORRECT.name }, CORRECT.name)).toBeNull();
+    }
+  });
+});
+
+describe('report.html: the failure panel comes first and names every failure', () => {
+  test('a failing property, with its verdict sentence and a link to its card', () => {
+    const html = reportHtml(summary);
+    const panel = html.indexOf('id="failures"');
+    expect(panel).toBeGreaterThan(0);
+    expect(panel).toBeLessThan(html.indexOf('<h2>Properties</h2>'));
+    expect(html).toContain(`href="#cex-${cex.id}"`);
+    expect(html).toContain(`id="cex-${cex.id}"`);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  test('a variant run says what the variant does wrong', () => {
+    const html = reportHtml({ ...summary, variant: 'live-read-transfer' });
+    expect(html).toContain('the transfer reads live blocks, not the cycle&#39;s point in time');
+  });
+});
+
+describe('run directories', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hbr-runs-'));
+  const at = new Date('2026-11-29T10:00:00.000Z');
+
+  test('two runs started in the same second get two directories, named by time and shard', () => {
+    const label = { kind: 'nightly', shard: { index: 2, count: 4 }, variant: null };
+    const a = claimRunDir(root, at, label);
+    const b = claimRunDir(root, at, label);
+    expect(a).not.toBe(b);
+    expect(readdirSync(join(root, 'nightly')).sort()).toEqual([
+      '2026-11-29T10-00-00Z-shard-2-of-4',
+      '2026-11-29T10-00-00Z-shard-2-of-4-2',
+    ]);
+  });
+
+  test('latest is a link switched to the newest run; an old directory there is moved, not lost', () => {
+    mkdirSync(join(root, 'latest'));
+    writeFileSync(join(root, 'latest', 'summary.json'), '{"startedAt":"2026-01-02T03:04:05.000Z"}');
+    const run = claimRunDir(root, at, { kind: 'start', shard: null, variant: null });
+    const moved = switchLatest(root, run);
+    expect(moved).toMatch(/2026-01-02T03-04-05Z-moved$/);
+    expect(reportIn(moved as string)).toBe('2026-01-02T03:04:05.000Z');
+    expect(lstatSync(join(root, 'latest')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(root, 'latest'))).toBe(join('start', '2026-11-29T10-00-00Z'));
+    const next = claimRunDir(root, at, { kind: 'start', shard: null, variant: 'tie-highest-vmk' });
+    expect(switchLatest(root, next)).toBeNull();
+    expect(readlinkSync(join(root, 'latest'))).toBe(
+      join('start', '2026-11-29T10-00-00Z-tie-highest-vmk'),
+    );
   });
 });

@@ -12,3 +12,14 @@ export function inputError(what: string): never {
   process.stderr.write(`${what}\n`);
   process.exit(2);
 }
+
+/** True iff the arguments ask for help (`--help` or `-h`), wherever they stand. */
+export function helpRequested(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '--help' || a === '-h');
+}
+
+/** Prints a command's help on stdout and exits 0. */
+export function printHelp(text: string): never {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  process.exit(0);
+}

@@ -1,12 +1,14 @@
 // Firewall cases in words.
 import {
+  decide,
   type FirewallEvent,
   type FirewallWorld,
   firewallStep,
   initFirewall,
 } from '../../model/firewall/firewall.ts';
-import { CORRECT, variantByName } from '../../model/variants.ts';
-import type { AnyScenario, AreaRender } from '../registry-types.ts';
+import { mobilityFindings } from '../../model/firewall/mobility.ts';
+import { CORRECT, type Variant, variantByName } from '../../model/variants.ts';
+import type { AnyScenario, AreaRender, Fact } from '../registry-types.ts';
 import type { FwCase } from './properties.ts';
 
 export function formatFirewallEvent(e: FirewallEvent): string {
@@ -32,6 +34,38 @@ function hostFacts(w: FirewallWorld, host: string): string[] {
   ];
 }
 
+/** Every host's firewall as it starts, before any event. */
+export function firewallsOf(hosts: FwCase['setup']['hosts'], variant: Variant): FirewallWorld {
+  return {
+    now: 0,
+    hosts: Object.fromEntries(hosts.map((h) => [h.name, initFirewall(h.name, h.version, variant)])),
+  };
+}
+
+/** Each host's vibs, rulesets, log and verdict per replication port; the mobility findings. */
+function fwFacts(c: FwCase['setup'], w: FirewallWorld, variant: Variant, error?: string): Fact[] {
+  const out: Fact[] = [];
+  for (const h of c.hosts) {
+    for (const line of hostFacts(w, h.name)) {
+      const at = line.indexOf(': ');
+      out.push([line.slice(0, at), line.slice(at + 2)]);
+    }
+    const fw = w.hosts[h.name];
+    if (!fw) continue;
+    for (const port of [10000, 31031, 44046, 902]) {
+      const v = decide(fw, { direction: 'outbound', protocol: 'tcp', port }, variant);
+      out.push([
+        `${h.name} TCP ${port} out`,
+        v.action === 'allow' ? `allowed: ${v.reason}` : 'dropped (default action DROP)',
+      ]);
+    }
+  }
+  const found = mobilityFindings(c.placements, w.hosts, variant);
+  out.push(['mobility findings', found.map((f) => f.message).join('; ') || 'none']);
+  if (error !== undefined) out.push(['step outcome', `refused: ${error}`]);
+  return out;
+}
+
 export const FIREWALL_RENDER: AreaRender = {
   formatSetup: (s) => {
     const c = s as FwCase['setup'];
@@ -48,12 +82,7 @@ export const FIREWALL_RENDER: AreaRender = {
     if (at < 1) return [];
     const variant = variantByName(variantName) ?? CORRECT;
     const c = setup as FwCase['setup'];
-    let w: FirewallWorld = {
-      now: 0,
-      hosts: Object.fromEntries(
-        c.hosts.map((h) => [h.name, initFirewall(h.name, h.version, variant)]),
-      ),
-    };
+    let w = firewallsOf(c.hosts, variant);
     for (let i = 0; i < at - 1; i++) w = firewallStep(w, events[i] as FirewallEvent, variant).world;
     const next = firewallStep(w, events[at - 1] as FirewallEvent, variant).world;
     const out: string[] = [];
@@ -62,6 +91,18 @@ export const FIREWALL_RENDER: AreaRender = {
       const b = hostFacts(next, h.name);
       for (const l of b) if (!a.has(l)) out.push(`+ ${l}`);
       for (const l of a) if (!b.includes(l)) out.push(`- ${l}`);
+    }
+    return out;
+  },
+  facts: (variantName, setup, events) => {
+    const variant = variantByName(variantName) ?? CORRECT;
+    const c = setup as FwCase['setup'];
+    let w = firewallsOf(c.hosts, variant);
+    const out = [fwFacts(c, w, variant)];
+    for (const e of events as FirewallEvent[]) {
+      const r = firewallStep(w, e, variant);
+      w = r.world;
+      out.push(fwFacts(c, w, variant, r.error));
     }
     return out;
   },

@@ -1,10 +1,13 @@
 // Network cases in words: hosts with their vmks, stacks and routes; config changes as esxcli
 // would say them.
+import { advise, describeDecision } from '../../model/network/advisor.ts';
 import { hostFromSetup, netStep } from '../../model/network/host.ts';
-import { formatIp, formatPrefix } from '../../model/network/ipv4.ts';
+import { flowsOf } from '../../model/network/intent.ts';
+import { formatIp, formatPrefix, parseIp } from '../../model/network/ipv4.ts';
+import { lookup } from '../../model/network/lookup.ts';
 import type { NetEvent, NetHost } from '../../model/network/types.ts';
-import { CORRECT, variantByName } from '../../model/variants.ts';
-import type { AnyScenario, AreaRender } from '../registry-types.ts';
+import { CORRECT, type Variant, variantByName } from '../../model/variants.ts';
+import type { AnyScenario, AreaRender, Fact } from '../registry-types.ts';
 import type { NetCase } from './arbitraries.ts';
 
 export function formatNetEvent(e: NetEvent): string {
@@ -69,6 +72,58 @@ function formatCase(c: NetCase): string[] {
   return lines;
 }
 
+/** Each host's configuration, then every flow's and query's decision: what a variant changes. */
+function netFacts(
+  c: NetCase['setup'],
+  hosts: Readonly<Record<string, NetHost>>,
+  variant: Variant,
+  error?: string,
+): Fact[] {
+  const out: Fact[] = [];
+  for (const h of Object.values(hosts)) {
+    const [head, ...rest] = hostLines(h);
+    out.push([h.name, head ?? '']);
+    rest.forEach((l, i) => {
+      out.push([`${h.name} [${i + 1}]`, l.trim()]);
+    });
+    // What a reboot would keep (N3): the routes a variant may persist or lose differently.
+    const after = netStep(hosts, { type: 'Reboot', host: h.name }, variant).hosts[h.name];
+    out.push([
+      `${h.name} routes after a reboot`,
+      (after?.routes ?? [])
+        .map((r) => `${r.netstack}: ${formatPrefix(r.network)} via ${formatIp(r.gateway)}`)
+        .join('; ') || 'none',
+    ]);
+  }
+  if (c.topology) {
+    for (const f of flowsOf(c.topology, hosts)) {
+      const h = hosts[f.host];
+      if (!h) continue;
+      const d = lookup(h, { netstack: f.netstack, dst: f.dst, bound: f.bound }, variant);
+      out.push([`${f.host} ${f.class} to ${f.dstName}`, describeDecision(d)]);
+    }
+  }
+  for (const h of Object.values(hosts)) {
+    for (const q of c.queries) {
+      const d = lookup(h, { netstack: q.netstack, dst: parseIp(q.dst), bound: q.bound }, variant);
+      out.push([
+        `${h.name} to ${q.dst} on ${q.netstack}${q.bound ? ` bound to ${q.bound}` : ''}`,
+        `${describeDecision(d)}${d.ok ? ` (${d.route.netstack} table)` : ''}`,
+      ]);
+    }
+  }
+  // What the advisor (N7) says of the layout: a defect may live there rather than in routing.
+  if (c.topology) {
+    const findings = advise(hosts, c.topology, variant);
+    out.push([
+      'advisor findings',
+      findings.map((f) => `${f.invariant}: ${f.message}`).join('; ') || 'none',
+    ]);
+  }
+  if (error !== undefined) out.push(['step outcome', `refused: ${error}`]);
+  return out;
+}
+
 export const NETWORK_RENDER: AreaRender = {
   formatSetup: (s) => formatCase({ setup: s as NetCase['setup'], events: [] }),
   formatEvent: (e) => formatNetEvent(e as NetEvent),
@@ -93,6 +148,20 @@ export const NETWORK_RENDER: AreaRender = {
       ...[...a].filter((l) => !b.has(l)).map((l) => `- ${l.trim()}`),
       ...[...b].filter((l) => !a.has(l)).map((l) => `+ ${l.trim()}`),
     ];
+  },
+  facts: (variantName, setup, events) => {
+    const variant = variantByName(variantName) ?? CORRECT;
+    const c = setup as NetCase['setup'];
+    let hosts: Readonly<Record<string, NetHost>> = Object.fromEntries(
+      c.hosts.map((s) => [s.name, hostFromSetup(s)]),
+    );
+    const out = [netFacts(c, hosts, variant)];
+    for (const e of events as NetEvent[]) {
+      const r = netStep(hosts, e, variant);
+      hosts = r.hosts;
+      out.push(netFacts(c, hosts, variant, r.error));
+    }
+    return out;
   },
   eventFields: {
     RouteAdd: ['host', 'netstack', 'network', 'gateway', 'persist'],

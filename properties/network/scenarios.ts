@@ -194,10 +194,12 @@ const seed004 = (
   expected: 'found' | 'clean',
   pin: string,
   dedicated: boolean,
+  property?: string,
 ): NetScenario => ({
   name,
   source: 'seed 004',
   expected,
+  ...(property ? { property } : {}),
   hosts: [seed004Host('esx01', 11, dedicated), seed004Host('esx02', 12, dedicated)],
   topology: {
     subnets: [
@@ -249,7 +251,7 @@ export const NET_SCENARIOS: readonly NetScenario[] = [
   seed000('seed-000-host-route', 'clean', {
     routes: [{ network: '10.12.12.20/32', gateway: '10.11.12.1' }],
   }),
-  seed004('seed-004-pinned-higher', 'found', 'vmk5', false),
+  seed004('seed-004-pinned-higher', 'found', 'vmk5', false, 'N4'),
   seed004('seed-004-pinned-lower', 'clean', 'vmk1', false),
   seed004('seed-004-dedicated-subnet', 'clean', 'vmk5', true),
 ];

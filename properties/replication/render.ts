@@ -2,9 +2,16 @@
 
 import { status } from '../../model/replication/status.ts';
 import { init, step } from '../../model/replication/step.ts';
-import type { ReplicationEvent, ReplicationSetup, VmState } from '../../model/replication/types.ts';
+import type {
+  Emitted,
+  ReplicationEvent,
+  ReplicationSetup,
+  ReplicationState,
+  StepResult,
+  VmState,
+} from '../../model/replication/types.ts';
 import { CORRECT, variantByName } from '../../model/variants.ts';
-import type { AreaRender } from '../registry-types.ts';
+import type { AreaRender, Fact } from '../registry-types.ts';
 
 export function formatEvent(e: ReplicationEvent): string {
   switch (e.type) {
@@ -100,11 +107,56 @@ export function stateDiffAt(
   return out;
 }
 
+function formatEmitted(e: Emitted): string {
+  switch (e.kind) {
+    case 'CycleStarted':
+      return `${e.vm}: ${e.cycle} cycle of the point after step ${e.pit} starts, ${e.blocks} block(s) to send`;
+    case 'ChunkSent':
+      return `${e.vm}: chunk sent (${e.blocks.map((b) => `${b.disk}/${b.block}`).join(', ') || 'empty'})`;
+    case 'InstanceCommitted':
+      return `${e.vm}: ${e.vcEvent}, instance of the point after step ${e.pit} committed`;
+    case 'CycleAborted':
+      return `${e.vm}: cycle aborted (${e.reason})`;
+    case 'FullSyncRequired':
+      return `${e.vm}: full sync required (${e.reason})`;
+    default:
+      return `${e.vm}: ${e.kind}`;
+  }
+}
+
+/** Every VM's facts in a state, and what the step that led to it did. */
+export function stateFacts(s: ReplicationState, r?: StepResult): Fact[] {
+  const out: Fact[] = [
+    ['clock', `${s.clock} min`],
+    ['link', s.link],
+  ];
+  for (const vm of Object.values(s.vms))
+    for (const [k, v] of Object.entries(vmFacts(vm))) out.push([`${vm.name} ${k}`, v]);
+  if (r) {
+    out.push([
+      'step outcome',
+      r.refused ? `refused: ${r.refused}` : r.error ? `rejected: ${r.error}` : 'applied',
+    ]);
+    out.push(['step emitted', r.emitted.map(formatEmitted).join('; ') || 'nothing']);
+  }
+  return out;
+}
+
 export const REPLICATION_RENDER: AreaRender = {
   formatSetup: (s) => formatSetup(s as ReplicationSetup),
   formatEvent: (e) => formatEvent(e as ReplicationEvent),
   stateDiff: (v, setup, events, at) =>
     stateDiffAt(v, setup as ReplicationSetup, events as ReplicationEvent[], at),
+  facts: (variantName, setup, events) => {
+    let s = init(setup as ReplicationSetup, variantByName(variantName) ?? CORRECT);
+    const out = [stateFacts(s)];
+    for (const e of events as ReplicationEvent[]) {
+      const r = step(s, e);
+      s = r.state;
+      out.push(stateFacts(s, r));
+    }
+    return out;
+  },
   eventFields: {
     GuestWrite: ['vm', 'disk', 'block'],
     TimeAdvance: ['minutes'],

@@ -1,8 +1,8 @@
 // junit.xml for CI dashboards: one testcase per property, seed layout and zoo variant; a
 // failure carries the counterexample's printed story.
 import { renderCounterexample } from '../harness.ts';
+import { depthText, goalsText } from './depth.ts';
 import { escapeXml } from './escape.ts';
-import { coverageText } from './markdown.ts';
 import type { Summary } from './summary.ts';
 
 interface Case {
@@ -44,7 +44,7 @@ export function junitXml(s: Summary): string {
     if (p.status === 'interrupted') {
       return {
         ...base,
-        skipped: `interrupted after ${p.numRuns} runs, before npm test's own run count`,
+        skipped: `interrupted: ${depthText(p)}`,
       };
     }
     if (p.status !== 'failed') return base;
@@ -58,7 +58,7 @@ export function junitXml(s: Summary): string {
           }
         : {
             message: `goals never reached in ${p.numRuns} runs`,
-            text: `reached: ${coverageText(p)}\n`,
+            text: `reached: ${goalsText(p)}\n`,
           },
     };
   });

@@ -1,17 +1,12 @@
-// summary.md and <id>.md, rendered from the summary object: the tables, then each
-// counterexample as its printed story and a Mermaid sequence diagram.
+// summary.md and <id>.md, rendered from the summary object: what failed, the tables, then each
+// story (counterexample or found layout, with its fix) as its printed text and a Mermaid
+// sequence diagram.
 import { type CounterexampleRecord, renderCounterexample } from '../harness.ts';
+import { depthText, goalsText } from './depth.ts';
 import { mdCell, mdFence } from './escape.ts';
 import { mermaidSequence } from './mermaid.ts';
-import { type CounterexampleEntry, type PropertyRow, type Summary, tally } from './summary.ts';
-
-export function coverageText(p: PropertyRow): string {
-  const c = p.coverage as Record<string, number>;
-  if (p.kind === 'always' && 'target' in c) return `${c.runs}/${c.target} runs`;
-  return Object.entries(c)
-    .map(([goal, n]) => `${goal}: ${n}`)
-    .join(', ');
-}
+import { type CounterexampleEntry, type LayoutFix, type Summary, tally } from './summary.ts';
+import { coveredText, failures, variantLines } from './verdicts.ts';
 
 export function runLine(s: Summary): string {
   const parts = [
@@ -48,7 +43,28 @@ function story(rec: CounterexampleRecord, file?: string): string[] {
   return [mdFence(renderCounterexample(rec, file)), '', mdFence(mermaidSequence(rec), 'mermaid')];
 }
 
+function fixLines(fix: LayoutFix | undefined): string[] {
+  if (!fix) return [];
+  const by =
+    fix.by === 'advisor'
+      ? 'The verified fix, as the advisor computes it:'
+      : 'The verified fix, as `npm run check` prints it for these hosts:';
+  return [
+    '',
+    by,
+    ...fix.findings.flatMap((f) => [
+      '',
+      `- ${mdCell(f.host)}: ${mdCell(f.message)} (${f.invariant})`,
+      '',
+      f.commands.length > 0
+        ? mdFence(f.commands.join('\n'), 'sh')
+        : mdCell(f.note ?? 'no fix verified'),
+    ]),
+  ];
+}
+
 export function summaryMarkdown(s: Summary): string {
+  const list = failures(s);
   const lines = [
     s.mergedFrom ? '# Property run (merged)' : '# Property run',
     '',
@@ -56,11 +72,19 @@ export function summaryMarkdown(s: Summary): string {
     '',
     `**${tallyLine(s)}**`,
     '',
-    '| property | kind | status | runs | shrinks | ms | coverage |',
-    '|---|---|---|---:|---:|---:|---|',
+    ...variantLines(s).flatMap((l) => [mdCell(l), '']),
+    list.length === 0 ? `Nothing failed. Covered: ${mdCell(coveredText(s))}.` : '## What failed',
+    '',
+    ...list.map((f) => `- ${f.note}: ${mdCell(f.what)}: ${mdCell(f.verdict)}`),
+    ...(list.length > 0 ? ['', `Covered: ${mdCell(coveredText(s))}.`] : []),
+    '',
+    '## Properties',
+    '',
+    '| property | kind | status | depth | ms | goals reached |',
+    '|---|---|---|---|---:|---|',
     ...s.properties.map(
       (p) =>
-        `| ${mdCell(p.title)} | ${p.kind} | ${p.status} | ${p.numRuns} | ${p.numShrinks} | ${p.durationMs} | ${mdCell(coverageText(p))} |`,
+        `| ${mdCell(p.title)} | ${p.kind} | ${p.status} | ${mdCell(depthText(p))} | ${p.durationMs} | ${mdCell(goalsText(p))} |`,
     ),
   ];
   if (s.properties.some((p) => p.status === 'interrupted')) {
@@ -81,7 +105,8 @@ export function summaryMarkdown(s: Summary): string {
       ),
     );
     for (const x of s.scenarios) {
-      if (x.story) lines.push('', `### ${mdCell(x.name)}`, '', ...story(x.story));
+      if (x.story)
+        lines.push('', `### ${mdCell(x.name)}`, '', ...story(x.story), ...fixLines(x.fix));
     }
   }
   if (s.zoo.status === 'ran' || s.zoo.note) {
@@ -113,7 +138,7 @@ export function summaryMarkdown(s: Summary): string {
     );
   }
   for (const p of s.properties.filter((x) => x.kind === 'sometimes' && x.status !== 'passed')) {
-    lines.push('', `Reachability twin ${mdCell(p.id)} reached: ${mdCell(coverageText(p))}`);
+    lines.push('', `Reachability twin ${mdCell(p.id)} reached: ${mdCell(goalsText(p))}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -36,11 +36,13 @@ export function readSummary(file: string): Summary {
       typeof p.id !== 'string' ||
       typeof p.title !== 'string' ||
       !['passed', 'failed', 'interrupted'].includes(p.status as string) ||
-      typeof p.numRuns !== 'number'
+      typeof p.numRuns !== 'number' ||
+      typeof p.testRuns !== 'number' ||
+      typeof p.maxRuns !== 'number'
     ) {
       throw bad(
         `properties[${i}]`,
-        'an object with "id", "title", "status" (passed, failed or interrupted) and "numRuns"',
+        'an object with "id", "title", "status" (passed, failed or interrupted), "numRuns", "testRuns" and "maxRuns"',
         p,
       );
     }

@@ -7,14 +7,6 @@ import type { ZooEntry } from '../zoo.ts';
 export type RunStatus = 'running' | 'completed' | 'interrupted';
 export type PropertyStatus = 'passed' | 'failed' | 'interrupted';
 
-/**
- * How much a property searched: a reachability twin's goal counts, or for a safety property
- * how many runs it made against how many it was asked for.
- */
-export type Coverage =
-  | Readonly<Record<string, number>>
-  | { readonly runs: number; readonly target: number };
-
 export interface PropertyRow {
   readonly id: string;
   readonly title: string;
@@ -23,22 +15,45 @@ export interface PropertyRow {
   readonly invariants: readonly string[];
   readonly variant: string;
   readonly status: PropertyStatus;
+  /** Runs made in this run. */
   readonly numRuns: number;
+  /** Runs npm test makes of this property: the depth a pass needs. */
+  readonly testRuns: number;
+  /** The most runs a budgeted run makes of it: what a nightly with time to spare reaches. */
+  readonly maxRuns: number;
   readonly numShrinks: number;
   readonly seed: number;
   readonly durationMs: number;
-  readonly coverage: Coverage;
+  /** A reachability twin's goals: how many runs reached each. */
+  readonly goals?: Readonly<Record<string, number>>;
   /** The id of its counterexample, when it failed with one. */
   readonly counterexample?: string;
 }
 
+/** The fix for a found layout, per finding, as the advisor or `npm run check` computes it. */
+export interface LayoutFix {
+  /** advisor: model/network/advisor.ts on the modelled hosts; check: `npm run check`'s result. */
+  readonly by: 'advisor' | 'check';
+  readonly findings: readonly {
+    readonly host: string;
+    readonly invariant: string;
+    readonly message: string;
+    /** Applied to the model and seen to remove the finding; empty when none was verified. */
+    readonly commands: readonly string[];
+    readonly note?: string;
+  }[];
+}
+
 export interface ScenarioRow {
   readonly name: string;
+  /** Where the layout comes from: a seed text. */
+  readonly source?: string;
   readonly verdict: 'found' | 'clean';
   readonly expected: 'found' | 'clean';
   readonly flow?: string;
-  /** A found layout told as a counterexample of the property it breaks (data, not text). */
+  /** A found layout told as a story: its events and the invariant it breaks (data, not text). */
   readonly story?: CounterexampleRecord;
+  readonly fix?: LayoutFix;
 }
 
 /** Where a counterexample stands against the committed corpus. */

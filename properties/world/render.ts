@@ -1,11 +1,18 @@
 // World cases in words: the sites, then events with names resolved.
 import { hostFromSetup } from '../../model/network/host.ts';
 import { CORRECT, variantByName } from '../../model/variants.ts';
-import { initWorld, type WorldEvent, type WorldState, worldStep } from '../../model/world/world.ts';
+import {
+  initWorld,
+  type WorldEmitted,
+  type WorldEvent,
+  type WorldState,
+  type WorldStep,
+  worldStep,
+} from '../../model/world/world.ts';
 import { formatFirewallEvent } from '../firewall/render.ts';
 import { formatNetEvent, hostLines } from '../network/render.ts';
-import type { AnyScenario, AreaRender } from '../registry-types.ts';
-import { formatEvent, formatSetup } from '../replication/render.ts';
+import type { AnyScenario, AreaRender, Fact } from '../registry-types.ts';
+import { formatEvent, formatSetup, stateFacts } from '../replication/render.ts';
 import type { WorldCase } from './properties.ts';
 
 export function formatWorldEvent(e: WorldEvent): string {
@@ -43,6 +50,58 @@ function facts(w: WorldState): string[] {
   }
   for (const [vm, rec] of Object.entries(w.recovered))
     out.push(`${vm} recovered from the instance of minute ${rec.pitClock}`);
+  return out;
+}
+
+function formatWorldEmitted(e: WorldEmitted): string {
+  switch (e.kind) {
+    case 'committed':
+      return `minute ${e.clock}: ${e.vm} instance of minute ${e.pitClock} committed`;
+    case 'blocked':
+      return `minute ${e.clock}: ${e.vm} blocked: ${e.reason}`;
+    case 'delivered':
+      return `minute ${e.clock}: ${e.vm} ${e.blocks} block(s) delivered`;
+    case 'rpoViolated':
+      return `minute ${e.clock}: rpoViolatedEvent ${e.vm}, violated by ${e.minutes} minute(s)`;
+    case 'rpoRestored':
+      return `minute ${e.clock}: rpoRestoredEvent ${e.vm}`;
+    case 'failover':
+      return `minute ${e.clock}: ${e.vm} failed over to the instance of minute ${e.pitClock}`;
+    case 'reprotect':
+      return `minute ${e.clock}: ${e.vm} reprotect sends ${e.sent} block(s), ${e.delivered ? 'delivered' : `blocked: ${e.reason}`}`;
+  }
+}
+
+/** The world's facts: the replication state, RPO verdicts, recoveries, and the step's events. */
+function worldFacts(w: WorldState, r?: WorldStep): Fact[] {
+  const out: Fact[] = stateFacts(w.repl).filter(([k]) => k !== 'step outcome');
+  for (const vm of Object.keys(w.repl.vms))
+    out.push([`${vm} RPO violation raised`, w.violated[vm] ? 'yes' : 'no']);
+  const image = (b: Readonly<Record<number, number>>) =>
+    Object.entries(b)
+      .map(([k, c]) => `${k}=w${c}`)
+      .join(' ') || 'empty';
+  for (const [vm, rec] of Object.entries(w.recovered)) {
+    out.push([`${vm} recovered from`, `the instance of minute ${rec.pitClock}`]);
+    for (const [d, b] of Object.entries(rec.disks)) out.push([`${vm} recovered ${d}`, image(b)]);
+  }
+  for (const [vm, s] of Object.entries(w.reversed)) {
+    const r = s.vms[vm]?.repl;
+    const inst = r?.instances[r.instances.length - 1];
+    out.push([`${vm} reverse replication`, r ? `${r.blocksSent} block(s) sent` : 'none']);
+    for (const [d, b] of Object.entries(inst?.disks ?? {}))
+      out.push([`${vm} primary copy ${d} after reprotect`, image(b)]);
+  }
+  if (r) {
+    out.push(['step outcome', r.error ? `refused: ${r.error}` : 'applied']);
+    // Minute-by-minute lines of one Tick can be many: blocked minutes collapse to a count.
+    const blocked = r.emitted.filter((e) => e.kind === 'blocked').length;
+    const rest = r.emitted.filter((e) => e.kind !== 'blocked').map(formatWorldEmitted);
+    out.push([
+      'step emitted',
+      [...(blocked > 0 ? [`${blocked} blocked minute(s)`] : []), ...rest].join('; ') || 'nothing',
+    ]);
+  }
   return out;
 }
 
@@ -96,6 +155,16 @@ export const WORLD_RENDER: AreaRender = {
     }
     if (r.error) out.push(`(refused: ${r.error})`);
     return out.slice(0, 40);
+  },
+  facts: (variantName, setup, events) => {
+    let w = initWorld(setup as WorldCase['setup'], variantByName(variantName) ?? CORRECT);
+    const out = [worldFacts(w)];
+    for (const e of events as WorldEvent[]) {
+      const r = worldStep(w, e);
+      w = r.state;
+      out.push(worldFacts(w, r));
+    }
+    return out;
   },
   eventFields: {
     Tick: ['minutes'],
