@@ -276,7 +276,9 @@ export function renderCounterexample(rec: CounterexampleRecord, file?: string): 
   lines.push(
     rec.path === 'fixture'
       ? `a fixture layout, judged on variant "${rec.variant}"`
-      : `falsified on variant "${rec.variant}" (fast-check seed ${rec.seed}, path "${rec.path}")`,
+      : rec.path.startsWith('explore:')
+        ? `found on variant "${rec.variant}" by breadth-first exploration of scope ${rec.path.slice('explore:'.length)}: no shorter trace in that scope breaks it`
+        : `falsified on variant "${rec.variant}" (fast-check seed ${rec.seed}, path "${rec.path}")`,
   );
   lines.push('', 'Setup:', ...area.formatSetup(rec.setup).map((l) => `  ${l}`), '', 'Timeline:');
   if (rec.events.length === 0) lines.push('  (no events: the configuration as given)');
