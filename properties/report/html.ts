@@ -6,6 +6,7 @@ import type { ReplicationEvent, ReplicationSetup } from '../../model/replication
 import type { WorldEvent, WorldSetup } from '../../model/world/world.ts';
 import { type CounterexampleRecord, renderCounterexample } from '../harness.ts';
 import { escapeHtml } from './escape.ts';
+import { exhaustiveHtml } from './exhaustive.ts';
 import { coverageText, runLine, tallyLine } from './markdown.ts';
 import { mermaidSequence } from './mermaid.ts';
 import { type RpoLag, rpoLag, rpoLagWorld } from './rpo.ts';
@@ -230,7 +231,7 @@ export function reportHtml(s: Summary): string {
 <p class="tally">${tallyLine(s)}</p>
 <h2>Properties</h2>
 <table><tr><th>property</th><th>kind</th><th>status</th><th>runs</th><th>shrinks</th><th>ms</th><th>coverage</th><th>counterexample</th></tr>${props}</table>
-${scenarios}${zoo}
+${scenarios}${zoo}${new Markup(exhaustiveHtml(s.exhaustive))}
 <h2>Counterexamples (${s.counterexamples.length})</h2>
 ${s.counterexamples.length === 0 ? h`<p>No counterexamples.</p>` : s.counterexamples.map(counterexample)}
 </main></body></html>

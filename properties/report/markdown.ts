@@ -2,6 +2,7 @@
 // counterexample as its printed story and a Mermaid sequence diagram.
 import { type CounterexampleRecord, renderCounterexample } from '../harness.ts';
 import { mdCell, mdFence } from './escape.ts';
+import { exhaustiveMarkdown } from './exhaustive.ts';
 import { mermaidSequence } from './mermaid.ts';
 import { type CounterexampleEntry, type PropertyRow, type Summary, tally } from './summary.ts';
 
@@ -98,6 +99,7 @@ export function summaryMarkdown(s: Summary): string {
       );
     }
   }
+  lines.push(...exhaustiveMarkdown(s.exhaustive));
   lines.push(
     '',
     s.counterexamples.length === 0
