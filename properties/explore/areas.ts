@@ -4,7 +4,13 @@ import { FIREWALL_EXPLORE } from '../firewall/explore.ts';
 import { NETWORK_EXPLORE } from '../network/explore.ts';
 import { REPLICATION_EXPLORE } from '../replication/explore.ts';
 import { WORLD_EXPLORE } from '../world/explore.ts';
-import { exploreEnumerated, exploreStepped } from './engine.ts';
+import {
+  exploreEnumerated,
+  exploreStepped,
+  inSlices,
+  searchEnumerated,
+  searchStepped,
+} from './engine.ts';
 import type { ExploreArea, ExploreOptions, ExploreRun, Scope } from './types.ts';
 
 export const EXPLORE_AREAS: readonly ExploreArea[] = [
@@ -32,4 +38,22 @@ export function runScope(
     return exploreEnumerated(area.area, scope, area.space(scope as never), opts);
   const model = area.model(scope as never, opts.variant, { symmetry: opts.symmetry ?? true });
   return exploreStepped(area.area, scope, model, opts);
+}
+
+/**
+ * The same, in slices of `sliceMs` with the event loop let in between: a signal handler runs
+ * and `shouldStop` sees it within a slice.
+ */
+export function runScopeInSlices(
+  area: ExploreArea,
+  scope: Scope<unknown>,
+  opts: ExploreOptions,
+  sliceMs: number,
+): Promise<ExploreRun> {
+  if (area.kind === 'enumerated') {
+    const space = area.space(scope as never);
+    return inSlices((slice) => searchEnumerated(area.area, scope, space, opts, slice), sliceMs);
+  }
+  const model = area.model(scope as never, opts.variant, { symmetry: opts.symmetry ?? true });
+  return inSlices((slice) => searchStepped(area.area, scope, model, opts, slice), sliceMs);
 }

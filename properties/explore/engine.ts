@@ -18,6 +18,7 @@ import type {
   KindCoverage,
   Outdegree,
   Scope,
+  Shard,
   StepModel,
   Witness,
 } from './types.ts';
@@ -134,13 +135,54 @@ export function recordOf(
 
 const heapMiB = () => process.memoryUsage().heapUsed / 2 ** 20;
 
-/** Breadth-first search of one scope's state space. */
+/**
+ * When the search gives control back: a generator yields at its next poll after `end`, so a
+ * driver can let signals in between slices of a long search.
+ */
+export interface Slice {
+  end: number;
+}
+
+/** Breadth-first search of one scope's state space, run to the end. */
 export function exploreStepped<X, E, V>(
   area: string,
   scope: Scope<unknown>,
   model: StepModel<X, E, V>,
   opts: ExploreOptions,
 ): ExploreRun {
+  return drain(searchStepped(area, scope, model, opts, { end: Number.POSITIVE_INFINITY }));
+}
+
+function drain(g: Generator<void, ExploreRun>): ExploreRun {
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Runs a search in slices of `sliceMs`, letting the event loop (signals) in between. */
+export async function inSlices(
+  make: (slice: Slice) => Generator<void, ExploreRun>,
+  sliceMs: number,
+): Promise<ExploreRun> {
+  const slice: Slice = { end: performance.now() + sliceMs };
+  const g = make(slice);
+  for (;;) {
+    const r = g.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    slice.end = performance.now() + sliceMs;
+  }
+}
+
+/** The breadth-first search, yielding at a poll once its slice is over. */
+export function* searchStepped<X, E, V>(
+  area: string,
+  scope: Scope<unknown>,
+  model: StepModel<X, E, V>,
+  opts: ExploreOptions,
+  slice: Slice,
+): Generator<void, ExploreRun> {
   const started = performance.now();
   const deadline = opts.budgetMs !== undefined ? started + opts.budgetMs : Number.POSITIVE_INFINITY;
   const maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
@@ -177,6 +219,16 @@ export function exploreStepped<X, E, V>(
       if (g.holds(v0)) goalSets[i]?.add(f0.hi, f0.lo);
     });
   }
+  /** What a shard other than the first does not report: the states every shard visits alike. */
+  const forgetCounts = () => {
+    generated = 0;
+    distinct = 0;
+    constrained = 0;
+    orbitSum = 0;
+    hist.length = 0;
+    for (const c of cov) Object.assign(c, { generated: 0, enabled: 0, distinct: 0 });
+    for (let i = 0; i < goalSets.length; i++) goalSets[i] = new FingerprintSet(64);
+  };
   let split = shard === null || shard.count === 1;
   let expanded = 0;
   let lastEvents: readonly E[] | null = null;
@@ -189,21 +241,14 @@ export function exploreStepped<X, E, V>(
       const s = shard as { index: number; count: number };
       level = level.filter((_, i) => i % s.count === s.index - 1);
       split = true;
-      if (s.index !== 1) {
-        generated = 0;
-        distinct = 0;
-        constrained = 0;
-        orbitSum = 0;
-        hist.length = 0;
-        for (const c of cov) Object.assign(c, { generated: 0, enabled: 0, distinct: 0 });
-        for (let i = 0; i < goalSets.length; i++) goalSets[i] = new FingerprintSet(64);
-      }
+      if (s.index !== 1) forgetCounts();
     }
     const next: Entry<X>[] = [];
     for (let li = 0; li < level.length; li++) {
       const { x, id, hi, lo } = level[li] as Entry<X>;
       if (++expanded % POLL_EVERY === 0) {
         heapPeak = Math.max(heapPeak, heapMiB());
+        if (performance.now() > slice.end) yield;
         if (performance.now() > deadline) {
           bound = 'budget';
         } else if (opts.shouldStop?.()) {
@@ -273,6 +318,11 @@ export function exploreStepped<X, E, V>(
   }
 
   heapPeak = Math.max(heapPeak, heapMiB());
+  if (!split && (shard as Shard).index !== 1) {
+    // The search ended before its frontier was wide enough to split: the first shard reports
+    // it, the others count nothing (they are exhausted all the same).
+    forgetCounts();
+  }
   const ms = performance.now() - started;
   let counterexample: CounterexampleRecord | undefined;
   if (found) {
@@ -359,6 +409,17 @@ export function exploreEnumerated(
   space: ConfigSpace,
   opts: ExploreOptions,
 ): ExploreRun {
+  return drain(searchEnumerated(area, scope, space, opts, { end: Number.POSITIVE_INFINITY }));
+}
+
+/** The enumeration, yielding at a poll once its slice is over. */
+export function* searchEnumerated(
+  area: string,
+  scope: Scope<unknown>,
+  space: ConfigSpace,
+  opts: ExploreOptions,
+  slice: Slice,
+): Generator<void, ExploreRun> {
   const started = performance.now();
   const deadline = opts.budgetMs !== undefined ? started + opts.budgetMs : Number.POSITIVE_INFINITY;
   const shard = opts.shard ?? null;
@@ -383,6 +444,7 @@ export function exploreEnumerated(
   for (; i < limit; i++) {
     if (shard && i % shard.count !== shard.index - 1) continue;
     if (checked % 64 === 0 && checked > 0) {
+      if (performance.now() > slice.end) yield;
       if (performance.now() > deadline) bound = 'budget';
       else if (opts.shouldStop?.()) bound = 'signal';
       if (bound) break;

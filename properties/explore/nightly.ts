@@ -5,7 +5,7 @@
 import type { Variant } from '../../model/variants.ts';
 import type { CounterexampleRecord } from '../harness.ts';
 import type { CounterexampleEntry } from '../report/summary.ts';
-import { EXPLORE_AREAS, runScope } from './areas.ts';
+import { EXPLORE_AREAS, runScopeInSlices } from './areas.ts';
 import { type ExhaustiveReport, type ExhaustiveRow, rowOf } from './summary.ts';
 import type { ExploreArea, Scope, Shard } from './types.ts';
 
@@ -49,6 +49,9 @@ export function exhaustiveWanted(plan: ExhaustivePlan): { wanted: boolean; note:
   return { wanted: true, note: '' };
 }
 
+/** The longest stretch a search runs without letting a signal in. */
+const SLICE_MS = 500;
+
 const yieldToSignals = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function runExhaustive(
@@ -66,13 +69,18 @@ export async function runExhaustive(
     // Time a quick scope leaves unused goes to the ones after it.
     const share = (deadline - Date.now()) / (scopes.length - i);
     if (share <= 0) break;
-    const run = runScope(area, scope, {
-      variant: plan.variant,
-      maxStates: NIGHTLY_MAX_STATES,
-      budgetMs: share,
-      shard: plan.shard,
-      shouldStop: () => hooks.shouldStop(),
-    });
+    const run = await runScopeInSlices(
+      area,
+      scope,
+      {
+        variant: plan.variant,
+        maxStates: NIGHTLY_MAX_STATES,
+        budgetMs: share,
+        shard: plan.shard,
+        shouldStop: () => hooks.shouldStop(),
+      },
+      SLICE_MS,
+    );
     if (run.counterexample) hooks.counterexample(run.counterexample);
     const row = rowOf(run);
     rows.push(row);

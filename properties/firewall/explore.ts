@@ -67,6 +67,7 @@ export const FIREWALL_SCOPES: readonly Scope<FirewallScope>[] = [
       rulesets: ['HBR', 'NFC', TO_CLOUD_RULESET],
       maxPushFailures: 2,
     },
+    nightly: true,
   },
   {
     name: 'tiny',

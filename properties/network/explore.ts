@@ -78,6 +78,7 @@ export const NETWORK_SCOPES: readonly Scope<NetworkScope>[] = [
       destinations: DESTINATIONS,
     },
     outOfScope: ['N1-reach: per-vmk gateway used'],
+    nightly: true,
   },
   {
     name: 'tiny',
@@ -121,6 +122,7 @@ export const NETWORK_SCOPES: readonly Scope<NetworkScope>[] = [
       customGateways: [null, '10.11.12.1'],
       destinations: DESTINATIONS,
     },
+    nightly: true,
   },
 ];
 

@@ -84,28 +84,34 @@ export const REPLICATION_SCOPES: readonly Scope<ReplicationScope>[] = [
   {
     name: 'default',
     description:
-      '1 VM with one 2-block disk on 2 hosts, every event kind (writes, cycles, cuts, crashes with each psf outcome, power, pause, seeds, vMotion, unconfigure), RPO 15 min with 1 retained instance, seeded or not',
+      '1 VM with a 1-block disk on 2 interchangeable hosts, every event kind but time: writes, cycles, Sync Now, chunks, commits, NFC failures, link cuts, VRS restarts, crashes with each psf outcome, power, pause, seed copies with the same or another UUID, configuration seeded or not (RPO 15 min, 1 retained instance), unconfigure, vMotion',
     params: {
       version: '6.7',
       hosts: HOSTS,
-      vms: [{ name: 'vm-1', host: 'esx-01', poweredOn: true, disks: [2] }],
+      vms: [{ name: 'vm-1', host: 'esx-01', poweredOn: true, disks: [1] }],
       chunkBlocks: 1,
-      events: ALL.filter((e) => e !== 'UnconfigureReplication'),
+      events: ALL,
       psf: ['intact', 'stale', 'lost'],
       configure: [
         { rpoMinutes: 15, retention: 1, seed: false },
         { rpoMinutes: 15, retention: 1, seed: true },
       ],
-      seedCopies: ['same'],
+      seedCopies: ['same', 'different'],
     },
+    outOfScope: [
+      'R5-reach: partial bundle dropped',
+      'R7-reach: partial full sync',
+      'R12-reach: RPO rejected',
+    ],
+    nightly: true,
   },
   {
     name: 'tiny',
     description:
-      '1 VM with a 1-block disk on 1 host, RPO 15 min with no retained instance; writes, cycles, chunks, commits, NFC failures, link cuts, VRS restarts, crashes with each psf outcome, power off and on',
+      '1 VM with a 1-block disk on 2 interchangeable hosts, RPO 15 min with no retained instance; writes, cycles, chunks, commits, NFC failures, link cuts, VRS restarts, crashes with each psf outcome, power off and on, vMotion',
     params: {
       version: '6.7',
-      hosts: ['esx-01'],
+      hosts: HOSTS,
       vms: [{ name: 'vm-1', host: 'esx-01', poweredOn: true, disks: [1] }],
       chunkBlocks: 1,
       events: [
@@ -122,11 +128,12 @@ export const REPLICATION_SCOPES: readonly Scope<ReplicationScope>[] = [
         'VrsRestart',
         'PowerOff',
         'PowerOn',
+        'VMotion',
       ],
       psf: ['intact', 'stale', 'lost'],
       configure: [{ rpoMinutes: 15, retention: 0, seed: false }],
     },
-    pinned: 12136,
+    pinned: 13670,
     outOfScope: [
       'R5-reach: partial bundle dropped',
       'R7-reach: identical seed sends none',
@@ -162,6 +169,63 @@ export const REPLICATION_SCOPES: readonly Scope<ReplicationScope>[] = [
       seedCopies: ['same', 'different'],
       twins: ['R12-reach'],
     },
+  },
+  {
+    name: 'blocks',
+    description:
+      '1 VM with a 2-block disk sent one block a chunk, on 1 host: writes to either block, cycles, chunks, commits, link cuts, seed copies and seeded configuration (RPO 15 min, no retained instance)',
+    params: {
+      version: '6.7',
+      hosts: ['esx-01'],
+      vms: [{ name: 'vm-1', host: 'esx-01', poweredOn: true, disks: [2] }],
+      chunkBlocks: 1,
+      events: [
+        'ConfigureReplication',
+        'SeedCopy',
+        'GuestWrite',
+        'CycleStart',
+        'ChunkDelivered',
+        'BundleCommit',
+        'LinkDown',
+        'LinkUp',
+      ],
+      configure: [
+        { rpoMinutes: 15, retention: 0, seed: false },
+        { rpoMinutes: 15, retention: 0, seed: true },
+      ],
+      seedCopies: ['same'],
+      twins: ['R1-reach', 'R2-reach', 'R4-reach', 'R5-reach', 'R7-reach'],
+    },
+  },
+  {
+    name: 'two-vms',
+    description:
+      '2 VMs with a 1-block disk each on 2 interchangeable hosts (both VMs and hosts reduced by symmetry): writes, cycles, chunks, commits, link cuts, crashes with an intact or a lost psf, power-on, vMotion; RPO 15 min, no retained instance',
+    params: {
+      version: '6.7',
+      hosts: HOSTS,
+      vms: [
+        { name: 'vm-1', host: 'esx-01', poweredOn: true, disks: [1] },
+        { name: 'vm-2', host: 'esx-01', poweredOn: true, disks: [1] },
+      ],
+      chunkBlocks: 1,
+      events: [
+        'ConfigureReplication',
+        'GuestWrite',
+        'CycleStart',
+        'ChunkDelivered',
+        'BundleCommit',
+        'LinkDown',
+        'LinkUp',
+        'HostCrash',
+        'PowerOn',
+        'VMotion',
+      ],
+      psf: ['intact', 'lost'],
+      configure: [{ rpoMinutes: 15, retention: 0, seed: false }],
+      twins: ['R1-reach', 'R4-reach', 'R6-reach'],
+    },
+    nightly: true,
   },
 ];
 

@@ -89,7 +89,7 @@ export const WORLD_SCOPES: readonly Scope<WorldScope>[] = [
       events: FAULTS,
       properties: WORLD_CHECKS,
     },
-    outOfScope: ['R11-reach: optimized by the psf'],
+    nightly: true,
   },
   {
     name: 'tiny',
