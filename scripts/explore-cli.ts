@@ -13,6 +13,7 @@ import {
 } from '../properties/explore/areas.ts';
 import { runText } from '../properties/explore/text.ts';
 import type { ExploreArea, ExploreRun, Scope, Shard } from '../properties/explore/types.ts';
+import { huntByExplore } from '../properties/explore/zoo.ts';
 import { placeCounterexample, writeCounterexample } from '../properties/report/write.ts';
 import { usageError } from './cli.ts';
 
@@ -20,7 +21,7 @@ import { usageError } from './cli.ts';
 const SLICE_MS = 250;
 
 export const USAGE =
-  'npm run explore -- [--area A] [--scope NAME] [--variant V] [--json] [--max-states N] [--budget S] [--shard I/N] [--out DIR] [--no-symmetry]';
+  'npm run explore -- [--area A] [--scope NAME] [--variant V] [--json] [--max-states N] [--budget S] [--shard I/N] [--out DIR] [--no-symmetry] | --zoo';
 
 const HELP = `${USAGE}
 
@@ -39,12 +40,16 @@ scope, written as a counterexample record (replay it with npm run replay -- FILE
   --shard I/N      explore the I-th of N deterministic parts (frontier or configuration index)
   --out DIR        where counterexamples are written (default reports/explore)
   --no-symmetry    keep interchangeable VMs and hosts apart (measures the reduction)
+  --zoo            hunt every zoo variant in its scope and print the table: variant, scope,
+                   states until found, trace length, fast-check's shortest (exit 1 if one is
+                   missed or longer)
 
 Scopes:
 ${EXPLORE_AREAS.flatMap((a) => (a.scopes as readonly Scope<unknown>[]).map((s) => `  ${a.area}/${s.name}: ${s.description}`)).join('\n')}
 `;
 
 export interface Options {
+  readonly zoo: boolean;
   readonly runs: readonly { readonly area: ExploreArea; readonly scope: Scope<unknown> }[];
   readonly variant: NonNullable<ReturnType<typeof variantByName>>;
   readonly json: boolean;
@@ -79,6 +84,7 @@ export function parseExploreArgs(argv: readonly string[]): Options | { help: str
         shard: { type: 'string' },
         out: { type: 'string' },
         'no-symmetry': { type: 'boolean' },
+        zoo: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: false,
@@ -133,6 +139,7 @@ export function parseExploreArgs(argv: readonly string[]): Options | { help: str
     shard = { index: i, count: n };
   }
   return {
+    zoo: values.zoo === true,
     runs,
     variant,
     json: values.json === true,
@@ -161,6 +168,7 @@ export async function exploreCli(
     return 0;
   }
   const o = parsed;
+  if (o.zoo) return zooTable(write);
   const deadline = o.budgetMs === undefined ? undefined : Date.now() + o.budgetMs;
   let signal: 'SIGINT' | 'SIGTERM' | undefined;
   const onInt = () => {
@@ -226,4 +234,24 @@ async function runAll(
     );
   }
   return results.some((r) => r.run.status === 'failed') ? 1 : 0;
+}
+
+/** Every zoo variant hunted in its scope, as the Markdown table the README quotes. */
+function zooTable(write: (text: string) => void): number {
+  const rows = zooVariants().map((v) => huntByExplore(v));
+  write(
+    [
+      '| variant | scope | caught by | states until found | length | fast-check shortest |',
+      '|---|---|---|---:|---:|---:|',
+      ...rows.map(
+        (r) =>
+          `| ${r.variant} | ${r.area}/${r.scope} | ${r.found ? `${r.invariant} (${r.property})` : '**not found**'} | ${r.statesUntilFound ?? '-'}${r.area === 'network' ? ' configurations' : ''} | ${r.length ?? '-'} | ${r.shortestKnown ?? '-'} |`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  const bad = rows.filter(
+    (r) => !r.found || (r.shortestKnown !== undefined && (r.length ?? 0) > r.shortestKnown),
+  );
+  return bad.length > 0 ? 1 : 0;
 }

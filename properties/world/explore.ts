@@ -38,6 +38,8 @@ export interface WorldScope {
   readonly maxClock: number;
   /** The event kinds offered, each over the scope's VMs, blocks and primary hosts. */
   readonly events: readonly Kind[];
+  /** At most this many breaks (link cuts, rulesets turned off, routes removed ...) per run. */
+  readonly maxBreaks?: number;
   /** Registered safety properties checked on every transition (default: all of the area). */
   readonly properties?: readonly string[];
   /** Twins whose goals this scope counts (default: the twins of the properties it checks). */
@@ -56,39 +58,38 @@ function mirroredLayout(): Pick<WorldSetup, 'hosts' | 'topology'> {
   return { hosts, topology };
 }
 
-const FAULTS: readonly Kind[] = [
-  'ConfigureReplication',
-  'GuestWrite',
-  'Tick',
-  'SyncNow',
-  'LinkDown',
-  'LinkUp',
-  'RulesetSet',
-  'RouteRemove',
-  'RouteAdd',
-  'Failover',
-  'Reprotect',
-];
-
 const WORLD_CHECKS = ['E1', 'R8', 'F4', 'R10', 'R11'];
 
 export const WORLD_SCOPES: readonly Scope<WorldScope>[] = [
   {
     name: 'default',
     description:
-      'seed 000 mirrored, 1 VM with a 2-block disk, 1 block a minute, RPO 15 min with 1 retained instance; writes, ticks of 1 and 15 minutes up to minute 32, Sync Now, link cuts, the HBR ruleset off and on, failover and reprotect',
+      'seed 000 mirrored, 1 VM with a 1-block disk, 1 block a minute, RPO 15 min with 1 retained instance; writes, ticks of 1 and 15 minutes up to minute 16, and one break (a link cut, the HBR ruleset turned off, the static route removed) with its mending at any time; failover and reprotect',
     params: {
       version: '5.5',
-      vms: [{ name: 'vm-1', host: 'esx-01', blocks: 2 }],
+      vms: [{ name: 'vm-1', host: 'esx-01', blocks: 1 }],
       bandwidth: 1,
       toCloud: false,
       rpoMinutes: 15,
       retention: 1,
       ticks: [1, 15],
-      maxClock: 32,
-      events: FAULTS,
+      maxClock: 16,
+      maxBreaks: 1,
+      events: [
+        'ConfigureReplication',
+        'GuestWrite',
+        'Tick',
+        'LinkDown',
+        'LinkUp',
+        'RulesetSet',
+        'RouteRemove',
+        'RouteAdd',
+        'Failover',
+        'Reprotect',
+      ],
       properties: WORLD_CHECKS,
     },
+    outOfScope: ['R10-reach: bundle arriving'],
     nightly: true,
   },
   {
@@ -295,6 +296,27 @@ function eventsOf(p: WorldScope, setup: WorldSetup): WorldEvent[] {
 interface Explored {
   readonly w: WorldState;
   readonly memos: readonly Map<string, number>[];
+  /** Breaks so far (link cuts, rulesets off, routes removed ...): the scope bounds them. */
+  readonly breaks: number;
+}
+
+/** True iff the event breaks something the scope counts against its maxBreaks. */
+function breaks(e: WorldEvent): boolean {
+  switch (e.type) {
+    case 'LinkDown':
+    case 'RouteRemove':
+    case 'TagRemove':
+    case 'VibRemove':
+    case 'HostCrash':
+    case 'PowerOff':
+    case 'Pause':
+    case 'VrsRestart':
+      return true;
+    case 'RulesetSet':
+      return !e.enabled;
+    default:
+      return false;
+  }
 }
 
 /** What the checks see: the transition, and each check's memo after it. */
@@ -327,6 +349,9 @@ export function worldModel(
   const setup = worldSetupOf(p);
   const events = eventsOf(p, setup);
   const afterFailover = events.filter((e) => e.type === 'Reprotect');
+  // Once the scope's breaks are spent, only events that break nothing are offered.
+  const maxBreaks = p.maxBreaks ?? Number.POSITIVE_INFINITY;
+  const mending = events.filter((e) => !breaks(e));
   const { checks, twins } = selected(
     WORLD_PROPERTIES as readonly PropertyDef[],
     p.properties,
@@ -339,12 +364,12 @@ export function worldModel(
   let encoded = 0;
   return {
     setup,
-    init: () => ({ w: start, memos: checks.map(() => new Map()) }),
+    init: () => ({ w: start, memos: checks.map(() => new Map()), breaks: 0 }),
     // A failover ends the story, as in the properties' generators ("disasters end stories"):
     // after it only the reprotect of a recovered VM is offered, and after that nothing.
     events: (x) => {
       const recovered = Object.keys(x.w.recovered);
-      if (recovered.length === 0) return events;
+      if (recovered.length === 0) return x.breaks < maxBreaks ? events : mending;
       return afterFailover.filter(
         (e) => e.type === 'Reprotect' && recovered.includes(e.vm) && !x.w.reversed[e.vm],
       );
@@ -363,7 +388,10 @@ export function worldModel(
       };
       // Each check gets its own copy of its memo: what one transition writes stays on its path.
       const memos = x.memos.map((m) => new Map(m));
-      return { state: { w: r.state, memos }, view: { view, memos }, stutter: r.state === x.w };
+      // Breaks are counted (and so told apart) only where the scope bounds them.
+      const counted = p.maxBreaks !== undefined && breaks(e) ? 1 : 0;
+      const state = { w: r.state, memos, breaks: x.breaks + counted };
+      return { state, view: { view, memos }, stutter: r.state === x.w };
     },
     checks: checks.map((d, k) => {
       const check = stepCheckOf(d);
@@ -434,6 +462,7 @@ export function worldModel(
           });
         }
       }
+      enc.push(x.breaks);
       for (const m of x.memos) {
         enc.push(m.size);
         for (const [k, v] of [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
