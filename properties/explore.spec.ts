@@ -131,27 +131,9 @@ describe('the routing enumeration catches every network variant', () => {
 });
 
 describe('symmetry reduction', () => {
-  const scope: Scope<never> = {
-    name: 'symmetry-check',
-    description: '2 VMs with a 1-block disk each on 2 hosts',
-    params: {
-      version: '6.7',
-      hosts: ['esx-01', 'esx-02'],
-      vms: [
-        { name: 'vm-1', host: 'esx-01', poweredOn: true, disks: [1] },
-        { name: 'vm-2', host: 'esx-01', poweredOn: true, disks: [1] },
-      ],
-      chunkBlocks: 1,
-      events: ['ConfigureReplication', 'GuestWrite', 'CycleStart', 'HostCrash', 'VMotion'],
-      configure: [{ rpoMinutes: 15, retention: 0, seed: false }],
-      twins: [],
-    } as never,
-  };
-  const run = (symmetry: boolean) =>
-    runScope(REPLICATION_EXPLORE as unknown as ExploreArea, scope as Scope<unknown>, {
-      variant: CORRECT,
-      symmetry,
-    });
+  const area = REPLICATION_EXPLORE as unknown as ExploreArea;
+  const scope = scopeOf(area, 'two-vms') as Scope<unknown>;
+  const run = (symmetry: boolean) => runScope(area, scope, { variant: CORRECT, symmetry });
 
   test('the states a reduced search stands for are exactly the states of the unreduced one', () => {
     const reduced = run(true);
