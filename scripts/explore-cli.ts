@@ -245,7 +245,7 @@ function zooTable(write: (text: string) => void): number {
       '|---|---|---|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.variant} | ${r.area}/${r.scope} | ${r.found ? `${r.invariant} (${r.property})` : '**not found**'} | ${r.statesUntilFound ?? '-'}${r.area === 'network' ? ' configurations' : ''} | ${r.length ?? '-'} | ${r.shortestKnown ?? '-'} |`,
+          `| ${r.variant} | ${r.area}/${r.scope} | ${r.found ? (r.invariant === r.property ? r.invariant : `${r.invariant} (property ${r.property})`) : '**not found**'} | ${r.statesUntilFound ?? '-'}${r.area === 'network' ? ' configurations' : ''} | ${r.length ?? '-'} | ${r.shortestKnown ?? '-'} |`,
       ),
       '',
     ].join('\n'),

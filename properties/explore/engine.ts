@@ -384,6 +384,7 @@ export function* searchStepped<X, E, V>(
     checked: dedupe(model.checks.map((c) => ({ property: c.property, invariant: c.invariant }))),
     witnesses,
     ...(counterexample ? { counterexample, statesUntilFound: seen.size } : {}),
+    ...(model.extra ? { extra: model.extra() } : {}),
   };
 }
 
