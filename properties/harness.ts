@@ -177,20 +177,39 @@ export function runProperty(def: PropertyDef, opts: RunOptions = {}): PropertyRe
     numRuns: details.numRuns,
     numShrinks: details.numShrinks,
     durationMs,
-    counterexample: {
-      id: counterexampleId(def.id, variant.name, scenario.events),
-      property: def.id,
-      title: def.title,
-      invariants: def.invariants,
-      variant: variant.name,
-      area: def.area,
-      setup: scenario.setup,
-      events: scenario.events,
+    counterexample: recordOf(
+      def,
+      variant,
+      scenario,
       violation,
       seed,
-      path: details.counterexamplePath ?? '',
-      fastCheckVersion: FAST_CHECK_VERSION,
-    },
+      details.counterexamplePath ?? '',
+    ),
+  };
+}
+
+/** The record of a scenario that breaks a property: how it was found is `seed` and `path`. */
+export function recordOf(
+  def: PropertyDef,
+  variant: Variant,
+  scenario: AnyScenario,
+  violation: Violation,
+  seed: number,
+  path: string,
+): CounterexampleRecord {
+  return {
+    id: counterexampleId(def.id, variant.name, scenario.events),
+    property: def.id,
+    title: def.title,
+    invariants: def.invariants,
+    variant: variant.name,
+    area: def.area,
+    setup: scenario.setup,
+    events: scenario.events,
+    violation,
+    seed,
+    path,
+    fastCheckVersion: FAST_CHECK_VERSION,
   };
 }
 

@@ -35,7 +35,8 @@ scope, written as a counterexample record (replay it with npm run replay -- FILE
                    every area that has a scope of that name
   --variant V      correct (default) or a zoo variant
   --json           one JSON object with every run, instead of text
-  --max-states N   stop a search once N distinct states are stored (default 5000000)
+  --max-states N   stop a search once N distinct states are stored, an enumeration after N
+                   configurations (default 5000000)
   --budget S       stop after S seconds in all
   --shard I/N      explore the I-th of N deterministic parts (frontier or configuration index)
   --out DIR        where counterexamples are written (default reports/explore)

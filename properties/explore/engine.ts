@@ -5,18 +5,18 @@
 // Configuration spaces (routing) are enumerated instead, every configuration checked by the
 // registered properties themselves.
 import type { Variant } from '../../model/variants.ts';
-import { type CounterexampleRecord, counterexampleId, FAST_CHECK_VERSION } from '../harness.ts';
+import { type CounterexampleRecord, recordOf } from '../harness.ts';
 import { propertyById } from '../registry.ts';
 import type { AnyScenario } from '../registry-types.ts';
 import { Encoder } from './encoder.ts';
 import { collisionProbability, FingerprintSet } from './fingerprint.ts';
+import { outdegreeOf } from './summary.ts';
 import type {
   ConfigSpace,
   ExploreOptions,
   ExploreRun,
   ExploreStats,
   KindCoverage,
-  Outdegree,
   Scope,
   Shard,
   StepModel,
@@ -67,42 +67,12 @@ interface Entry<X> {
   readonly lo: number;
 }
 
-function outdegreeOf(hist: readonly number[]): Outdegree {
-  let n = 0;
-  let sum = 0;
-  let min = -1;
-  let max = 0;
-  hist.forEach((c, k) => {
-    if (c === 0) return;
-    n += c;
-    sum += c * k;
-    if (min < 0) min = k;
-    max = k;
-  });
-  let p95 = 0;
-  let acc = 0;
-  for (let k = 0; k < hist.length; k++) {
-    acc += hist[k] ?? 0;
-    if (acc >= 0.95 * n) {
-      p95 = k;
-      break;
-    }
-  }
-  return {
-    min: Math.max(0, min),
-    mean: n === 0 ? 0 : Math.round((sum / n) * 100) / 100,
-    max,
-    p95,
-    histogram: [...hist],
-  };
-}
-
 export class ExploreError extends Error {
   override readonly name = 'ExploreError';
 }
 
 /** The record of a trace the explorer found, its violation as the property itself reports it. */
-export function recordOf(
+export function traceRecord(
   area: string,
   scope: string,
   property: string,
@@ -117,20 +87,7 @@ export function recordOf(
       `explore: the ${area} explorer found ${property} violated after ${scenario.events.length} event(s) of scope ${scope}, but the property's own check ${violation ? `fails after step ${violation.step}` : 'passes'} on that trace: the explorer's view of the transition and the property's fold disagree`,
     );
   }
-  return {
-    id: counterexampleId(def.id, variant.name, scenario.events),
-    property: def.id,
-    title: def.title,
-    invariants: def.invariants,
-    variant: variant.name,
-    area: def.area,
-    setup: scenario.setup,
-    events: scenario.events,
-    violation,
-    seed: 0,
-    path: `explore:${scope}`,
-    fastCheckVersion: FAST_CHECK_VERSION,
-  };
+  return recordOf(def, variant, scenario, violation, 0, `explore:${scope}`);
 }
 
 const heapMiB = () => process.memoryUsage().heapUsed / 2 ** 20;
@@ -337,7 +294,7 @@ export function* searchStepped<X, E, V>(
     }
     if (found.event >= 0) events.push(model.events(x)[found.event] as E);
     const check = model.checks[found.check] as (typeof model.checks)[number];
-    counterexample = recordOf(area, scope.name, check.property, opts.variant, {
+    counterexample = traceRecord(area, scope.name, check.property, opts.variant, {
       setup: model.setup,
       events,
     });
@@ -351,14 +308,13 @@ export function* searchStepped<X, E, V>(
     goal: g.goal,
     states: goalSets[i]?.size ?? 0,
   }));
-  const exhausted = bound === null && found === null;
   const stats: ExploreStats = {
     generated,
     distinct,
     queue: found ? 0 : level.length,
     constrained,
     depth: found ? found.depth : depth,
-    outdegree: outdegreeOf(hist),
+    outdegree: outdegreeOf(hist.map((c) => c ?? 0)),
     coverage,
     neverEnabled: model.kinds.filter((_, i) => (cov[i]?.enabled ?? 0) === 0),
     ms: Math.round(ms),
@@ -368,24 +324,44 @@ export function* searchStepped<X, E, V>(
     bytesPerState: Math.round(((seen.bytes + links.bytes) / Math.max(1, seen.size)) * 10) / 10,
     heapPeakMiB: Math.round(heapPeak),
   };
-  const missed = witnesses.some((w) => w.states === 0 && !inOutOfScope(scope, w));
   return {
-    area,
-    scope: scope.name,
-    description: scope.description,
-    variant: opts.variant.name,
-    kind: 'stepped',
-    status: found || (exhausted && missed) ? 'failed' : exhausted ? 'passed' : 'interrupted',
-    exhausted,
-    bound: found ? 'violation' : bound,
-    shard: shard ? `${shard.index}/${shard.count}` : null,
-    ...(scope.outOfScope ? { outOfScope: scope.outOfScope } : {}),
+    ...header(area, scope, opts, 'stepped', found !== null, bound, witnesses),
     stats,
     checked: dedupe(model.checks.map((c) => ({ property: c.property, invariant: c.invariant }))),
     witnesses,
     ...(counterexample ? { counterexample, statesUntilFound: seen.size } : {}),
     ...(model.extra ? { extra: model.extra() } : {}),
   };
+}
+
+/**
+ * What a run says of itself: where it ran, and its verdict. Passed means exhausted, nothing
+ * violated and every goal in scope witnessed.
+ */
+function header(
+  area: string,
+  scope: Scope<unknown>,
+  opts: ExploreOptions,
+  kind: ExploreRun['kind'],
+  violated: boolean,
+  bound: ExploreRun['bound'],
+  witnesses: readonly Witness[],
+) {
+  const exhausted = bound === null && !violated;
+  const missed = witnesses.some((w) => w.states === 0 && !inOutOfScope(scope, w));
+  const shard = opts.shard ?? null;
+  return {
+    area,
+    scope: scope.name,
+    description: scope.description,
+    variant: opts.variant.name,
+    kind,
+    status: violated || (exhausted && missed) ? 'failed' : exhausted ? 'passed' : 'interrupted',
+    exhausted,
+    bound: violated ? 'violation' : bound,
+    shard: shard ? `${shard.index}/${shard.count}` : null,
+    ...(scope.outOfScope ? { outOfScope: scope.outOfScope } : {}),
+  } as const;
 }
 
 /** True iff the scope says it cannot reach this goal (another scope of the area does). */
@@ -454,7 +430,7 @@ export function* searchEnumerated(
     checked++;
     for (const d of defs) {
       if (d.check?.(c, opts.variant)) {
-        counterexample = recordOf(area, scope.name, d.id, opts.variant, c);
+        counterexample = traceRecord(area, scope.name, d.id, opts.variant, c);
         break;
       }
     }
@@ -468,24 +444,12 @@ export function* searchEnumerated(
   }
   if (!bound && !counterexample && limit < space.size) bound = 'max-states';
   const ms = performance.now() - started;
-  const exhausted = bound === null && counterexample === undefined;
   const witnesses: Witness[] = [...counts].map(([k, states]) => {
     const [property, goal] = k.split('\u0000') as [string, string];
     return { property, goal, states };
   });
-  const missed = witnesses.some((w) => w.states === 0 && !inOutOfScope(scope, w));
   return {
-    area,
-    scope: scope.name,
-    description: scope.description,
-    variant: opts.variant.name,
-    kind: 'enumerated',
-    status:
-      counterexample || (exhausted && missed) ? 'failed' : exhausted ? 'passed' : 'interrupted',
-    exhausted,
-    bound: counterexample ? 'violation' : bound,
-    shard: shard ? `${shard.index}/${shard.count}` : null,
-    ...(scope.outOfScope ? { outOfScope: scope.outOfScope } : {}),
+    ...header(area, scope, opts, 'enumerated', counterexample !== undefined, bound, witnesses),
     enumeration: {
       size: space.size,
       checked,

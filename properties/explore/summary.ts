@@ -1,6 +1,7 @@
 // The "Exhaustive" part of a run's summary: one row per explored scope (its statistics, what
 // it checked, its witnesses, its counterexample's id), and summing the rows of the shards of a
 // split run back into one per scope, as report:merge does.
+import { collisionProbability } from './fingerprint.ts';
 import type { ExploreRun, ExploreStats, KindCoverage, Witness } from './types.ts';
 
 /** A run as the summary keeps it: the counterexample itself goes to the summary's list. */
@@ -37,7 +38,8 @@ export function outOfScopeText(
     : '';
 }
 
-function outdegree(hist: readonly number[]): ExploreStats['outdegree'] {
+/** Outdegree figures from a histogram: histogram[k] = states expanded with k successors. */
+export function outdegreeOf(hist: readonly number[]): ExploreStats['outdegree'] {
   let n = 0;
   let sum = 0;
   let min = -1;
@@ -95,7 +97,7 @@ function sumStats(xs: readonly ExploreStats[]): ExploreStats {
     queue: total((s) => s.queue),
     constrained: total((s) => s.constrained),
     depth: Math.max(0, ...xs.map((s) => s.depth)),
-    outdegree: outdegree(hist.map((c) => c ?? 0)),
+    outdegree: outdegreeOf(hist.map((c) => c ?? 0)),
     coverage,
     neverEnabled: Object.entries(coverage)
       .filter(([, c]) => c.enabled === 0)
@@ -103,7 +105,7 @@ function sumStats(xs: readonly ExploreStats[]): ExploreStats {
     ms,
     // Machine-seconds: shards run side by side, each rate is its own.
     distinctPerSec: Math.round((distinct / Math.max(ms, 1e-3)) * 1000),
-    collisionProbability: (distinct * Math.max(0, generated - distinct)) / 2 ** 64,
+    collisionProbability: collisionProbability(distinct, generated),
     symmetryRatio: weighted((s) => s.symmetryRatio),
     bytesPerState: weighted((s) => s.bytesPerState),
     heapPeakMiB: Math.max(0, ...xs.map((s) => s.heapPeakMiB)),

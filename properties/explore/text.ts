@@ -22,7 +22,9 @@ export function headline(r: ExploreRun): string {
     const missed = r.witnesses.filter((w) => w.states === 0 && !outOfScopeText(r, w));
     return missed.length > 0
       ? `${where} on ${r.variant}: exhausted (${size}); ${checks} hold, but ${missed.length} reachability goal(s) were never reached, so those passes are vacuous`
-      : `${where} on ${r.variant}: ${checks} hold for all ${size} of the scope (exhausted)`;
+      : r.shard
+        ? `${where} on ${r.variant}: ${checks} hold for all ${size} of this shard's part of the scope (that part exhausted; the other shards cover the rest)`
+        : `${where} on ${r.variant}: ${checks} hold for all ${size} of the scope (exhausted)`;
   }
   return `${where} on ${r.variant}: NOT exhausted (stopped by ${r.bound}); ${checks} hold for the ${size} visited, and nothing is claimed beyond them`;
 }

@@ -19,6 +19,10 @@ export function verdictText(r: ExhaustiveRow): string {
   const missed = r.witnesses.filter((w) => w.states === 0 && !outOfScopeText(r, w));
   if (r.exhausted && missed.length > 0)
     return `${checks} hold for all ${size}, but goal(s) never reached: ${missed.map((w) => `${w.property} ${w.goal}`).join('; ')}`;
+  if (r.exhausted && r.shards)
+    return `${checks} hold for every state of the scope (exhausted by ${r.shards} shards; ${size} counted, a state two shards reach counted by each)`;
+  if (r.exhausted && r.shard)
+    return `${checks} hold for all ${size} of shard ${r.shard}'s part of the scope (that part exhausted)`;
   if (r.exhausted) return `${checks} hold for all ${size} (exhausted)`;
   return `not exhausted (stopped by ${r.bound}): ${checks} hold for the ${size} visited`;
 }
