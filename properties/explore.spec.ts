@@ -7,12 +7,15 @@ import { CORRECT, DEFECT_INFO, type Defect, zooVariants } from '../model/variant
 import { exploreCli, parseExploreArgs } from '../scripts/explore-cli.ts';
 import { EXPLORE_AREAS, runScope, scopeOf } from './explore/areas.ts';
 import { Encoder } from './explore/encoder.ts';
-import { mergeRows, rowOf } from './explore/summary.ts';
+import { mergeExhaustive, mergeRows, rowOf } from './explore/summary.ts';
 import type { ExploreArea, ExploreRun, Scope } from './explore/types.ts';
 import { huntByExplore } from './explore/zoo.ts';
-import { replay } from './harness.ts';
+import { FAST_CHECK_VERSION, replay } from './harness.ts';
 import { PROPERTIES } from './registry.ts';
 import { REPLICATION_EXPLORE, replicationModel } from './replication/explore.ts';
+import { reportHtml } from './report/html.ts';
+import { summaryMarkdown } from './report/markdown.ts';
+import { hasNewFailures, type Summary } from './report/summary.ts';
 
 const scopes = (a: ExploreArea) => a.scopes as readonly Scope<unknown>[];
 const FILES: Readonly<Record<string, string>> = {
@@ -294,5 +297,66 @@ describe('npm run explore', () => {
     expect(r.out).toMatch(
       /replication\/tiny on correct: NOT exhausted \(stopped by max-states\); R1, .* hold for the 200 distinct states visited, and nothing is claimed beyond them/,
     );
+  });
+});
+
+describe('the Exhaustive section of the reports', () => {
+  const HOSTILE = '<img src=x onerror=window.pwned=1> | a scope';
+  const area = EXPLORE_AREAS.find((a) => a.area === 'firewall') as ExploreArea;
+  const run = runScope(area, scopeOf(area, 'tiny') as Scope<unknown>, { variant: CORRECT });
+  const row = { ...rowOf(run), description: HOSTILE };
+  const base: Summary = {
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:10:00.000Z',
+    status: 'completed',
+    budgetSeconds: 600,
+    fastCheckVersion: FAST_CHECK_VERSION,
+    seed: 1,
+    shard: null,
+    variant: 'correct',
+    only: null,
+    properties: [],
+    scenarios: [],
+    counterexamples: [],
+    zoo: { status: 'skipped', variants: [] },
+  };
+
+  test('summary.md and report.html show each scope with its verdict and statistics, names as text', () => {
+    const s: Summary = { ...base, exhaustive: { status: 'ran', runs: [row] } };
+    const md = summaryMarkdown(s);
+    expect(md).toContain('## Exhaustive exploration');
+    expect(md).toMatch(
+      /\| firewall\/tiny \| correct \| F1, F2, F3, F5, F6 hold for all 10 distinct states \(exhausted\) \| 10 \| 40 \|/,
+    );
+    expect(md).not.toContain('<img');
+    const html = reportHtml(s);
+    expect(html).toContain('<h2>Exhaustive exploration</h2>');
+    expect(html).toContain('&lt;img src=x onerror=window.pwned=1&gt; | a scope');
+    expect(html).not.toContain('<img');
+    expect(hasNewFailures(s)).toBe(false);
+  });
+
+  test('a failed exploration fails the run, and a skipped one says why', () => {
+    const failed = { ...row, status: 'failed' as const, counterexample: 'abc123', traceLength: 2 };
+    expect(hasNewFailures({ ...base, exhaustive: { status: 'ran', runs: [failed] } })).toBe(true);
+    const md = summaryMarkdown({
+      ...base,
+      exhaustive: { status: 'skipped', note: 'runs with a budget of at least 300 s', runs: [] },
+    });
+    expect(md).toMatch(/## Exhaustive exploration\n\nruns with a budget of at least 300 s/);
+  });
+
+  test('merging the summaries of two shards sums their rows per scope', () => {
+    const a = { ...row, shard: '1/2' };
+    const b = { ...row, shard: '2/2' };
+    const merged = mergeExhaustive([
+      { status: 'ran', runs: [a] },
+      { status: 'ran', runs: [b] },
+      undefined,
+    ]);
+    expect(merged?.runs).toHaveLength(1);
+    expect(merged?.runs[0]?.stats?.distinct).toBe(2 * (row.stats?.distinct ?? 0));
+    expect(merged?.runs[0]?.exhausted).toBe(true);
+    expect(merged?.runs[0]?.shards).toBe(2);
   });
 });
