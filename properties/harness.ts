@@ -177,20 +177,39 @@ export function runProperty(def: PropertyDef, opts: RunOptions = {}): PropertyRe
     numRuns: details.numRuns,
     numShrinks: details.numShrinks,
     durationMs,
-    counterexample: {
-      id: counterexampleId(def.id, variant.name, scenario.events),
-      property: def.id,
-      title: def.title,
-      invariants: def.invariants,
-      variant: variant.name,
-      area: def.area,
-      setup: scenario.setup,
-      events: scenario.events,
+    counterexample: recordOf(
+      def,
+      variant,
+      scenario,
       violation,
       seed,
-      path: details.counterexamplePath ?? '',
-      fastCheckVersion: FAST_CHECK_VERSION,
-    },
+      details.counterexamplePath ?? '',
+    ),
+  };
+}
+
+/** The record of a scenario that breaks a property: how it was found is `seed` and `path`. */
+export function recordOf(
+  def: PropertyDef,
+  variant: Variant,
+  scenario: AnyScenario,
+  violation: Violation,
+  seed: number,
+  path: string,
+): CounterexampleRecord {
+  return {
+    id: counterexampleId(def.id, variant.name, scenario.events),
+    property: def.id,
+    title: def.title,
+    invariants: def.invariants,
+    variant: variant.name,
+    area: def.area,
+    setup: scenario.setup,
+    events: scenario.events,
+    violation,
+    seed,
+    path,
+    fastCheckVersion: FAST_CHECK_VERSION,
   };
 }
 
@@ -276,7 +295,9 @@ export function renderCounterexample(rec: CounterexampleRecord, file?: string): 
   lines.push(
     rec.path === 'fixture'
       ? `a fixture layout, judged on variant "${rec.variant}"`
-      : `falsified on variant "${rec.variant}" (fast-check seed ${rec.seed}, path "${rec.path}")`,
+      : rec.path.startsWith('explore:')
+        ? `found on variant "${rec.variant}" by breadth-first exploration of scope ${rec.path.slice('explore:'.length)}: no shorter trace in that scope breaks it`
+        : `falsified on variant "${rec.variant}" (fast-check seed ${rec.seed}, path "${rec.path}")`,
   );
   lines.push('', 'Setup:', ...area.formatSetup(rec.setup).map((l) => `  ${l}`), '', 'Timeline:');
   if (rec.events.length === 0) lines.push('  (no events: the configuration as given)');

@@ -3,6 +3,8 @@
 // layouts; the zoo when time allows. It produces the summary object and reports progress;
 // writing files is the caller's job.
 import { CORRECT, type Variant, zooVariants } from '../model/variants.ts';
+import { EXPLORE_SHARE, exhaustiveWanted, runExhaustive } from './explore/nightly.ts';
+import type { ExhaustiveRow } from './explore/summary.ts';
 import {
   type CounterexampleRecord,
   FAST_CHECK_VERSION,
@@ -75,6 +77,7 @@ export interface NightlyHooks {
   propertyDone?(row: PropertyRow, partial: Summary): void;
   scenarioDone?(row: ScenarioRow): void;
   zooDone?(row: ZooRow): void;
+  exhaustiveDone?(row: ExhaustiveRow): void;
 }
 
 /** The properties a plan runs: shards split the catalogue by index modulo N, stably. */
@@ -219,7 +222,9 @@ export async function runNightly(plan: NightlyPlan, hooks: NightlyHooks): Promis
     plan.variant.name === CORRECT.name &&
     plan.budgetSeconds >= ZOO_MIN_BUDGET_S;
   // Rendering and writing the reports need a moment of the budget too.
-  const reserve = Math.min(2000, budgetMs * 0.05) + (zooWanted ? budgetMs * ZOO_SHARE : 0);
+  const exploreMs = exhaustiveWanted(plan).wanted ? budgetMs * EXPLORE_SHARE : 0;
+  const reserve =
+    Math.min(2000, budgetMs * 0.05) + (zooWanted ? budgetMs * ZOO_SHARE : 0) + exploreMs;
   const propertiesEnd = end - reserve;
   const searches = selected.map(startSearch);
   const counterexamples: CounterexampleEntry[] = [];
@@ -300,6 +305,20 @@ export async function runNightly(plan: NightlyPlan, hooks: NightlyHooks): Promis
     }
   }
 
+  // Exhaustive exploration of the nightly scopes, in its share of the budget, before the zoo.
+  const exhaustive = stopped
+    ? { status: 'skipped' as const, note: 'not reached: the run was interrupted', runs: [] }
+    : await runExhaustive(plan, Math.min(end, Date.now() + exploreMs), {
+        shouldStop: hooks.shouldStop,
+        counterexample: (rec) => {
+          const entry = hooks.counterexample(rec);
+          counterexamples.push(entry);
+          return entry;
+        },
+        ...(hooks.exhaustiveDone ? { runDone: hooks.exhaustiveDone } : {}),
+      });
+  if (hooks.shouldStop()) stopped = true;
+
   let zoo: ZooReport = {
     status: 'skipped',
     note: zooWanted
@@ -330,5 +349,5 @@ export async function runNightly(plan: NightlyPlan, hooks: NightlyHooks): Promis
       variants: done,
     };
   }
-  return summary(stopped ? 'interrupted' : 'completed', { scenarios, zoo });
+  return summary(stopped ? 'interrupted' : 'completed', { scenarios, zoo, exhaustive });
 }

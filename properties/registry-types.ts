@@ -62,4 +62,16 @@ export interface PropertyDef<S extends AnyScenario = AnyScenario> {
   check?(scenario: S, variant: Variant): Violation | null;
   readonly goals?: readonly string[];
   reach?(scenario: S, variant: Variant): string[];
+  /**
+   * The predicates behind `check` and `reach`, one transition at a time, for the exhaustive
+   * explorer (properties/explore/): it builds the view the area's fold builds (its StepView,
+   * WorldStepView, FwStepView) and asks the very predicate the fold asks.
+   */
+  readonly perStep?: PerStep;
+}
+
+export interface PerStep {
+  /** null when the invariant holds on this transition, else why not. */
+  check?(view: unknown): string | null;
+  readonly goals?: Readonly<Record<string, (view: unknown) => boolean>>;
 }

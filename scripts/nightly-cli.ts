@@ -20,6 +20,7 @@ import {
 } from '../properties/nightly.ts';
 import { PROPERTIES } from '../properties/registry.ts';
 import { depthText } from '../properties/report/depth.ts';
+import { verdictText } from '../properties/report/exhaustive.ts';
 import { tallyLine } from '../properties/report/markdown.ts';
 import {
   claimRunDir,
@@ -300,6 +301,8 @@ export async function nightlyCli(argv: readonly string[], d: CliDefaults): Promi
       con.line(
         `  ${x.verdict === x.expected ? 'passed' : 'failed'}      scenario ${x.name}: ${x.verdict} (expected ${x.expected})`,
       ),
+    exhaustiveDone: (x) =>
+      con.line(`  ${x.status.padEnd(11)} explore ${x.area}/${x.scope}: ${verdictText(x)}`),
     zooDone: (z) =>
       con.line(
         `  ${z.caught ? 'passed' : 'failed'}      zoo ${z.variant}: ${z.caught ? `caught by ${z.caughtBy.join(', ')}` : 'NOT CAUGHT'}`,

@@ -77,7 +77,7 @@ export const fwCaseArb: fc.Arbitrary<FwCase> = hostsArb.chain((hosts) => {
 
 // ---- the oracle and the fold ----
 
-interface Expect {
+export interface Expect {
   installed: boolean;
   enabled: boolean;
   connected: boolean;
@@ -85,7 +85,7 @@ interface Expect {
 }
 
 /** What research-notes D and seed 003 say must hold after an event. */
-function expectAfter(
+export function expectAfter(
   o: Record<string, Expect>,
   versions: Record<string, EsxiVersion>,
   e: FirewallEvent,
@@ -124,7 +124,7 @@ function expectAfter(
   }
 }
 
-interface FwView {
+export interface FwView {
   readonly index: number;
   readonly event: FirewallEvent | null;
   readonly before: FirewallWorld;
@@ -133,6 +133,13 @@ interface FwView {
 }
 
 type FwCheck = (v: FwView, c: FwCase, variant: Variant) => string | null;
+
+/** One transition as the exhaustive explorer shows it to a check: the view, the case, the variant. */
+export interface FwStepView {
+  readonly view: FwView;
+  readonly c: FwCase;
+  readonly variant: Variant;
+}
 
 function fold(c: FwCase, variant: Variant, check: FwCheck): Violation | null {
   let w: FirewallWorld = {
@@ -276,6 +283,9 @@ const always = (id: string, title: string, check: FwCheck): PropertyDef<FwCase> 
   numRuns: 300,
   arbitrary: () => fwCaseArb,
   check: (c, variant) => withId(id, fold(c, variant, check)),
+  perStep: {
+    check: (x) => check((x as FwStepView).view, (x as FwStepView).c, (x as FwStepView).variant),
+  },
 });
 
 const sometimes = (
@@ -292,6 +302,11 @@ const sometimes = (
   arbitrary: () => fwCaseArb,
   goals: Object.keys(goals),
   reach: (c, variant) => reached(c, variant, goals),
+  perStep: {
+    goals: Object.fromEntries(
+      Object.entries(goals).map(([g, p]) => [g, (x: unknown) => p((x as FwStepView).view)]),
+    ),
+  },
 });
 
 const anyHost = (v: FwView, p: (fw: HostFirewall, x: Expect) => boolean) =>

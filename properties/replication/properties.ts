@@ -41,6 +41,7 @@ const always = (
   numRuns,
   arbitrary: () => scenarioArb(profile),
   check: (s: Scenario, v: Variant) => simulate(s, v, [inv]),
+  perStep: { check: (v) => inv.check(v as StepView) },
 });
 
 const sometimes = (
@@ -66,6 +67,7 @@ const sometimes = (
     });
     return [...hit];
   },
+  perStep: { goals: goals as Record<string, (v: unknown) => boolean> },
 });
 
 const committedNow = (v: StepView) => v.result.emitted.some((e) => e.kind === 'InstanceCommitted');

@@ -6,6 +6,7 @@
 import { type CounterexampleRecord, renderCounterexample } from '../harness.ts';
 import { type Difference, firstDifference } from './compare.ts';
 import { depthText, goalsText } from './depth.ts';
+import { exhaustiveHtml } from './exhaustive.ts';
 import { figuresOf, laneNotes } from './figures/index.ts';
 import { swimlaneSvg } from './figures/swimlane.ts';
 import { runLine, tallyLine } from './markdown.ts';
@@ -222,6 +223,7 @@ export function reportHtml(s: Summary): string {
     h`<h2>Properties</h2><table><tr><th>property</th><th>kind</th><th>status</th><th>depth</th><th>ms</th><th>counterexample</th></tr>${s.properties.map(propertyRow)}</table>`,
     scenarios,
     zoo,
+    raw(exhaustiveHtml(s.exhaustive)),
     h`<h2>Counterexamples (${s.counterexamples.length})</h2>${s.counterexamples.length === 0 ? h`<p>No counterexamples.</p>` : s.counterexamples.map(counterexampleCard)}`,
   ];
   const page = h`<!doctype html>

@@ -4,6 +4,7 @@
 import { type CounterexampleRecord, renderCounterexample } from '../harness.ts';
 import { depthText, goalsText } from './depth.ts';
 import { mdCell, mdFence } from './escape.ts';
+import { exhaustiveMarkdown } from './exhaustive.ts';
 import { mermaidSequence } from './mermaid.ts';
 import { type CounterexampleEntry, type LayoutFix, type Summary, tally } from './summary.ts';
 import { coveredText, failures, variantLines } from './verdicts.ts';
@@ -123,6 +124,7 @@ export function summaryMarkdown(s: Summary): string {
       );
     }
   }
+  lines.push(...exhaustiveMarkdown(s.exhaustive));
   lines.push(
     '',
     s.counterexamples.length === 0

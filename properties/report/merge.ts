@@ -1,6 +1,7 @@
 // Reading shard outputs back and merging them into one summary: what `npm run report:merge`
 // renders. Every mistake in a summary.json is a one-line InputError naming file and field.
 import { variantByName } from '../../model/variants.ts';
+import { type ExhaustiveReport, mergeExhaustive } from '../explore/summary.ts';
 import { replayCommand } from '../harness.ts';
 import { InputError, parseJsonFile } from '../record-io.ts';
 import { PROPERTIES, propertyById } from '../registry.ts';
@@ -69,6 +70,14 @@ export function readSummary(file: string): Summary {
       throw bad(`${at}.violation`, 'an object with "step" and "invariant"', v);
     }
   });
+  if (raw.exhaustive !== undefined) {
+    const x = raw.exhaustive;
+    if (!isObj(x) || !Array.isArray(x.runs)) throw bad('exhaustive', 'an object with "runs"', x);
+    (x.runs as unknown[]).forEach((r, i) => {
+      if (!isObj(r) || typeof r.area !== 'string' || typeof r.scope !== 'string')
+        throw bad(`exhaustive.runs[${i}]`, 'an object with "area" and "scope"', r);
+    });
+  }
   const zoo = isObj(raw.zoo) ? raw.zoo : { status: 'skipped', variants: [] };
   if (!Array.isArray(zoo.variants)) throw bad('zoo.variants', 'an array', zoo.variants);
   return { ...(raw as unknown as Summary), zoo: zoo as unknown as Summary['zoo'] };
@@ -108,6 +117,7 @@ export function mergeSummaries(
     ? null
     : [...new Set(all.flatMap((s) => s.only ?? []))];
   const times = (f: 'startedAt' | 'finishedAt') => all.map((s) => s[f]).sort();
+  const exhaustive: ExhaustiveReport | undefined = mergeExhaustive(all.map((s) => s.exhaustive));
   return {
     startedAt: times('startedAt')[0] ?? new Date().toISOString(),
     finishedAt: times('finishedAt').at(-1) ?? new Date().toISOString(),
@@ -128,6 +138,7 @@ export function mergeSummaries(
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
       variants: [...zooRows.values()],
     },
+    ...(exhaustive ? { exhaustive } : {}),
     mergedFrom: parts.map((p) => ({
       dir: p.dir,
       shard: p.summary.shard,

@@ -1,8 +1,10 @@
 // The one structured object a property run produces. summary.json is this object as JSON;
 // every other report (Markdown, HTML, JUnit) is rendered from it and from nothing else.
 
+import type { ExhaustiveReport } from '../explore/summary.ts';
 import type { CounterexampleRecord } from '../harness.ts';
 import type { ZooEntry } from '../zoo.ts';
+import { exhaustiveFailed } from './exhaustive.ts';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted';
 export type PropertyStatus = 'passed' | 'failed' | 'interrupted';
@@ -97,6 +99,8 @@ export interface Summary {
   readonly scenarios: readonly ScenarioRow[];
   readonly counterexamples: readonly CounterexampleEntry[];
   readonly zoo: ZooReport;
+  /** Exhaustive exploration of small scopes (properties/explore/), when the run did any. */
+  readonly exhaustive?: ExhaustiveReport;
   /** For a merged report: the shard outputs it was made from. */
   readonly mergedFrom?: readonly {
     readonly dir: string;
@@ -139,5 +143,11 @@ export function hasNewFailures(s: Summary): boolean {
   const twinsFailed = s.properties.filter(
     (p) => p.status === 'failed' && p.counterexample === undefined,
   ).length;
-  return t.fresh > 0 || twinsFailed > 0 || t.scenariosFailed > 0 || t.zooMissed > 0;
+  return (
+    t.fresh > 0 ||
+    twinsFailed > 0 ||
+    t.scenariosFailed > 0 ||
+    t.zooMissed > 0 ||
+    exhaustiveFailed(s.exhaustive)
+  );
 }

@@ -269,7 +269,7 @@ export function oraclePath(w: WorldState, vmName: string): boolean {
   );
 }
 
-interface WView {
+export interface WView {
   readonly index: number;
   readonly event: WorldEvent;
   readonly before: WorldState;
@@ -279,6 +279,12 @@ interface WView {
 }
 
 type WCheck = (v: WView, memo: Map<string, number>) => string | null;
+
+/** One transition as the exhaustive explorer shows it to a check: the view and the fold's memo. */
+export interface WorldStepView {
+  readonly view: WView;
+  readonly memo: Map<string, number>;
+}
 
 function foldWorld(c: WorldCase, variant: Variant, check: WCheck): Violation | null {
   let w = initWorld(c.setup, variant);
@@ -460,6 +466,7 @@ const always = (
   numRuns,
   arbitrary: () => arb,
   check: (c, variant) => withId(inv, foldWorld(c, variant, check)),
+  perStep: { check: (x) => check((x as WorldStepView).view, (x as WorldStepView).memo) },
 });
 
 const sometimes = (
@@ -483,6 +490,11 @@ const sometimes = (
       return null;
     });
     return [...hit];
+  },
+  perStep: {
+    goals: Object.fromEntries(
+      Object.entries(goals).map(([g, p]) => [g, (x: unknown) => p((x as WorldStepView).view)]),
+    ),
   },
 });
 

@@ -1,0 +1,254 @@
+// Exhaustive exploration of the host firewalls and the to-the-cloud vib: the scopes (data),
+// and how a scope's states are stepped by firewallStep, checked by the firewall properties'
+// own predicates and encoded. The oracle's expectation (what must be installed and enabled,
+// how many pushes failed) is part of the explored state, updated by the oracle's own
+// expectAfter, exactly as the property's fold does. Every ruleset combination the events can
+// make is visited; the run counts them against all there are.
+import {
+  type FirewallEvent,
+  type FirewallWorld,
+  firewallStep,
+  type HostFirewall,
+  initFirewall,
+  TO_CLOUD_RULESET,
+} from '../../model/firewall/firewall.ts';
+import type { Placement } from '../../model/firewall/mobility.ts';
+import type { EsxiVersion, Variant } from '../../model/variants.ts';
+import { assertKnownFields, type Encoder, memoJson } from '../explore/encoder.ts';
+import { checksOf, goalsOf, selected } from '../explore/select.ts';
+import type { Scope, StepModel, SteppedArea, Successor } from '../explore/types.ts';
+import type { PropertyDef } from '../registry-types.ts';
+import {
+  type Expect,
+  expectAfter,
+  FIREWALL_PROPERTIES,
+  type FwCase,
+  type FwStepView,
+  type FwView,
+} from './properties.ts';
+
+type Kind = FirewallEvent['type'];
+
+export interface FirewallScope {
+  readonly hosts: readonly { readonly name: string; readonly version: EsxiVersion }[];
+  readonly placements: readonly Placement[];
+  /** The event kinds offered, each over every host (and ruleset, for RulesetSet). */
+  readonly events: readonly Kind[];
+  /** The rulesets RulesetSet turns off and on. */
+  readonly rulesets: readonly string[];
+  /** FirewallTick steps (only the vib's install time moves with them). */
+  readonly minutes?: readonly number[];
+  /** Appliance pushes that may fail per host before a state is left unexpanded (a constraint). */
+  readonly maxPushFailures: number;
+  readonly properties?: readonly string[];
+}
+
+const ALL: readonly Kind[] = [
+  'ApplianceBoot',
+  'HostConnect',
+  'HostDisconnect',
+  'VibInstallManual',
+  'VibRemove',
+  'RulesetSet',
+];
+
+export const FIREWALL_SCOPES: readonly Scope<FirewallScope>[] = [
+  {
+    name: 'default',
+    description:
+      'an ESXi 6.5U1 and a 6.7 host in one cluster with a to-the-cloud VM on the first; appliance pushes (at most 2 failing per host), connects, disconnects, the manual vib install and removal, and HBR, NFC and the to-cloud ruleset turned off and on',
+    params: {
+      hosts: [
+        { name: 'esx-01', version: '6.5U1' },
+        { name: 'esx-02', version: '6.7' },
+      ],
+      placements: [{ vm: 'vm-1', host: 'esx-01', toCloud: true, cluster: ['esx-01', 'esx-02'] }],
+      events: ALL,
+      rulesets: ['HBR', 'NFC', TO_CLOUD_RULESET],
+      maxPushFailures: 2,
+    },
+    nightly: true,
+  },
+  {
+    name: 'tiny',
+    description:
+      'one ESXi 6.5U1 host with a to-the-cloud VM; appliance pushes (at most one failing), the manual vib install and removal, and the to-cloud ruleset turned off and on',
+    params: {
+      hosts: [{ name: 'esx-01', version: '6.5U1' }],
+      placements: [{ vm: 'vm-1', host: 'esx-01', toCloud: true, cluster: ['esx-01'] }],
+      events: ['ApplianceBoot', 'VibInstallManual', 'VibRemove', 'RulesetSet'],
+      rulesets: [TO_CLOUD_RULESET],
+      maxPushFailures: 1,
+    },
+    pinned: 10,
+    outOfScope: [
+      'F2-reach: HBR disabled',
+      'F5-reach: mixed cluster',
+      'F6-reach: reinstalled on reconnect',
+    ],
+  },
+];
+
+function eventsOf(p: FirewallScope): FirewallEvent[] {
+  const out: FirewallEvent[] = [];
+  for (const kind of p.events) {
+    switch (kind) {
+      case 'ApplianceBoot':
+        out.push({ type: kind });
+        break;
+      case 'FirewallTick':
+        for (const minutes of p.minutes ?? []) out.push({ type: kind, minutes });
+        break;
+      case 'RulesetSet':
+        for (const h of p.hosts)
+          for (const ruleset of p.rulesets)
+            for (const enabled of [false, true])
+              out.push({ type: kind, host: h.name, ruleset, enabled });
+        break;
+      default:
+        for (const h of p.hosts) out.push({ type: kind, host: h.name } as FirewallEvent);
+    }
+  }
+  return out;
+}
+
+interface Explored {
+  readonly fw: FirewallWorld;
+  readonly expect: Readonly<Record<string, Expect>>;
+}
+
+const FILE = 'properties/firewall/explore.ts';
+const WORLD_FIELDS = new Set(['now', 'hosts']);
+const HOST_FIELDS = new Set([
+  'host',
+  'version',
+  'enabled',
+  'rulesets',
+  'vibs',
+  'esxupdateLog',
+  'connected',
+]);
+const EXPECT_FIELDS = new Set(['installed', 'enabled', 'connected', 'autoFailures']);
+
+const hashes = new WeakMap<object, readonly [number, number]>();
+
+/** A host's rulesets as the combination the run counts: each id with on, off or twice. */
+function combination(fw: HostFirewall): string {
+  const ids = ['HBR', 'NFC', TO_CLOUD_RULESET];
+  return ids
+    .map((id) => {
+      const rs = fw.rulesets.filter((r) => r.id === id);
+      return rs.length === 0 ? '-' : rs.map((r) => (r.enabled ? '1' : '0')).join('');
+    })
+    .join('');
+}
+
+function sameExpect(a: Readonly<Record<string, Expect>>, b: Readonly<Record<string, Expect>>) {
+  for (const k in a) {
+    const x = a[k] as Expect;
+    const y = b[k] as Expect;
+    if (
+      x.installed !== y.installed ||
+      x.enabled !== y.enabled ||
+      x.connected !== y.connected ||
+      x.autoFailures !== y.autoFailures
+    )
+      return false;
+  }
+  return true;
+}
+
+export function firewallModel(
+  scope: Scope<FirewallScope>,
+  variant: Variant,
+): StepModel<Explored, FirewallEvent, FwStepView> {
+  const p = scope.params;
+  const c: FwCase = { setup: { hosts: p.hosts, placements: p.placements }, events: [] };
+  const events = eventsOf(p);
+  const versions = Object.fromEntries(p.hosts.map((h) => [h.name, h.version]));
+  const { checks, twins } = selected(FIREWALL_PROPERTIES as readonly PropertyDef[], p.properties);
+  const combinations = new Set<string>();
+  let encoded = 0;
+  const start: Explored = {
+    fw: {
+      now: 0,
+      hosts: Object.fromEntries(
+        p.hosts.map((h) => [h.name, initFirewall(h.name, h.version, variant)]),
+      ),
+    },
+    expect: Object.fromEntries(
+      p.hosts.map((h) => [
+        h.name,
+        { installed: false, enabled: false, connected: true, autoFailures: 0 },
+      ]),
+    ),
+  };
+  const wrap = (view: FwView): FwStepView => ({ view, c, variant });
+  return {
+    setup: c.setup,
+    init: () => start,
+    initView: (x) => wrap({ index: 0, event: null, before: x.fw, after: x.fw, expect: x.expect }),
+    events: () => events,
+    kind: (e) => e.type,
+    kinds: [...new Set(events.map((e) => e.type))],
+    next(x, e): Successor<Explored, FwStepView> {
+      const after = firewallStep(x.fw, e, variant).world;
+      const o: Record<string, Expect> = {};
+      for (const [h, v] of Object.entries(x.expect)) o[h] = { ...v };
+      expectAfter(o, versions, e);
+      const view = wrap({ index: 0, event: e, before: x.fw, after, expect: o });
+      return {
+        state: { fw: after, expect: o },
+        view,
+        stutter: after === x.fw && sameExpect(x.expect, o),
+      };
+    },
+    checks: checksOf<FwStepView>(checks),
+    goals: goalsOf<FwStepView>(twins),
+    within: (x) => Object.values(x.expect).every((e) => e.autoFailures <= p.maxPushFailures),
+    encode(x, enc: Encoder): number {
+      encoded++;
+      const audit = encoded < 4096 || encoded % 997 === 0;
+      if (audit) assertKnownFields('FirewallWorld', x.fw, WORLD_FIELDS, FILE);
+      enc.num(x.fw.now);
+      const combo: string[] = [];
+      for (const h of p.hosts) {
+        const fw = x.fw.hosts[h.name] as HostFirewall;
+        const e = x.expect[h.name] as Expect;
+        if (audit) {
+          assertKnownFields('HostFirewall', fw, HOST_FIELDS, FILE);
+          assertKnownFields('the oracle expectation', e, EXPECT_FIELDS, FILE);
+        }
+        const [a, b] = memoJson(hashes, fw);
+        enc.push(a);
+        enc.push(b);
+        enc.push((e.installed ? 1 : 0) | (e.enabled ? 2 : 0) | (e.connected ? 4 : 0));
+        enc.push(e.autoFailures);
+        combo.push(combination(fw));
+      }
+      combinations.add(combo.join('|'));
+      return 1;
+    },
+    extra: () => {
+      // Per host: HBR and NFC on or off when the scope turns them, the to-cloud ruleset absent,
+      // on or off (absent or on when only the vib events move it).
+      const vib = p.events.some((k) => k !== 'RulesetSet' && k !== 'FirewallTick');
+      const turns = (id: string) => p.rulesets.includes(id);
+      const perHost =
+        (turns('HBR') ? 2 : 1) *
+        (turns('NFC') ? 2 : 1) *
+        (turns(TO_CLOUD_RULESET) ? (vib ? 3 : 2) : vib ? 2 : 1);
+      return {
+        rulesetCombinations: `${combinations.size} of the ${perHost ** p.hosts.length} possible`,
+      };
+    },
+  };
+}
+
+export const FIREWALL_EXPLORE: SteppedArea<FirewallScope> = {
+  kind: 'stepped',
+  area: 'firewall',
+  scopes: FIREWALL_SCOPES,
+  model: (scope, variant) =>
+    firewallModel(scope, variant) as unknown as StepModel<unknown, unknown, unknown>,
+};
