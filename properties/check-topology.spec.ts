@@ -309,15 +309,18 @@ describe('the five topology mistakes of issue 12', () => {
     ]);
   });
 
-  cliTest('through npm run check: --json says exit 2 and the error, beside what it did check', () => {
-    const [, mistake, message] = MISTAKES[4] as (typeof MISTAKES)[number];
-    const r = script(mistaken(mistake), '--json');
-    expect(r.code).toBe(2);
-    const j = JSON.parse(r.out);
-    expect(j.exit).toBe(2);
-    expect(j.errors).toContain(message);
-    expect(j.checked.map((c: { verdict: string }) => c.verdict)).toEqual(['ok', 'ok', 'broken']);
-  });
+  cliTest(
+    'through npm run check: --json says exit 2 and the error, beside what it did check',
+    () => {
+      const [, mistake, message] = MISTAKES[4] as (typeof MISTAKES)[number];
+      const r = script(mistaken(mistake), '--json');
+      expect(r.code).toBe(2);
+      const j = JSON.parse(r.out);
+      expect(j.exit).toBe(2);
+      expect(j.errors).toContain(message);
+      expect(j.checked.map((c: { verdict: string }) => c.verdict)).toEqual(['ok', 'ok', 'broken']);
+    },
+  );
 
   cliTest('npm run check -- --help prints the usage and exits 0', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check-hosts.ts', '--help'], {

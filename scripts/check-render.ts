@@ -16,10 +16,23 @@ export function renderCheck(r: CheckResult, md = false): string {
     out.push(`${'  '.repeat(depth + (md ? 0 : 1))}${md ? '- ' : ''}${s}`);
   const code = (s: string) => (md ? `\`${s}\`` : s);
   if (md) out.push('# esxcli check', '');
+  // Each host's parts, grouped once (a site of hundreds of hosts has thousands of flows).
+  const byHost = <T extends { host: string }>(xs: readonly T[]) => {
+    const m = new Map<string, T[]>();
+    for (const x of xs) {
+      const list = m.get(x.host);
+      if (list) list.push(x);
+      else m.set(x.host, [x]);
+    }
+    return (host: string) => m.get(host) ?? [];
+  };
+  const findingsOf = byHost(r.findings);
+  const checkedOf = byHost(r.checked);
+  const uncheckedOf = byHost(r.notChecked);
   for (const h of r.hosts) {
-    const fs = r.findings.filter((f) => f.host === h.name);
-    const mine = r.checked.filter((c) => c.host === h.name);
-    const unchecked = r.notChecked.filter((c) => c.host === h.name);
+    const fs = findingsOf(h.name);
+    const mine = checkedOf(h.name);
+    const unchecked = uncheckedOf(h.name);
     const verdict =
       fs.length > 0
         ? `${plural(fs.length, 'broken flow')} of ${mine.length} checked`

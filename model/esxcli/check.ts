@@ -560,14 +560,11 @@ function topologyErrors(
   }
   for (const g of gaps)
     out.push(`${g.host}: ${g.class} to ${g.dstName} cannot be judged: ${g.reason}`);
+  const withFlows = new Set([...flows.map((f) => f.host), ...gaps.map((g) => g.host)]);
   t.hosts.forEach((th, i) => {
     if (!given.has(th.name))
       out.push(`topology.json: hosts[${i}] (${th.name}): no folder or transcript for it`);
-    else if (
-      hosts[th.name] &&
-      !flows.some((f) => f.host === th.name) &&
-      !gaps.some((g) => g.host === th.name)
-    )
+    else if (hosts[th.name] && !withFlows.has(th.name))
       out.push(
         `topology.json: hosts[${i}] (${th.name}): no flow could be built: none of its vmks is in a topology subnet of ${th.site} or tagged for a service, or ${th.site} has no appliance to reach`,
       );
@@ -587,8 +584,9 @@ export function checkHosts(
   const given = new Set<string>();
   if (topology.hosts.length === 0)
     errors.push('topology.json: hosts: empty, so nothing can be checked');
+  const named = new Set(topology.hosts.map((h) => h.name));
   for (const i of read.inputs) {
-    if (!topology.hosts.some((h) => h.name === i.name)) {
+    if (!named.has(i.name)) {
       errors.push(`${i.where}: host ${i.name} is not in topology.json hosts`);
       continue;
     }

@@ -369,6 +369,9 @@ function noFixNote(h: NetHost, f: Flow, d: LookupResult): string {
   return 'a tag, a static route and a per-vmk gateway were tried (research-notes B): none mends this flow without breaking another';
 }
 
+/** Each host state after a reboot, per variant: hosts are immutable, so it never changes. */
+const rebootedOf = new WeakMap<NetHost, Map<string, NetHost>>();
+
 /** The findings of the given flows, with their candidate fixes, least disruptive first. */
 function rawOf(
   flows: readonly Flow[],
@@ -377,19 +380,17 @@ function rawOf(
   variant: Variant,
 ): Raw[] {
   const out: Raw[] = [];
-  const rebooted = new Map<string, NetHost | undefined>();
   const afterReboot = (h: NetHost) => {
-    if (!rebooted.has(h.name)) {
-      // N3: the decision must survive a reboot. The defect simulates it as if every route persisted.
-      const sim: NetHost = has(variant, 'advisor-ignores-persistence')
-        ? { ...h, persistence: 'esx.conf' }
-        : h;
-      rebooted.set(
-        h.name,
-        netStep({ [h.name]: sim }, { type: 'Reboot', host: h.name }, variant).hosts[h.name],
-      );
-    }
-    return rebooted.get(h.name);
+    const key = variant.name;
+    const known = rebootedOf.get(h)?.get(key);
+    if (known) return known;
+    // N3: the decision must survive a reboot. The defect simulates it as if every route persisted.
+    const sim: NetHost = has(variant, 'advisor-ignores-persistence')
+      ? { ...h, persistence: 'esx.conf' }
+      : h;
+    const r = netStep({ [h.name]: sim }, { type: 'Reboot', host: h.name }, variant).hosts[h.name];
+    if (r) rebootedOf.set(h, new Map([...(rebootedOf.get(h) ?? []), [key, r]]));
+    return r;
   };
   for (const f of flows) {
     const h = hosts[f.host];
@@ -438,6 +439,13 @@ function rawOf(
       });
       continue;
     }
+    // A host whose routes all come back and whose table follows vmk changes at once routes
+    // the same after a reboot: nothing to simulate (every host read from esxcli output).
+    const kept =
+      h.persistence === 'esx.conf' ||
+      has(variant, 'advisor-ignores-persistence') ||
+      h.routes.every((x) => x.persisted);
+    if (h.refresh === 'immediate' && kept) continue;
     const r = afterReboot(h);
     if (!r) continue;
     const after = decide(r, f, variant);
@@ -497,11 +505,8 @@ function touching(
   const own = intentOf(t, hosts, { host: name }, variant).flows;
   const site = t.hosts.find((x) => x.name === name)?.site;
   const peers = t.hosts.filter((x) => x.site === site && x.name !== name);
-  const theirs = peers.flatMap((p) =>
-    [
-      ...intentOf(t, hosts, { host: p.name, class: 'vmotion' }, variant).flows,
-      ...intentOf(t, hosts, { host: p.name, class: 'fvp' }, variant).flows,
-    ].filter((f) => f.peer === name),
+  const theirs = peers.flatMap(
+    (p) => intentOf(t, hosts, { host: p.name, to: name }, variant).flows,
   );
   return [...own, ...theirs];
 }
@@ -518,11 +523,13 @@ export function advise(
   variant: Variant,
 ): Finding[] {
   const raw = rawOf(intentOf(t, hosts, undefined, variant).flows, hosts, t, variant);
+  // What a change on a host can reach was judged above already: its flows, and its peers'
+  // flows toward it.
   const beforeByHost = new Map<string, Set<string>>();
   const before = (name: string) => {
     let s = beforeByHost.get(name);
     if (!s) {
-      s = pairs(rawOf(touching(t, hosts, name, variant), hosts, t, variant));
+      s = pairs(raw.filter((r) => r.flow.host === name || r.flow.peer === name));
       beforeByHost.set(name, s);
     }
     return s;

@@ -113,6 +113,18 @@ function nets(t: Topology): readonly Net[] {
   return made;
 }
 
+const siteMaps = new WeakMap<Topology, ReadonlyMap<string, string>>();
+
+/** Each host's site, by name (the last entry wins where a topology lists a host twice). */
+function sitesOf(t: Topology): ReadonlyMap<string, string> {
+  let m = siteMaps.get(t);
+  if (!m) {
+    m = new Map(t.hosts.map((h) => [h.name, h.site]));
+    siteMaps.set(t, m);
+  }
+  return m;
+}
+
 /** The subnet of the topology that holds an address. */
 export function subnetOf(t: Topology, ip: Ip): { network: Prefix; gateway: Ip | null } | undefined {
   const hits = nets(t).filter((n) => contains(n.prefix, ip));
@@ -127,17 +139,30 @@ interface Choice {
   readonly because: string;
 }
 
+/** Choices made, per host state; the topology's subnets are in the key through `all`. */
+const chosenBy = new WeakMap<Topology, WeakMap<NetHost, Map<string, Choice | undefined>>>();
+
 /** Every host's flows, class by class, and the flows whose intended path cannot exist. */
 export function intentOf(
   t: Topology,
   hosts: Readonly<Record<string, NetHost>>,
-  only?: { readonly host: string; readonly class?: TrafficClass },
+  only?: {
+    readonly host: string;
+    readonly class?: TrafficClass;
+    /** Only the vMotion and FVP flows toward this peer host. */
+    readonly to?: string;
+  },
   variant: Variant = CORRECT,
 ): { flows: Flow[]; gaps: IntentGap[] } {
   const all = nets(t);
+  let chosen = chosenBy.get(t);
+  if (!chosen) {
+    chosen = new WeakMap();
+    chosenBy.set(t, chosen);
+  }
   const flows: Flow[] = [];
   const gaps: IntentGap[] = [];
-  const siteOf = new Map(t.hosts.map((h) => [h.name, h.site]));
+  const siteOf = sitesOf(t);
   const inPurpose = (site: string, purpose: Purpose, v: Vmk) =>
     all.find((n) => n.spec.site === site && n.spec.purpose === purpose && contains(n.prefix, v.ip));
   // The vmk meant for a purpose. A tag expresses the admin's intent wherever the version has
@@ -145,6 +170,20 @@ export function intentOf(
   // tag takes no effect: that is a finding, N8); a vmk where the tag takes effect comes first.
   // Else the first created vmk in the purpose's subnet.
   const vmkFor = (h: NetHost, site: string, purpose: Purpose, tag?: Tag): Choice | undefined => {
+    // The same host state, site, purpose and variant always give the same vmk: kept, since a
+    // site's vMotion mesh asks about every peer once per host.
+    const key = `${variant.name}|${site}|${purpose}|${tag ?? ''}`;
+    let known = chosen.get(h);
+    if (!known) {
+      known = new Map();
+      chosen.set(h, known);
+    }
+    if (known.has(key)) return known.get(key);
+    const c = choose(h, site, purpose, tag);
+    known.set(key, c);
+    return c;
+  };
+  const choose = (h: NetHost, site: string, purpose: Purpose, tag?: Tag): Choice | undefined => {
     const byOrder = [...h.vmks].sort((a, b) => a.order - b.order);
     if (tag !== undefined && tagBinds(h.version, tag)) {
       const tagged = byOrder.filter((v) => v.tags.includes(tag));
@@ -161,9 +200,10 @@ export function intentOf(
   };
   const appliance = (role: string, site: string) =>
     t.appliances.find((a) => a.role === role && a.site === site);
-  for (const th of t.hosts) {
+  const which = only ? t.hosts.filter((x) => x.name === only.host) : t.hosts;
+  for (const th of which) {
     const h = hosts[th.name];
-    if (!h || (only && th.name !== only.host)) continue;
+    if (!h) continue;
     const site = th.site;
     // The gateway meant for a vmk: its own subnet's, as the topology declares it (the host's
     // site first, then any site).
@@ -226,7 +266,7 @@ export function intentOf(
     };
     const mgmt = vmkFor(h, site, 'management');
     const vc = appliance('vcenter', site);
-    if (vc) {
+    if (vc && !only?.to) {
       add('management', 'TCP 443, 902', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
       // The vib download goes host -> vCenter:80 reverse proxy (research-notes A1, D).
       add('vib-download', 'TCP 80', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
@@ -240,24 +280,27 @@ export function intentOf(
     const repl =
       vmkFor(h, site, 'replication', 'vSphereReplication') ??
       fallback(mgmt, 'replication', 'management');
-    for (const r of t.replication.filter((x) => x.from === site)) {
+    for (const r of t.replication.filter((x) => x.from === site && !only?.to)) {
       const vrs = appliance('vrs', r.to);
       if (vrs) add('replication', 'TCP 31031, 44046', parseIp(vrs.ip), `VRS ${vrs.ip}`, repl);
     }
-    for (const r of t.replication.filter((x) => x.to === site)) {
+    for (const r of t.replication.filter((x) => x.to === site && !only?.to)) {
       const vrs = appliance('vrs', r.to);
       const nfc =
         vmkFor(h, site, 'nfc', 'vSphereReplicationNFC') ?? fallback(repl, 'NFC', 'replication');
       if (vrs) add('nfc', 'TCP 902', parseIp(vrs.ip), `VRS ${vrs.ip}`, nfc);
     }
     const app = appliance('vr-appliance', site);
-    if (t.toCloud && app)
+    if (t.toCloud && app && !only?.to)
       add('to-cloud', 'TCP 10000-10010', parseIp(app.ip), `VR appliance ${app.ip}`, mgmt);
     if (only?.class && only.class !== 'vmotion' && only.class !== 'fvp') continue;
-    for (const peer of t.hosts.filter((p) => p.site === site && p.name !== h.name)) {
+    const peers = t.hosts.filter(
+      (p) => p.site === site && p.name !== h.name && (!only?.to || p.name === only.to),
+    );
+    const own = peers.length > 0 ? vmkFor(h, site, 'vmotion', 'VMotion') : undefined;
+    for (const peer of peers) {
       const ph = hosts[peer.name];
       if (!ph) continue;
-      const own = vmkFor(h, site, 'vmotion', 'VMotion');
       const theirs = vmkFor(ph, siteOf.get(peer.name) ?? site, 'vmotion', 'VMotion');
       if (own && theirs)
         add(
@@ -297,7 +340,7 @@ export function intentOf(
 export function flowsOf(
   t: Topology,
   hosts: Readonly<Record<string, NetHost>>,
-  only?: { readonly host: string; readonly class?: TrafficClass },
+  only?: { readonly host: string; readonly class?: TrafficClass; readonly to?: string },
   variant: Variant = CORRECT,
 ): Flow[] {
   return intentOf(t, hosts, only, variant).flows;
