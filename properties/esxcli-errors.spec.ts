@@ -1456,6 +1456,11 @@ describe('assembling a host: whole-host mistakes name the file and line', () => 
       't.txt:16: a second default route for defaultTcpipStack (via 172.16.0.254, beside the default gateway 172.16.0.1): a netstack has one default route',
     ],
     [
+      'a static 0.0.0.0/0 beside the default gateway (one default slot per netstack)',
+      insert(16, '0.0.0.0     0.0.0.0        172.16.0.254  vmk0'),
+      't.txt:16: a second default route for defaultTcpipStack (via 172.16.0.254, beside the default gateway 172.16.0.1): a netstack has one default route',
+    ],
+    [
       'two routes to one network',
       insert(
         16,

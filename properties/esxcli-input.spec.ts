@@ -312,6 +312,18 @@ describe('pasted input that is refused or noted, naming the file, line and reaso
   });
 });
 
+test('two hosts with the same vmk address are flagged, and the check exits 1', () => {
+  const files = edit('esx-01/network-ip-interface-ipv4-get.txt', (t) =>
+    t.replace('10.11.12.5 ', '10.11.12.6 '),
+  );
+  const r = run(files);
+  expect(r.errors).toEqual([]);
+  expect(r.conflicts.map((c) => c.message)).toEqual([
+    '10.11.12.6 is the address of esx-01 vmk2 and esx-02 vmk2: traffic to it reaches either one',
+  ]);
+  expect(exitCode(r)).toBe(1);
+});
+
 // ---- the script itself: bytes on disk, and files never read ----
 
 const cliTest = test.skipIf(process.env.HBR_MUTATION === '1');
