@@ -2318,7 +2318,7 @@ describe('the check: firewall findings with a verified fix or a note', () => {
     expect(f?.expected).toEqual({
       vmk: 'vmk0',
       nextHop: '172.16.0.1',
-      verdict: 'leaves vmk0 via 172.16.0.1, allowed out',
+      verdict: 'leaves vmk0 via 172.16.0.1 and passes the firewall',
       because:
         "replication has no vmk of its own, so it uses management's: vmk0 is in the management subnet 172.16.0.0/24",
     });
@@ -2345,7 +2345,7 @@ describe('the check: firewall findings with a verified fix or a note', () => {
         ['esxcli network firewall ruleset set -r Replication-to-CloudTraffic -e true'],
       ],
     ]);
-    expect(r.findings[0]?.expected.verdict).toBe('leaves vmk0 directly, allowed out');
+    expect(r.findings[0]?.expected.verdict).toBe('leaves vmk0 directly and passes the firewall');
   });
 
   test('no ruleset list: the firewall is listed as not checked, and not covered by any verdict', () => {

@@ -364,7 +364,7 @@ export function judgeHosts(
       expected: {
         vmk: f.intended.vmk,
         nextHop: hop(f.intended.nextHop),
-        verdict: `leaves ${f.intended.vmk} ${via(f.intended.nextHop)}${spec && fw ? ', allowed out' : ''}`,
+        verdict: `leaves ${f.intended.vmk} ${via(f.intended.nextHop)}${spec && fw ? ' and passes the firewall' : ''}`,
         because: f.because,
       },
       // Only a fix that mends every broken part is printed as one.
