@@ -265,7 +265,7 @@ export function judgeHosts(
 ): Judged {
   const { flows, gaps } = intentOf(t, hosts, undefined, variant);
   const routing = new Map<string, Finding>(
-    advise(hosts, t, variant).map((a) => [flowKey(a.flow), a]),
+    advise(hosts, t, variant, flows).map((a) => [flowKey(a.flow), a]),
   );
   const findings: CheckFinding[] = [];
   const checked: CheckedFlow[] = [];

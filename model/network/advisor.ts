@@ -521,8 +521,10 @@ export function advise(
   hosts: Readonly<Record<string, NetHost>>,
   t: Topology,
   variant: Variant,
+  /** The topology's flows on these hosts, where the caller has them already. */
+  flows: readonly Flow[] = intentOf(t, hosts, undefined, variant).flows,
 ): Finding[] {
-  const raw = rawOf(intentOf(t, hosts, undefined, variant).flows, hosts, t, variant);
+  const raw = rawOf(flows, hosts, t, variant);
   // What a change on a host can reach was judged above already: its flows, and its peers'
   // flows toward it.
   const beforeByHost = new Map<string, Set<string>>();
