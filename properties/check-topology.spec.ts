@@ -2,7 +2,6 @@
 // nothing, a host no flow could be built for, a replication pair without a VRS, all exit 2
 // naming the entry. A property over generated sites with one entry corrupted, and the five
 // mistakes the issue names run through the script itself.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { parseTopology } from '../model/esxcli/topology.ts';
 import type { HostSetup } from '../model/network/types.ts';
 import { baseFirewall, topologyFile } from './esxcli/fixtures.ts';
 import { renderHostFiles } from './esxcli/render.ts';
+import { cliTest, runCheck } from './esxcli/run-check.ts';
 import { scaledRuns } from './harness.ts';
 import { type NetCase, pinnedWorld, recommendedWorld } from './network/arbitraries.ts';
 import { prop } from './prop.ts';
@@ -171,8 +171,6 @@ describe('never clean when nothing was checked', () => {
 
 // ---- the five mistakes of issue 12, through the script ----
 
-const cliTest = test.skipIf(process.env.HBR_MUTATION === '1');
-
 /** Seed 000's layout as the admin writes it, with one mistake. */
 const SEED000: Json = {
   sites: ['primary', 'dr'],
@@ -259,14 +257,8 @@ function script(files: Record<string, string>, ...args: string[]) {
       mkdirSync(join(dir, rel, '..'), { recursive: true });
       writeFileSync(join(dir, rel), text);
     }
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/check-hosts.ts', dir, ...args],
-      {
-        encoding: 'utf8',
-      },
-    );
-    return { code: r.status, out: r.stdout.split(`${dir}/`).join(''), err: r.stderr };
+    const r = runCheck(dir, ...args);
+    return { ...r, out: r.out.split(`${dir}/`).join('') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -323,12 +315,10 @@ describe('the five topology mistakes of issue 12', () => {
   );
 
   cliTest('npm run check -- --help prints the usage and exits 0', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check-hosts.ts', '--help'], {
-      encoding: 'utf8',
-    });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^usage: npm run check -- DIR \[--json\] \[--format text\|md\]\n/);
-    expect(r.stdout).toContain('scripts/collect-esxcli.sh');
-    expect(r.stderr).toBe('');
+    const r = runCheck('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^usage: npm run check -- DIR \[--json\] \[--format text\|md\]\n/);
+    expect(r.out).toContain('scripts/collect-esxcli.sh');
+    expect(r.err).toBe('');
   });
 });

@@ -2,7 +2,6 @@
 // verdict as the clean input, or refused with the file, line and reason. The base is the
 // seed-000-after-transcripts fixture set: esx-01 a folder, esx-02 a `~ #` transcript, esx-dr-01
 // a `[root@...]` transcript with the esxcfg listings; checked clean, exit 0.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { type CheckResult, checkHosts, exitCode, hostInputs } from '../model/esx
 import { decodeText } from '../model/esxcli/text.ts';
 import { parseTopology } from '../model/esxcli/topology.ts';
 import { FIXTURE_SETS, fixtureFiles } from './esxcli/fixtures.ts';
+import { cliTest, runCheck } from './esxcli/run-check.ts';
 
 const set = FIXTURE_SETS.find((s) => s.name === 'seed-000-after-transcripts');
 if (!set) throw new Error('seed-000-after-transcripts fixture set missing');
@@ -326,17 +326,7 @@ test('two hosts with the same vmk address are flagged, and the check exits 1', (
 
 // ---- the script itself: bytes on disk, and files never read ----
 
-const cliTest = test.skipIf(process.env.HBR_MUTATION === '1');
-function check(dir: string, ...more: string[]) {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/check-hosts.ts', dir, ...more],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const check = runCheck;
 
 describe('npm run check on files as editors and shells write them', () => {
   cliTest(

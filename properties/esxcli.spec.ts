@@ -1,7 +1,6 @@
 // `npm run check` on real-looking esxcli output: the fixtures end to end, parse(render(x)) = x
 // for random hosts in every formatter, agreement with the advisor on recommended worlds, and
 // malformed input that only ever raises EsxcliParseError.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +44,7 @@ import {
   topologyFile,
 } from './esxcli/fixtures.ts';
 import { hostCommands, renderHostFiles, renderOutput, renderTranscript } from './esxcli/render.ts';
+import { cliTest, runCheck } from './esxcli/run-check.ts';
 import { scaledRuns } from './harness.ts';
 import { randomHost, recommendedWorld } from './network/arbitraries.ts';
 import { movesOffDefault } from './network/printed.ts';
@@ -54,23 +54,7 @@ import { prop } from './prop.ts';
 const seed = inject('fcSeed');
 const ROOT = 'properties/fixtures/hosts';
 
-/**
- * Mutation runs (vitest.mutation.config.ts sets HBR_MUTATION) skip the tests that run the check
- * in a child process: the child cannot see StrykerJS's active mutant. Each has an in-process
- * twin below that judges the same behaviour.
- */
-const cliTest = test.skipIf(process.env.HBR_MUTATION === '1');
-
-function check(dir: string, ...more: string[]) {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/check-hosts.ts', dir, ...more],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const check = runCheck;
 
 const posix = (...p: string[]) => p.join('/');
 
