@@ -2385,6 +2385,42 @@ describe('the check: firewall findings with a verified fix or a note', () => {
     );
   });
 
+  test('a flow broken in its routing (no fix) and its firewall (a fix): no fix printed, the firewall part in the note', () => {
+    // NFC is meant for vmk3 (tagged), but vmk2 was created first in the same subnet and sends
+    // for it: no esxcli command changes that. The NFC ruleset is disabled too.
+    const topology: Topology = {
+      subnets: [
+        { site: 'primary', network: '172.16.0.0/24', gateway: '172.16.0.1', purpose: 'management' },
+        { site: 'primary', network: '10.0.5.0/24', gateway: '10.0.5.1', purpose: 'nfc' },
+      ],
+      hosts: [{ name: 'esx-01', site: 'primary' }],
+      appliances: [
+        { role: 'vcenter', site: 'primary', ip: '172.16.0.10' },
+        { role: 'vrs', site: 'primary', ip: '10.0.5.20' },
+      ],
+      replication: [{ from: 'primary', to: 'primary' }],
+    };
+    const setup: HostSetup = {
+      ...H,
+      vmks: [
+        { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
+        { name: 'vmk2', address: '10.0.5.10/24' },
+        { name: 'vmk3', address: '10.0.5.11/24', tags: ['vSphereReplicationNFC'] },
+      ],
+    };
+    const r = checkOne(
+      topology,
+      setup,
+      changeRuleset('NFC', (x) => [{ ...x, enabled: false }]),
+    );
+    const nfc = r.findings.find((f) => f.class === 'nfc');
+    expect(nfc?.invariants).toEqual(['N2', 'N4', 'F2']);
+    expect(nfc?.fix).toEqual([]);
+    expect(nfc?.note).toBe(
+      'vmk2 sends for 10.0.5.0/24 because it was created first (KB 2010877), and no esxcli command changes that: give nfc a subnet of its own with one vmk per host, or use vmk2 for it (seed 004); for the firewall alone: esxcli network firewall ruleset set -r NFC -e true',
+    );
+  });
+
   test('a folder with one command in two formatters is an error naming both files', () => {
     const files: Record<string, string> = {
       'topology.json': topologyText(CHECK_TOPOLOGY),

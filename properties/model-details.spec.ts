@@ -817,6 +817,19 @@ describe('advisor: only fixes vSphere Replication supports (N8: tags, routes, pe
     ]);
   });
 
+  test('a vmk on a distributed switch is re-created on its distributed port', () => {
+    const [h] = Object.values(customStack('6.7'));
+    if (!h) throw new Error('esx-01 missing');
+    const dvs = { portgroup: null, dvs: 'vDS 01', dvport: '16', mtu: 9000 };
+    const hosts = {
+      'esx-01': { ...h, vmks: h.vmks.map((v) => (v.name === 'vmk2' ? { ...v, attach: dvs } : v)) },
+    };
+    const [f] = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(f?.fix.commands[1]).toBe(
+      'esxcli network ip interface add -i vmk2 -s "vDS 01" -v 16 -m 9000',
+    );
+  });
+
   test('without the portgroup from interface list no re-creation is offered, and no placeholder either', () => {
     const [f] = findingsOf(customStack('6.7', false), SEED000, CORRECT, 'replication');
     expect(f?.invariants).toStrictEqual(['N2', 'N8']);

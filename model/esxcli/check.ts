@@ -340,9 +340,15 @@ export function judgeHosts(
     const rf = r ? printedFix(h, r.fix) : { commands: [], steps: [] };
     const routeFixed = !r || r.fix.events.length > 0;
     const fwFixed = !fwBroken || fwBroken.fix.commands.length > 0;
+    // A part that can be mended while the other cannot is said in the note, not printed as a
+    // fix: a printed fix mends the whole flow.
+    const partly = (cmds: readonly string[], part: string) =>
+      cmds.length ? [`for the ${part} alone: ${cmds.join('; ')}`] : [];
     const notes = [
       ...(r?.fix.note ? [r.fix.note] : []),
       ...(fwBroken?.fix.note ? [fwBroken.fix.note] : []),
+      ...(routeFixed && !fwFixed ? partly(rf.commands, 'routing') : []),
+      ...(!routeFixed && fwFixed ? partly(fwBroken?.fix.commands ?? [], 'firewall') : []),
     ];
     findings.push({
       host: f.host,

@@ -264,7 +264,9 @@ function rebootFix(h: NetHost): Fix | null {
  * A vmk on another netstack cannot carry replication or NFC (N8), and a vmk cannot move
  * between stacks: re-create it on defaultTcpipStack with every tag it had, on the same
  * portgroup or distributed port (from `interface list`) and MTU, then give it its gateway or a
- * route. Only where the attachment is known, so that no command holds a placeholder.
+ * route. Only where the attachment is known, so that no command holds a placeholder. The
+ * `interface add` options (-p portgroup, -s/-v distributed switch and port, -m MTU) are the
+ * vSphere CLI reference's; research-notes has no sample of them.
  */
 function recreateFix(h: NetHost, f: Flow, v: Vmk, variant: Variant): Fix | null {
   if (v.netstack === DEFAULT_STACK || f.netstack !== DEFAULT_STACK || !v.attach) return null;
