@@ -139,7 +139,7 @@ interface Choice {
   readonly because: string;
 }
 
-/** Choices made, per host state; the topology's subnets are in the key through `all`. */
+/** Intended vmks already chosen, per topology and host state (both immutable). */
 const chosenBy = new WeakMap<Topology, WeakMap<NetHost, Map<string, Choice | undefined>>>();
 
 /** Every host's flows, class by class, and the flows whose intended path cannot exist. */
