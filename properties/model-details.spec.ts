@@ -25,6 +25,7 @@ import { advise, applyFix, type Finding } from '../model/network/advisor.ts';
 import { buildConnected, hostFromSetup, netStep } from '../model/network/host.ts';
 import {
   flowsOf,
+  intentOf,
   type Topology,
   TRAFFIC_CLASSES,
   type TrafficClass,
@@ -424,9 +425,8 @@ const findingsOf = (
   v: Variant,
   cls: TrafficClass,
 ): Finding[] => advise(hosts, t, v).filter((f) => f.host === 'esx-01' && f.flow.class === cls);
-const brief = (f: Finding) => ({ invariant: f.invariant, message: f.message, fix: f.fix });
+const brief = (f: Finding) => ({ invariants: f.invariants, message: f.message, fix: f.fix });
 const REPL = 'replication from esx-01 (vmk2 10.11.12.5) to VRS 10.12.12.20';
-const ADD_TO_DR = 'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.0/24';
 const routeAdd = (netstack: string, network: string, gateway: string): NetEvent => ({
   type: 'RouteAdd',
   host: 'esx-01',
@@ -436,16 +436,27 @@ const routeAdd = (netstack: string, network: string, gateway: string): NetEvent 
   persist: true,
 });
 
-describe('advisor: route fixes', () => {
-  test('on a local.sh host the added route is also written to local.sh (seed 000)', () => {
+/** A fix with only esxcli commands: no steps, nothing disruptive. */
+const plain = (commands: string[], events: NetEvent[]) => ({ commands, steps: [], events });
+const ADD_TO_VRS = 'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.20/32';
+const routeTo = (network: string, gateway = '10.11.12.1', netstack = DEFAULT_STACK) =>
+  routeAdd(netstack, network, gateway);
+const N2 = (took: string, why: string[]) =>
+  `${REPL} ${took}, not vmk2 via the replication gateway 10.11.12.1${why.length ? `: ${why.join('; ')}` : ''}`;
+const DEFAULT_WHY =
+  'no route in defaultTcpipStack matches 10.12.12.20 more closely than the default route via 172.16.0.1';
+
+describe('advisor: route fixes, a /32 host route first (one address is enough)', () => {
+  test('on a local.sh host the route is also written to local.sh, as a step after the commands (seed 000)', () => {
     const hosts = build([esx01({ persistence: 'local.sh' })]);
     expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
       {
-        invariant: 'N2',
-        message: `${REPL} leaves vmk0 via 172.16.0.1; intended vmk2 via 10.11.12.1`,
+        invariants: ['N2'],
+        message: `${N2('leaves vmk0 via the management gateway 172.16.0.1', [DEFAULT_WHY])} [N2]`,
         fix: {
-          commands: [ADD_TO_DR, `add before 'exit 0' in /etc/rc.local.d/local.sh: ${ADD_TO_DR}`],
-          events: [routeAdd(DEFAULT_STACK, '10.12.12.0/24', '10.11.12.1')],
+          commands: [ADD_TO_VRS],
+          steps: [{ kind: 'local.sh', line: ADD_TO_VRS }],
+          events: [routeTo('10.12.12.20/32')],
         },
       },
     ]);
@@ -453,19 +464,14 @@ describe('advisor: route fixes', () => {
 
   test('the intended vmk via another gateway is N2 too: a route to the intended gateway', () => {
     const hosts = build([esx01({ netstacks: [{ name: DEFAULT_STACK, gateway: '10.11.12.254' }] })]);
-    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
-      {
-        invariant: 'N2',
-        message: `${REPL} leaves vmk2 via 10.11.12.254; intended vmk2 via 10.11.12.1`,
-        fix: {
-          commands: [ADD_TO_DR],
-          events: [routeAdd(DEFAULT_STACK, '10.12.12.0/24', '10.11.12.1')],
-        },
-      },
-    ]);
+    const [f] = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(f?.sentence).toBe(
+      `${REPL} leaves vmk2 via 10.11.12.254, not vmk2 via the replication gateway 10.11.12.1`,
+    );
+    expect(f?.fix).toStrictEqual(plain([ADD_TO_VRS], [routeTo('10.12.12.20/32')]));
   });
 
-  test('an unpersisted route that is right now is persisted with a RoutePersist event', () => {
+  test('an unpersisted route that is right now is persisted: a local.sh step, no command', () => {
     const hosts = build([
       esx01({
         persistence: 'local.sh',
@@ -474,23 +480,49 @@ describe('advisor: route fixes', () => {
       }),
     ]);
     const [n3] = findingsOf(hosts, SEED000, CORRECT, 'replication');
-    expect(n3?.invariant).toBe('N3');
-    expect(n3?.fix.events).toStrictEqual([
-      { type: 'RoutePersist', host: 'esx-01', netstack: DEFAULT_STACK, network: '10.12.12.0/24' },
-    ]);
+    expect(n3?.invariants).toStrictEqual(['N3']);
+    expect(n3?.fix).toStrictEqual({
+      commands: [],
+      steps: [
+        {
+          kind: 'local.sh',
+          line: 'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.0/24',
+        },
+      ],
+      events: [
+        { type: 'RoutePersist', host: 'esx-01', netstack: DEFAULT_STACK, network: '10.12.12.0/24' },
+      ],
+    });
   });
 
-  test('a destination outside every topology subnet gets a /32 host route', () => {
-    const t: Topology = {
-      ...SEED000,
-      appliances: SEED000.appliances.map((a) =>
-        a.role === 'vrs' && a.site === 'dr' ? { ...a, ip: '10.99.0.20' } : a,
-      ),
-    };
-    const [n2] = findingsOf(build([esx01({})]), t, CORRECT, 'replication');
-    expect(n2?.fix.commands).toStrictEqual([
-      'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.99.0.20/32',
+  test('a /32 to the VRS via the wrong gateway is removed before the right one is added', () => {
+    const hosts = build([
+      esx01({
+        persistence: 'local.sh',
+        routes: [{ network: '10.12.12.20/32', gateway: '172.16.0.254' }],
+      }),
     ]);
+    const [f] = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    const old = 'esxcli network ip route ipv4 add --gateway 172.16.0.254 --network 10.12.12.20/32';
+    expect(f?.fix).toStrictEqual({
+      commands: [
+        'esxcli network ip route ipv4 remove --gateway 172.16.0.254 --network 10.12.12.20/32',
+        ADD_TO_VRS,
+      ],
+      steps: [
+        { kind: 'local.sh-remove', line: old },
+        { kind: 'local.sh', line: ADD_TO_VRS },
+      ],
+      events: [
+        {
+          type: 'RouteRemove',
+          host: 'esx-01',
+          netstack: DEFAULT_STACK,
+          network: '10.12.12.20/32',
+        },
+        routeTo('10.12.12.20/32'),
+      ],
+    });
   });
 
   test('routes to other networks, or to the same network in another netstack, are not replaced', () => {
@@ -504,10 +536,11 @@ describe('advisor: route fixes', () => {
       }),
     ]);
     const [n2] = findingsOf(hosts, SEED000, CORRECT, 'replication');
-    expect(n2?.fix).toStrictEqual({
-      commands: [ADD_TO_DR],
-      events: [routeAdd(DEFAULT_STACK, '10.12.12.0/24', '10.11.12.1')],
-    });
+    expect(n2?.why).toStrictEqual([
+      DEFAULT_WHY,
+      'the route to 10.12.12.0/24 via 10.11.12.1 is in the vrStack netstack; replication uses the defaultTcpipStack one',
+    ]);
+    expect(n2?.fix).toStrictEqual(plain([ADD_TO_VRS], [routeTo('10.12.12.20/32')]));
   });
 
   test('a flow meant to leave directly gets no route fix, even when a route hijacks it', () => {
@@ -521,18 +554,17 @@ describe('advisor: route fixes', () => {
     ]);
     expect(findingsOf(hosts, SEED000, CORRECT, 'vmotion').map(brief)).toStrictEqual([
       {
-        invariant: 'N2',
+        invariants: ['N2', 'N4'],
         message:
-          'vmotion from esx-01 (vmk1 192.168.10.11) to esx-02 vmk1 192.168.10.12 leaves vmk0 via 172.16.0.254; intended vmk1 directly',
-        fix: {
-          commands: [],
-          events: [],
-          note: 'no single esxcli change verified: give the service a dedicated subnet and vmk',
-        },
+          'vmotion from esx-01 (vmk1 192.168.10.11) to esx-02 vmk1 192.168.10.12 leaves vmk0 via 172.16.0.254, not vmk1 directly: the route to 192.168.10.0/24 via 172.16.0.254 in defaultTcpipStack is the longest match for 192.168.10.12 [N2, N4]',
+        fix: { commands: [], steps: [], events: [], note: GENERIC_NOTE },
       },
     ]);
   });
 });
+
+const GENERIC_NOTE =
+  'a tag, a static route and a per-vmk gateway were tried (research-notes B): none mends this flow without breaking another';
 
 describe('advisor: N3 compares egress, next hop and table', () => {
   test('same vmk, another next hop after a reboot', () => {
@@ -543,17 +575,14 @@ describe('advisor: N3 compares egress, next hop and table', () => {
         routes: [{ network: '10.12.12.0/24', gateway: '10.11.12.1', persisted: false }],
       }),
     ]);
-    expect(
-      findingsOf(hosts, SEED000, CORRECT, 'replication').map((f) => [f.invariant, f.message]),
-    ).toStrictEqual([
+    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map((f) => f.sentence)).toStrictEqual(
       [
-        'N3',
-        `${REPL} leaves vmk2 via 10.11.12.1 now but leaves vmk2 via 10.11.12.254 after a reboot`,
+        `${REPL} leaves vmk2 via the replication gateway 10.11.12.1 now, but leaves vmk2 via 10.11.12.254 after a reboot`,
       ],
-    ]);
+    );
   });
 
-  test('same next hop, another vmk after a reboot (a stale table, seed 004)', () => {
+  test('same next hop, another vmk after a reboot (a stale table, seed 004): the reboot is the fix', () => {
     // vmk2 was recreated after vmk3: the stale table still ranks it first, a rebuilt one not.
     const hosts = build(
       [
@@ -580,58 +609,23 @@ describe('advisor: N3 compares egress, next hop and table', () => {
         },
       ],
     );
-    expect(
-      findingsOf(hosts, SEED000, CORRECT, 'replication').map((f) => [f.invariant, f.message]),
-    ).toStrictEqual([
+    const found = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(found.map((f) => [f.invariants, f.sentence])).toStrictEqual([
       [
-        'N3',
-        `${REPL} leaves vmk2 via 10.11.12.1 now but leaves vmk3 via 10.11.12.1 after a reboot`,
+        ['N3'],
+        `${REPL} leaves vmk2 via the replication gateway 10.11.12.1 now, but leaves vmk3 via the replication gateway 10.11.12.1 after a reboot`,
       ],
     ]);
-  });
-
-  test("same vmk and next hop, another stack's table after a reboot (netstack-gateway-fallback)", () => {
-    // Before the reboot vrStack's table is stale and empty, so the flow falls back to the
-    // default stack's gateway; after it, vrStack's own route serves the same vmk and hop.
-    const hosts = build(
-      [
-        esx01({
-          version: '6.7',
-          refresh: 'restart',
-          vmks: [
-            { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
-            { name: 'vmk2', address: '10.11.12.5/24', tags: ['vSphereReplication'] },
-          ],
-          netstacks: [{ name: DEFAULT_STACK, gateway: '10.11.12.1' }],
-        }),
-      ],
-      [
-        { type: 'NetstackAdd', host: 'esx-01', netstack: 'vrStack' },
-        { type: 'VmkRemove', host: 'esx-01', vmk: 'vmk2' },
-        {
-          type: 'VmkAdd',
-          host: 'esx-01',
-          vmk: 'vmk2',
-          address: '10.11.12.5/24',
-          netstack: 'vrStack',
-          tags: ['vSphereReplication'],
-        },
-        routeAdd('vrStack', '10.12.12.0/24', '10.11.12.1'),
-      ],
+    // A /32 would leave vmk3 after a reboot too (the tie rule), so it is not offered; a per-vmk
+    // gateway serves the bound flow whatever the table, and comes before a restart.
+    expect(found[0]?.fix).toStrictEqual(
+      plain(
+        [
+          'esxcli network ip interface ipv4 set -i vmk2 -t static -I 10.11.12.5 -N 255.255.255.0 -g 10.11.12.1',
+        ],
+        [{ type: 'GatewaySet', host: 'esx-01', vmk: 'vmk2', gateway: '10.11.12.1' }],
+      ),
     );
-    const found = findingsOf(hosts, SEED000, variant('netstack-gateway-fallback'), 'replication');
-    expect(found.map((f) => [f.invariant, f.message])).toStrictEqual([
-      ['N5', `${REPL} uses the defaultTcpipStack table though it runs on vrStack`],
-      [
-        'N3',
-        `${REPL} leaves vmk2 via 10.11.12.1 now but leaves vmk2 via 10.11.12.1 after a reboot`,
-      ],
-    ]);
-    // No route was used (the fallback is a stack gateway), so the reboot itself is the fix.
-    expect(found[1]?.fix).toStrictEqual({
-      commands: ['reboot (a vmk change has not reached the routing table yet)'],
-      events: [{ type: 'Reboot', host: 'esx-01' }],
-    });
   });
 
   test('N3 persists the route the flow uses, not another one in the table', () => {
@@ -647,26 +641,17 @@ describe('advisor: N3 compares egress, next hop and table', () => {
       }),
     ]);
     const [n3] = findingsOf(hosts, SEED000, CORRECT, 'replication');
-    expect(n3 && brief(n3)).toStrictEqual({
-      invariant: 'N3',
-      message: `${REPL} leaves vmk2 via 10.11.12.1 now but has no route (no route to 10.12.12.20 in defaultTcpipStack) after a reboot`,
-      fix: {
-        commands: [`add before 'exit 0' in /etc/rc.local.d/local.sh: ${ADD_TO_DR}`],
-        events: [
-          {
-            type: 'RoutePersist',
-            host: 'esx-01',
-            netstack: DEFAULT_STACK,
-            network: '10.12.12.0/24',
-          },
-        ],
-      },
-    });
+    expect(n3?.message).toBe(
+      `${REPL} leaves vmk2 via the replication gateway 10.11.12.1 now, but has no route after a reboot: the route to 10.12.12.0/24 via 10.11.12.1 is not in /etc/rc.local.d/local.sh, so a reboot drops it (seed 000); after a reboot no route in defaultTcpipStack matches 10.12.12.20 [N3]`,
+    );
+    expect(n3?.fix.events).toStrictEqual([
+      { type: 'RoutePersist', host: 'esx-01', netstack: DEFAULT_STACK, network: '10.12.12.0/24' },
+    ]);
   });
 
-  test('N3 through a stack gateway gets no route fix, even where a route would help', () => {
+  test('N3 through a stack gateway on a restart host: the restart itself is no fix, a /32 is', () => {
     // After the reboot vmk9's subnet is in the table, so a persisted /16 via 10.50.0.1 becomes
-    // usable and wins over the stack gateway. The flow used no static route: nothing to persist.
+    // usable and wins over the stack gateway: a /32 via the intended gateway keeps the path.
     const hosts = build(
       [
         esx01({
@@ -686,17 +671,11 @@ describe('advisor: N3 compares egress, next hop and table', () => {
         },
       ],
     );
-    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
-      {
-        invariant: 'N3',
-        message: `${REPL} leaves vmk2 via 10.11.12.1 now but leaves vmk9 via 10.50.0.1 after a reboot`,
-        fix: {
-          commands: [],
-          events: [],
-          note: 'no single esxcli change verified: persist the configuration',
-        },
-      },
+    const found = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(found.map((f) => f.sentence)).toStrictEqual([
+      `${REPL} leaves vmk2 via the replication gateway 10.11.12.1 now, but leaves vmk9 via 10.50.0.1 after a reboot`,
     ]);
+    expect(found[0]?.fix).toStrictEqual(plain([ADD_TO_VRS], [routeTo('10.12.12.20/32')]));
   });
 });
 
@@ -726,236 +705,188 @@ const staleReplication = (version: EsxiVersion, over: Partial<HostSetup> = {}) =
     'vmk2',
     '10.11.12.5/24',
   );
-const staleManagement = () =>
-  staleHost(
-    {
-      version: '6.7',
-      vmks: [
-        { name: 'vmk0', address: '172.16.0.11/24' },
-        { name: 'vmk1', address: '172.16.0.12/24' },
-      ],
-    },
-    'vmk0',
-    '172.16.0.11/24',
-  );
-/**
- * The same hosts marked as rebuilding their table at every vmk change, with the stale table
- * kept: a state built by hand, where any vmk change (a tag too) brings the table up to date.
- */
-const refreshedOnChange = (hosts: Readonly<Record<string, NetHost>>) =>
-  Object.fromEntries(
-    Object.entries(hosts).map(([k, h]) => [k, { ...h, refresh: 'immediate' as const }]),
-  );
 const REPL3 = 'replication from esx-01 (vmk3 10.11.12.6) to VRS 10.12.12.20';
-const STALE_N2 = `${REPL3} leaves vmk2 via 10.11.12.1; intended vmk3 via 10.11.12.1`;
-const noFix = (why: string) => ({
+const REBOOT_FIX = {
   commands: [],
-  events: [],
-  note: `no single esxcli change verified: ${why}`,
-});
-const DEDICATED_VMK = noFix('give the service a dedicated subnet and vmk');
-const MGMT_N2 = {
-  invariant: 'N2',
-  message:
-    'management from esx-01 (vmk1 172.16.0.12) to vCenter 172.16.0.10 leaves vmk0 directly; intended vmk1 directly',
-  fix: DEDICATED_VMK,
+  steps: [
+    {
+      kind: 'reboot',
+      why: 'the routing table follows vmk changes only after a restart (seed 004)',
+    },
+  ],
+  disruption: 'restarts esx-01: evacuate its VMs first',
+  events: [{ type: 'Reboot', host: 'esx-01' }],
 };
-const moveVmk3 = (network: string, opts: { netstackAdd: boolean; tagAdd: boolean }) => ({
-  commands: [
-    ...(opts.netstackAdd ? ['esxcli network ip netstack add -N replicationStack'] : []),
-    'esxcli network ip interface remove -i vmk3',
-    'esxcli network ip interface add -i vmk3 -p <portgroup of vmk3> -N replicationStack',
-    'esxcli network ip interface ipv4 set -i vmk3 -t static -I 10.11.12.6 -N 255.255.255.0',
-    ...(opts.tagAdd ? ['esxcli network ip interface tag add -i vmk3 -t vSphereReplication'] : []),
-    `esxcli network ip route ipv4 add --netstack replicationStack --gateway 10.11.12.1 --network ${network}`,
-    'reboot (the routing interface follows vmk changes only after a restart)',
-  ],
-  events: [
-    ...(opts.netstackAdd
-      ? [{ type: 'NetstackAdd', host: 'esx-01', netstack: 'replicationStack' }]
-      : []),
-    { type: 'VmkRemove', host: 'esx-01', vmk: 'vmk3' },
-    {
-      type: 'VmkAdd',
-      host: 'esx-01',
-      vmk: 'vmk3',
-      address: '10.11.12.6/24',
-      netstack: 'replicationStack',
-      tags: ['vSphereReplication'],
-    },
-    {
-      type: 'RouteAdd',
-      host: 'esx-01',
-      netstack: 'replicationStack',
-      network,
-      gateway: '10.11.12.1',
-      persist: true,
-    },
-    { type: 'Reboot', host: 'esx-01' },
-  ],
-});
-
-describe('advisor: a dedicated netstack only for a flow that can be bound to it', () => {
-  test('6.7, replication on an untagged vmk: the vmk moves to a new replicationStack, tagged', () => {
-    const found = findingsOf(staleReplication('6.7'), SEED000, CORRECT, 'replication');
-    expect(found.map(brief)).toStrictEqual([
-      {
-        invariant: 'N2',
-        message: STALE_N2,
-        fix: moveVmk3('10.12.12.0/24', { netstackAdd: true, tagAdd: true }),
-      },
-    ]);
-  });
-
-  test('6.7, replicationStack already exists: it is not added again', () => {
-    const hosts = staleReplication('6.7', {
-      netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }, { name: 'replicationStack' }],
-    });
-    const [n2] = findingsOf(hosts, SEED000, CORRECT, 'replication');
-    expect(n2?.fix).toStrictEqual(moveVmk3('10.12.12.0/24', { netstackAdd: false, tagAdd: true }));
-  });
-
-  test('6.7, the vmk is tagged (bound): it keeps its one tag', () => {
-    const vmks = [
-      { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
-      { name: 'vmk2', address: '10.11.12.5/24' },
-      { name: 'vmk3', address: '10.11.12.6/24', tags: ['vSphereReplication'] },
-    ] as const;
-    const found = findingsOf(staleReplication('6.7', { vmks }), SEED000, CORRECT, 'replication');
-    const fix = moveVmk3('10.12.12.0/24', { netstackAdd: true, tagAdd: false });
-    expect(found.map(brief)).toStrictEqual([
-      {
-        invariant: 'N4',
-        message: `${REPL3} is pinned to vmk3 but leaves vmk2 via 10.11.12.1`,
-        fix,
-      },
-      { invariant: 'N2', message: STALE_N2, fix },
-    ]);
-  });
-
-  test('6.7, a destination outside every topology subnet: the new stack gets a /32 route', () => {
-    const t: Topology = {
-      ...SEED000,
-      appliances: SEED000.appliances.map((a) =>
-        a.role === 'vrs' && a.site === 'dr' ? { ...a, ip: '10.99.0.20' } : a,
-      ),
-    };
-    const [n2] = findingsOf(staleReplication('6.7'), t, CORRECT, 'replication');
-    expect(n2?.fix).toStrictEqual(moveVmk3('10.99.0.20/32', { netstackAdd: true, tagAdd: true }));
-  });
-
-  test('6.7, the vmk already is in replicationStack: no netstack fix, and N4 says so', () => {
-    // A restart-refresh host: the new vmk is not in replicationStack's table until a reboot.
-    const hosts = build(
-      [
-        esx01({
-          version: '6.7',
-          refresh: 'restart',
-          vmks: [{ name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] }],
-        }),
+const PORTGROUP = { portgroup: 'VMkernel vmk2', dvs: null, dvport: null, mtu: 9000 };
+/** esx-01 on `version` with its replication vmk on a netstack of its own, tagged (N8). */
+const customStack = (version: EsxiVersion, attach = true) =>
+  build([
+    esx01({
+      version,
+      vmks: [
+        { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
+        { name: 'vmk1', address: '192.168.10.11/24', tags: ['VMotion'] },
+        {
+          name: 'vmk2',
+          address: '10.11.12.5/24',
+          netstack: 'replication',
+          tags: ['vSphereReplication', 'vSphereReplicationNFC'],
+          ...(attach ? { attach: PORTGROUP } : {}),
+        },
       ],
+      netstacks: [
+        { name: DEFAULT_STACK, gateway: '172.16.0.1' },
+        { name: 'replication', gateway: '10.11.12.1' },
+      ],
+    }),
+  ]);
+const N8_WHY =
+  'vmk2 is on netstack replication, and vSphereReplication takes effect only on defaultTcpipStack vmks, so vmk2 carries no replication (research-notes B)';
+
+describe('advisor: only fixes vSphere Replication supports (N8: tags, routes, per-vmk gateways)', () => {
+  test('6.7, a stale table: the intended vmk tagged and given its own gateway, not a new netstack', () => {
+    const found = findingsOf(staleReplication('6.7'), SEED000, CORRECT, 'replication');
+    expect(found.map((f) => [f.invariants, f.sentence])).toStrictEqual([
       [
-        { type: 'NetstackAdd', host: 'esx-01', netstack: 'replicationStack' },
+        ['N2'],
+        `${REPL3} leaves vmk2 via the replication gateway 10.11.12.1, not vmk3 via the replication gateway 10.11.12.1`,
+      ],
+    ]);
+    expect(found[0]?.fix).toStrictEqual(
+      plain(
+        [
+          'esxcli network ip interface tag add -i vmk3 -t vSphereReplication',
+          'esxcli network ip interface ipv4 set -i vmk3 -t static -I 10.11.12.6 -N 255.255.255.0 -g 10.11.12.1',
+        ],
+        [
+          { type: 'TagAdd', host: 'esx-01', vmk: 'vmk3', tag: 'vSphereReplication' },
+          { type: 'GatewaySet', host: 'esx-01', vmk: 'vmk3', gateway: '10.11.12.1' },
+        ],
+      ),
+    );
+  });
+
+  test('5.5, a stale table: no tag binds and no per-vmk gateway exists, so the restart, said to be disruptive', () => {
+    const [f] = findingsOf(staleReplication('5.5'), SEED000, CORRECT, 'replication');
+    expect(f?.invariants).toStrictEqual(['N2']);
+    expect(f?.fix).toStrictEqual(REBOOT_FIX);
+  });
+
+  test('6.7, a tagged vmk on a custom netstack (N8): re-created on the default stack with all its tags', () => {
+    const [f] = findingsOf(customStack('6.7'), SEED000, CORRECT, 'replication');
+    expect(f?.invariants).toStrictEqual(['N2', 'N8']);
+    expect(f?.message).toBe(
+      `${N2('leaves vmk0 via the management gateway 172.16.0.1', [DEFAULT_WHY, N8_WHY])} [N2, N8]`,
+    );
+    expect(f?.fix).toStrictEqual({
+      commands: [
+        'esxcli network ip interface remove -i vmk2',
+        'esxcli network ip interface add -i vmk2 -p "VMkernel vmk2" -m 9000',
+        'esxcli network ip interface ipv4 set -i vmk2 -t static -I 10.11.12.5 -N 255.255.255.0 -g 10.11.12.1',
+        'esxcli network ip interface tag add -i vmk2 -t vSphereReplication',
+        'esxcli network ip interface tag add -i vmk2 -t vSphereReplicationNFC',
+      ],
+      steps: [],
+      disruption:
+        'removes vmk2 from netstack replication: its traffic stops until it is added again',
+      events: [
+        { type: 'VmkRemove', host: 'esx-01', vmk: 'vmk2' },
         {
           type: 'VmkAdd',
           host: 'esx-01',
           vmk: 'vmk2',
           address: '10.11.12.5/24',
-          netstack: 'replicationStack',
-          tags: ['vSphereReplication'],
+          netstack: DEFAULT_STACK,
+          tags: ['vSphereReplication', 'vSphereReplicationNFC'],
+          attach: PORTGROUP,
         },
+        { type: 'GatewaySet', host: 'esx-01', vmk: 'vmk2', gateway: '10.11.12.1' },
       ],
+    });
+  });
+
+  test('6.0, a tagged vmk on a custom netstack: re-created, then a /32 host route (no per-vmk gateway before 6.5)', () => {
+    const [f] = findingsOf(customStack('6.0'), SEED000, CORRECT, 'replication');
+    expect(f?.fix.commands).toStrictEqual([
+      'esxcli network ip interface remove -i vmk2',
+      'esxcli network ip interface add -i vmk2 -p "VMkernel vmk2" -m 9000',
+      'esxcli network ip interface ipv4 set -i vmk2 -t static -I 10.11.12.5 -N 255.255.255.0',
+      'esxcli network ip interface tag add -i vmk2 -t vSphereReplication',
+      'esxcli network ip interface tag add -i vmk2 -t vSphereReplicationNFC',
+      ADD_TO_VRS,
+    ]);
+  });
+
+  test('a vmk on a distributed switch is re-created on its distributed port', () => {
+    const [h] = Object.values(customStack('6.7'));
+    if (!h) throw new Error('esx-01 missing');
+    const dvs = { portgroup: null, dvs: 'vDS 01', dvport: '16', mtu: 9000 };
+    const hosts = {
+      'esx-01': { ...h, vmks: h.vmks.map((v) => (v.name === 'vmk2' ? { ...v, attach: dvs } : v)) },
+    };
+    const [f] = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(f?.fix.commands[1]).toBe(
+      'esxcli network ip interface add -i vmk2 -s "vDS 01" -v 16 -m 9000',
     );
-    const why = 'has no route (no route to 10.12.12.20 in replicationStack)';
-    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
-      {
-        invariant: 'N4',
-        message: `${REPL} is pinned to vmk2 but ${why}`,
-        fix: noFix('give the service a dedicated subnet'),
-      },
-      {
-        invariant: 'N2',
-        message: `${REPL} ${why}; intended vmk2 via 10.11.12.1`,
-        fix: DEDICATED_VMK,
-      },
-    ]);
   });
 
-  test('6.7, replicationStack already has the route: the fix fails at its RouteAdd, so none', () => {
-    // A /32 via the management gateway hijacks the flow; the /24 via the right gateway is there
-    // and persisted, so no route fix. The netstack fix adds the route to replicationStack again,
-    // which the host rejects: the fix is not verified even though its other steps would do.
-    const hosts = build([
-      esx01({
-        version: '6.7',
-        netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }, { name: 'replicationStack' }],
-        routes: [
-          { network: '10.12.12.0/24', gateway: '10.11.12.1' },
-          { network: '10.12.12.20/32', gateway: '172.16.0.254' },
-          { netstack: 'replicationStack', network: '10.12.12.0/24', gateway: '10.11.12.1' },
-        ],
-      }),
-    ]);
-    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
-      {
-        invariant: 'N2',
-        message: `${REPL} leaves vmk0 via 172.16.0.254; intended vmk2 via 10.11.12.1`,
-        fix: DEDICATED_VMK,
-      },
-    ]);
+  test('without the portgroup from interface list no re-creation is offered, and no placeholder either', () => {
+    const [f] = findingsOf(customStack('6.7', false), SEED000, CORRECT, 'replication');
+    expect(f?.invariants).toStrictEqual(['N2', 'N8']);
+    expect(f?.fix).toStrictEqual({ commands: [], steps: [], events: [], note: GENERIC_NOTE });
   });
 
-  test('5.5, the stale layout: tags do not bind, so no netstack fix is offered', () => {
-    const found = findingsOf(staleReplication('5.5'), SEED000, CORRECT, 'replication');
-    expect(found.map(brief)).toStrictEqual([
-      { invariant: 'N2', message: STALE_N2, fix: DEDICATED_VMK },
-    ]);
+  test('the defect replication-on-custom-stack sees no finding there at all', () => {
+    expect(
+      findingsOf(
+        customStack('6.7'),
+        SEED000,
+        variant('replication-on-custom-stack'),
+        'replication',
+      ),
+    ).toStrictEqual([]);
   });
 
-  test('6.7, management has no tag to bind it, so no netstack fix is offered', () => {
-    expect(findingsOf(staleManagement(), SEED000, CORRECT, 'management').map(brief)).toStrictEqual([
-      MGMT_N2,
-    ]);
-  });
-});
-
-describe('advisor: a tag fix only for a class with a tag, on 6.x, for a vmk without it', () => {
-  test('6.7, an untagged vmk on vrStack: tagging it binds the flow to its own stack', () => {
+  test('6.7, an untagged vmk with its own gateway: the tag alone binds replication to it', () => {
     const hosts = build([
       esx01({
         version: '6.7',
         vmks: [
           { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
-          { name: 'vmk2', address: '10.11.12.5/24', netstack: 'vrStack' },
+          { name: 'vmk2', address: '10.11.12.5/24', gateway: '10.11.12.1' },
         ],
-        netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }, { name: 'vrStack' }],
-        routes: [{ netstack: 'vrStack', network: '10.12.12.0/24', gateway: '10.11.12.1' }],
       }),
     ]);
-    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
+    const [f] = findingsOf(hosts, SEED000, CORRECT, 'replication');
+    expect(f?.why).toStrictEqual([
+      DEFAULT_WHY,
+      "vmk2's own gateway 10.11.12.1 serves only services bound to vmk2, and replication is not: vmk2 has no vSphereReplication tag that takes effect",
+    ]);
+    expect(f?.fix).toStrictEqual(
+      plain(
+        ['esxcli network ip interface tag add -i vmk2 -t vSphereReplication'],
+        [{ type: 'TagAdd', host: 'esx-01', vmk: 'vmk2', tag: 'vSphereReplication' }],
+      ),
+    );
+  });
+
+  test('6.7 management on a stale table: no tag or gateway binds it, so the restart', () => {
+    const hosts = staleHost(
       {
-        invariant: 'N2',
-        message: `${REPL} leaves vmk0 via 172.16.0.1; intended vmk2 via 10.11.12.1`,
-        fix: {
-          commands: ['esxcli network ip interface tag add -i vmk2 -t vSphereReplication'],
-          events: [{ type: 'TagAdd', host: 'esx-01', vmk: 'vmk2', tag: 'vSphereReplication' }],
-        },
+        version: '6.7',
+        vmks: [
+          { name: 'vmk0', address: '172.16.0.11/24' },
+          { name: 'vmk1', address: '172.16.0.12/24' },
+        ],
       },
-    ]);
-  });
-
-  // On a host that rebuilds its table at every vmk change, any tag change would fix the stale
-  // layout; a tag is offered only where it binds a service, and so changes the intent.
-  test('5.5: no tag fix, though a tag change would rebuild the table', () => {
-    const hosts = refreshedOnChange(staleReplication('5.5'));
-    expect(findingsOf(hosts, SEED000, CORRECT, 'replication').map(brief)).toStrictEqual([
-      { invariant: 'N2', message: STALE_N2, fix: DEDICATED_VMK },
-    ]);
-  });
-
-  test('6.7 management: no tag exists for the class, so no tag fix', () => {
-    const hosts = refreshedOnChange(staleManagement());
-    expect(findingsOf(hosts, SEED000, CORRECT, 'management').map(brief)).toStrictEqual([MGMT_N2]);
+      'vmk0',
+      '172.16.0.11/24',
+    );
+    const [f] = findingsOf(hosts, SEED000, CORRECT, 'management');
+    expect(f?.sentence).toBe(
+      'management from esx-01 (vmk1 172.16.0.12) to vCenter 172.16.0.10 leaves vmk0 directly, not vmk1 directly',
+    );
+    expect(f?.fix).toStrictEqual(REBOOT_FIX);
   });
 });
 
@@ -968,11 +899,7 @@ describe('applyFix', () => {
       vmk,
       tag: 'vSphereReplication',
     });
-    const r = applyFix(
-      hosts,
-      { commands: [], events: [tag('vmk2'), tag('vmk9'), tag('vmk1')] },
-      CORRECT,
-    );
+    const r = applyFix(hosts, { events: [tag('vmk2'), tag('vmk9'), tag('vmk1')] }, CORRECT);
     expect(r.error).toBe('esx-01: no vmk named vmk9');
     expect(r.hosts['esx-01']?.vmks.map((v) => [v.name, v.tags])).toStrictEqual([
       ['vmk0', ['Management']],
@@ -1232,11 +1159,104 @@ describe('flowsOf: which vmk each flow is meant to leave by', () => {
     const esx02 = seed000Setup('esx-02');
     const hosts = build([
       esx01({}),
-      { ...esx02, vmks: [...esx02.vmks, { name: 'vmk3', address: '192.168.20.12/24' }] },
+      // esx-02's vmk1 untagged: its vMotion vmk is the one in its site's vMotion subnet.
+      {
+        ...esx02,
+        vmks: [
+          ...esx02.vmks.map((v) => (v.name === 'vmk1' ? { ...v, tags: [] } : v)),
+          { name: 'vmk3', address: '192.168.20.12/24' },
+        ],
+      },
     ]);
-    expect(shown(hosts, t).filter((x) => x.startsWith('esx-01 vmotion'))).toStrictEqual([
-      'esx-01 vmotion to esx-02 vmk3 192.168.20.12: vmk1 directly, bound - on defaultTcpipStack',
+    // 192.168.20.12 is off vmk1's subnet, which is non-routable: no intended path can exist, so
+    // the flow is not built (never "directly" to an address that is not on-link); it is a gap.
+    expect(shown(hosts, t).filter((x) => x.startsWith('esx-01 vmotion'))).toStrictEqual([]);
+    expect(intentOf(t, hosts).gaps.filter((g) => g.host === 'esx-01')).toStrictEqual([
+      {
+        host: 'esx-01',
+        class: 'vmotion',
+        dstName: 'esx-02 vmk3 192.168.20.12',
+        reason:
+          "esx-02 vmk3 192.168.20.12 is not on vmk1's subnet 192.168.10.0/24, and topology.json gives that subnet no gateway (null): no path from vmk1 can reach it",
+      },
     ]);
+  });
+
+  test('a tagged vmk expresses the intent though its subnet has no declared purpose', () => {
+    const t: Topology = {
+      ...SEED000,
+      subnets: [
+        ...SEED000.subnets,
+        { site: 'primary', network: '10.40.0.0/24', gateway: '10.40.0.1', purpose: 'appliance' },
+      ],
+    };
+    const hosts = build([
+      esx01({
+        version: '6.7',
+        vmks: [VMK0, { name: 'vmk4', address: '10.40.0.5/24', tags: ['vSphereReplication'] }],
+      }),
+    ]);
+    expect(
+      flowsOf(t, hosts)
+        .filter((f) => f.class === 'replication')
+        .map((f) => [
+          f.intended.vmk,
+          f.intended.nextHop && formatIp(f.intended.nextHop),
+          f.because,
+        ]),
+    ).toStrictEqual([['vmk4', '10.40.0.1', 'vmk4 is tagged vSphereReplication']]);
+  });
+
+  test("a destination on the vmk's own subnet is reached directly, whatever the topology declares", () => {
+    // vmk2 is a /16: the DR VRS at 10.11.99.20 is on-link for it, though the declared /24 is not.
+    const t: Topology = {
+      ...SEED000,
+      appliances: SEED000.appliances.map((a) =>
+        a.role === 'vrs' && a.site === 'dr' ? { ...a, ip: '10.11.99.20' } : a,
+      ),
+    };
+    const hosts = build([esx01({ vmks: [VMK0, { name: 'vmk2', address: '10.11.12.5/16' }] })]);
+    expect(shown(hosts, t).filter((x) => x.includes(' replication '))).toStrictEqual([
+      `esx-01 replication to VRS 10.11.99.20: vmk2 directly, bound - on ${DEFAULT_STACK}`,
+    ]);
+  });
+
+  test.each<[string, EsxiVersion, string | null]>([
+    ['5.5: the VMotion tag binds (seed 004 tags vMotion vmks on 5.5)', '5.5', 'vmk1'],
+    ['6.7: the VMotion tag binds', '6.7', 'vmk1'],
+  ])('%s', (_name, version, bound) => {
+    const hosts = build([esx01({ version }), { ...seed000Setup('esx-02'), version }]);
+    expect(
+      flowsOf(SEED000, hosts)
+        .filter((f) => f.class === 'vmotion' && f.host === 'esx-01')
+        .map((f) => f.bound),
+    ).toStrictEqual([bound]);
+  });
+
+  test('N8: a replication-tagged vmk on a custom netstack is meant, but binds nothing; the flow runs on the default stack', () => {
+    const hosts = build([
+      esx01({
+        version: '6.7',
+        vmks: [
+          VMK0,
+          {
+            name: 'vmk2',
+            address: '10.11.12.5/24',
+            netstack: 'replication',
+            tags: ['vSphereReplication'],
+          },
+        ],
+      }),
+    ]);
+    expect(shown(hosts).filter((x) => x.includes(' replication '))).toStrictEqual([
+      flow('vmk2', null),
+    ]);
+    // The defect lets it carry replication on its own stack.
+    expect(
+      flowsOf(SEED000, hosts, undefined, variant('replication-on-custom-stack'))
+        .filter((f) => f.class === 'replication')
+        .map((f) => [f.bound, f.netstack]),
+    ).toStrictEqual([['vmk2', 'replication']]);
   });
 });
 
@@ -1420,6 +1440,7 @@ describe('initial states in full', () => {
           netstack: 'vrStack',
           tags: [],
           gateway: null,
+          attach: null,
         },
       ],
       netstacks: [
@@ -1450,6 +1471,7 @@ describe('initial states in full', () => {
       netstack: DEFAULT_STACK,
       tags: [],
       gateway: null,
+      attach: null,
     });
     expect(
       buildConnected([
@@ -1527,6 +1549,7 @@ describe('lookup: the whole decision, trace included', () => {
     nextHop: string | null,
     source: string,
     trace: string[],
+    why: string[] = [],
   ): LookupResult => ({
     ok: true,
     host: 'esx-01',
@@ -1544,14 +1567,22 @@ describe('lookup: the whole decision, trace included', () => {
     nextHop: nextHop === null ? null : ip(nextHop),
     source: ip(source),
     trace,
+    why,
   });
-  const fail = (netstack: string, dst: string, reason: string, trace: string[]): LookupResult => ({
+  const fail = (
+    netstack: string,
+    dst: string,
+    reason: string,
+    trace: string[],
+    why: string[] = [],
+  ): LookupResult => ({
     ok: false,
     host: 'esx-01',
     netstack,
     dst: ip(dst),
     reason,
     trace,
+    why,
   });
   const UNUSABLE = '10.13.0.0/16 via 192.168.99.1 unusable: gateway on no connected subnet';
   const FALLBACK = variant('netstack-gateway-fallback');
@@ -1582,6 +1613,7 @@ describe('lookup: the whole decision, trace included', () => {
           '10.11.12.0/24 is connected; vmk2 owns it in defaultTcpipStack',
           'leave vmk2 (10.11.12.5) directly',
         ],
+        ['vmk2 was created first on 10.11.12.0/24, so it sends for the whole subnet (KB 2010877)'],
       ),
     ],
     [
@@ -1603,6 +1635,7 @@ describe('lookup: the whole decision, trace included', () => {
           '10.11.12.0/24 is connected; vmk3 owns it in defaultTcpipStack',
           'leave vmk3 (10.11.12.6) directly',
         ],
+        ['vmk3 was created first on 10.11.12.0/24, so it sends for the whole subnet (KB 2010877)'],
       ),
     ],
     [
@@ -1624,6 +1657,10 @@ describe('lookup: the whole decision, trace included', () => {
           "static route 10.12.12.0/24 via 10.11.12.1 in defaultTcpipStack; vmk2 owns the gateway's subnet",
           'leave vmk2 (10.11.12.5) via 10.11.12.1',
         ],
+        [
+          'the route to 10.12.12.0/24 via 10.11.12.1 in defaultTcpipStack is the longest match for 10.12.12.20',
+          'vmk2 was created first on 10.11.12.0/24, so it sends for the whole subnet (KB 2010877)',
+        ],
       ),
     ],
     [
@@ -1643,6 +1680,9 @@ describe('lookup: the whole decision, trace included', () => {
         [
           "static route 10.12.0.0/16 via 172.16.0.254 in defaultTcpipStack; vmk0 owns the gateway's subnet",
           'leave vmk0 (172.16.0.11) via 172.16.0.254',
+        ],
+        [
+          'the route to 10.12.0.0/16 via 172.16.0.254 in defaultTcpipStack is the longest match for 10.12.12.20',
         ],
       ),
     ],
@@ -1666,6 +1706,10 @@ describe('lookup: the whole decision, trace included', () => {
           "default route default via 172.16.0.1 in defaultTcpipStack; vmk0 owns the gateway's subnet",
           'leave vmk0 (172.16.0.11) via 172.16.0.1',
         ],
+        [
+          "the route to 10.13.0.0/16 via 192.168.99.1 is ignored: 192.168.99.1 is on no vmk's subnet in defaultTcpipStack",
+          'no route in defaultTcpipStack matches 10.13.5.5 more closely than the default route via 172.16.0.1',
+        ],
       ),
     ],
     [
@@ -1675,7 +1719,13 @@ describe('lookup: the whole decision, trace included', () => {
       '10.12.12.20',
       null,
       CORRECT,
-      fail('vrStack', '10.12.12.20', 'no route to 10.12.12.20 in vrStack', []),
+      fail(
+        'vrStack',
+        '10.12.12.20',
+        'no route to 10.12.12.20 in vrStack',
+        [],
+        ['no route in vrStack matches 10.12.12.20'],
+      ),
     ],
     [
       "netstack-gateway-fallback: the default stack's gateway",
@@ -1695,6 +1745,9 @@ describe('lookup: the whole decision, trace included', () => {
           'longest match /0 of 1 usable route(s)',
           "default route default via 172.16.0.1 in defaultTcpipStack; vmk0 owns the gateway's subnet",
           'leave vmk0 (172.16.0.11) via 172.16.0.1',
+        ],
+        [
+          'no route in defaultTcpipStack matches 10.12.12.20 more closely than the default route via 172.16.0.1',
         ],
       ),
     ],
@@ -1716,6 +1769,7 @@ describe('lookup: the whole decision, trace included', () => {
           'vmk2 is bound to this service and has its own gateway 10.11.12.254',
           'leave vmk2 (10.11.12.5) via 10.11.12.254',
         ],
+        ['vmk2 is bound to this service and has its own gateway 10.11.12.254 (6.5+)'],
       ),
     ],
     [
@@ -1737,6 +1791,7 @@ describe('lookup: the whole decision, trace included', () => {
           '10.11.12.0/24 is connected; vmk2 owns it in defaultTcpipStack',
           'leave vmk2 (10.11.12.5) directly',
         ],
+        ['vmk2 was created first on 10.11.12.0/24, so it sends for the whole subnet (KB 2010877)'],
       ),
     ],
     [
@@ -1757,6 +1812,7 @@ describe('lookup: the whole decision, trace included', () => {
           'vmk2 is bound to this service and has its own gateway 10.11.12.254',
           'leave vmk2 (10.11.12.5) via 10.11.12.254',
         ],
+        ['vmk2 is bound to this service and has its own gateway 10.11.12.254 (6.5+)'],
       ),
     ],
     [
@@ -1773,6 +1829,10 @@ describe('lookup: the whole decision, trace included', () => {
         [
           'longest match /24 of 3 usable route(s)',
           '10.11.12.0/24 is connected; vmk2 owns it in defaultTcpipStack',
+        ],
+        [
+          'vmk2 was created first on 10.11.12.0/24, so it sends for the whole subnet (KB 2010877)',
+          'the routing table still names vmk2, which no longer exists: it follows vmk changes only after a restart (seed 004)',
         ],
       ),
     ],
@@ -1795,6 +1855,7 @@ describe('lookup: the whole decision, trace included', () => {
           '10.11.12.0/24 is connected; vmk2 owns it in defaultTcpipStack',
           'leave vmk2 (10.11.12.5) directly',
         ],
+        ['vmk2 was created first on 10.11.12.0/24, so it sends for the whole subnet (KB 2010877)'],
       ),
     ],
     [
@@ -1846,6 +1907,10 @@ describe('lookup: the whole decision, trace included', () => {
           "default route default via 172.16.0.1 in defaultTcpipStack; vmk0 owns the gateway's subnet",
           'leave vmk0 (172.16.0.11) via 172.16.0.1',
         ],
+        [
+          "the route to 10.13.0.0/16 via 192.168.99.1 is ignored: 192.168.99.1 is on no vmk's subnet in defaultTcpipStack",
+          'no route in defaultTcpipStack matches 10.13.5.5 more closely than the default route via 172.16.0.1',
+        ],
       ),
     ],
     [
@@ -1855,7 +1920,13 @@ describe('lookup: the whole decision, trace included', () => {
       '10.13.5.5',
       'vmk2',
       CORRECT,
-      fail('vrStack', '10.13.5.5', 'no route to 10.13.5.5 in vrStack', []),
+      fail(
+        'vrStack',
+        '10.13.5.5',
+        'no route to 10.13.5.5 in vrStack',
+        [],
+        ['no route in vrStack matches 10.13.5.5'],
+      ),
     ],
     [
       'netstack-gateway-fallback: nothing to fall back to without a default gateway',
@@ -1864,7 +1935,13 @@ describe('lookup: the whole decision, trace included', () => {
       '10.12.12.20',
       null,
       variant('netstack-gateway-fallback'),
-      fail('vrStack', '10.12.12.20', 'no route to 10.12.12.20 in vrStack', []),
+      fail(
+        'vrStack',
+        '10.12.12.20',
+        'no route to 10.12.12.20 in vrStack',
+        [],
+        ['no route in vrStack matches 10.12.12.20'],
+      ),
     ],
     [
       'a shared subnet goes to the first created vmk, not the lowest-numbered',
@@ -1893,6 +1970,7 @@ describe('lookup: the whole decision, trace included', () => {
           '10.11.12.0/24 is connected; vmk5 owns it in defaultTcpipStack',
           'leave vmk5 (10.11.12.5) directly',
         ],
+        ['vmk5 was created first on 10.11.12.0/24, so it sends for the whole subnet (KB 2010877)'],
       ),
     ],
     [
@@ -1902,7 +1980,13 @@ describe('lookup: the whole decision, trace included', () => {
       '10.12.12.20',
       null,
       CORRECT,
-      fail('noStack', '10.12.12.20', 'no route to 10.12.12.20 in noStack', []),
+      fail(
+        'noStack',
+        '10.12.12.20',
+        'no route to 10.12.12.20 in noStack',
+        [],
+        ['no route in noStack matches 10.12.12.20'],
+      ),
     ],
     [
       'netstack-gateway-fallback finds the default stack by name, wherever it is listed',
@@ -1926,6 +2010,9 @@ describe('lookup: the whole decision, trace included', () => {
           "default route default via 172.16.0.1 in defaultTcpipStack; vmk0 owns the gateway's subnet",
           'leave vmk0 (172.16.0.11) via 172.16.0.1',
         ],
+        [
+          'no route in defaultTcpipStack matches 10.12.12.20 more closely than the default route via 172.16.0.1',
+        ],
       ),
     ],
     [
@@ -1938,7 +2025,13 @@ describe('lookup: the whole decision, trace included', () => {
       '10.12.12.20',
       null,
       FALLBACK,
-      fail('vrStack', '10.12.12.20', 'no route to 10.12.12.20 in vrStack', []),
+      fail(
+        'vrStack',
+        '10.12.12.20',
+        'no route to 10.12.12.20 in vrStack',
+        [],
+        ['no route in vrStack matches 10.12.12.20'],
+      ),
     ],
     [
       "netstack-gateway-fallback: the gateway must be on the default stack's own subnets",
@@ -1955,9 +2048,16 @@ describe('lookup: the whole decision, trace included', () => {
       '10.12.12.20',
       null,
       FALLBACK,
-      fail('vrStack', '10.12.12.20', 'no route to 10.12.12.20 in vrStack', [
-        'default via 10.11.12.1 unusable: gateway on no connected subnet',
-      ]),
+      fail(
+        'vrStack',
+        '10.12.12.20',
+        'no route to 10.12.12.20 in vrStack',
+        ['default via 10.11.12.1 unusable: gateway on no connected subnet'],
+        [
+          "the default route via 10.11.12.1 is ignored: 10.11.12.1 is on no vmk's subnet in defaultTcpipStack",
+          'no route in vrStack matches 10.12.12.20',
+        ],
+      ),
     ],
     [
       "netstack-gateway-fallback: the gateway's owner is taken from the default stack's table",
@@ -1986,6 +2086,10 @@ describe('lookup: the whole decision, trace included', () => {
           'longest match /0 of 1 usable route(s)',
           "default route default via 10.11.12.1 in defaultTcpipStack; vmk2 owns the gateway's subnet",
           'leave vmk2 (10.11.12.5) via 10.11.12.1',
+        ],
+        [
+          'no route in defaultTcpipStack matches 10.12.12.20 more closely than the default route via 10.11.12.1',
+          'vmk2 was created first on 10.11.12.0/24, so it sends for the whole subnet (KB 2010877)',
         ],
       ),
     ],

@@ -520,41 +520,41 @@ const seed000Host = (over: Partial<HostSetup>): Record<string, NetHost> => {
 const SEED000 = scenario('seed-000-before').topology;
 const summary = (hosts: Readonly<Record<string, NetHost>>, t: Topology, v: Variant) =>
   advise(hosts, t, v).map((f) => ({
-    invariant: f.invariant,
+    invariants: f.invariants,
     host: f.host,
     message: f.message,
     commands: f.fix.commands,
+    steps: f.fix.steps,
   }));
+const REPL = 'replication from esx-01 (vmk2 10.11.12.5) to VRS 10.12.12.20';
 
 describe('network: advisor fixes', () => {
-  test('a route to the right network via the wrong gateway is removed before the right one is added', () => {
+  test('a route to the right network via the wrong gateway: a /32 host route wins over it, and mends the flow', () => {
     const hosts = seed000Host({
       routes: [{ network: '10.12.12.0/24', gateway: '172.16.0.254' }],
     });
     const found = advise(hosts, SEED000, CORRECT);
-    expect(found.map((f) => [f.invariant, f.message])).toEqual([
+    expect(found.map((f) => [f.invariants, f.message])).toEqual([
       [
-        'N2',
-        'replication from esx-01 (vmk2 10.11.12.5) to VRS 10.12.12.20 leaves vmk0 via 172.16.0.254; intended vmk2 via 10.11.12.1',
+        ['N2'],
+        `${REPL} leaves vmk0 via 172.16.0.254, not vmk2 via the replication gateway 10.11.12.1: the route to 10.12.12.0/24 via 172.16.0.254 in defaultTcpipStack is the longest match for 10.12.12.20 [N2]`,
       ],
     ]);
     const fix = found[0]?.fix;
     expect(fix?.commands).toEqual([
-      'esxcli network ip route ipv4 remove --gateway 172.16.0.254 --network 10.12.12.0/24',
-      'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.0/24',
+      'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.20/32',
     ]);
     expect(fix?.events).toEqual([
-      { type: 'RouteRemove', host: 'esx-01', netstack: DEFAULT_STACK, network: '10.12.12.0/24' },
       {
         type: 'RouteAdd',
         host: 'esx-01',
         netstack: DEFAULT_STACK,
-        network: '10.12.12.0/24',
+        network: '10.12.12.20/32',
         gateway: '10.11.12.1',
         persist: true,
       },
     ]);
-    const fixed = applyFix(hosts, fix ?? { commands: [], events: [] }, CORRECT);
+    const fixed = applyFix(hosts, fix ?? { events: [] }, CORRECT);
     expect(fixed.error).toBeUndefined();
     expect(advise(fixed.hosts, SEED000, CORRECT)).toEqual([]);
   });
@@ -567,149 +567,99 @@ describe('network: advisor fixes', () => {
     });
     expect(summary(hosts, SEED000, CORRECT)).toEqual([
       {
-        invariant: 'N3',
+        invariants: ['N3'],
         host: 'esx-01',
-        message:
-          'replication from esx-01 (vmk2 10.11.12.5) to VRS 10.12.12.20 leaves vmk2 via 10.11.12.1 now but has no route (no route to 10.12.12.20 in defaultTcpipStack) after a reboot',
-        commands: [
-          "add before 'exit 0' in /etc/rc.local.d/local.sh: esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.0/24",
+        message: `${REPL} leaves vmk2 via the replication gateway 10.11.12.1 now, but has no route after a reboot: the route to 10.12.12.0/24 via 10.11.12.1 is not in /etc/rc.local.d/local.sh, so a reboot drops it (seed 000); after a reboot no route in defaultTcpipStack matches 10.12.12.20 [N3]`,
+        commands: [],
+        steps: [
+          {
+            kind: 'local.sh',
+            line: 'esxcli network ip route ipv4 add --gateway 10.11.12.1 --network 10.12.12.0/24',
+          },
         ],
       },
     ]);
   });
 
-  test.each<['immediate' | 'restart', string[]]>([
-    ['immediate', []],
-    ['restart', ['reboot (the routing interface follows vmk changes only after a restart)']],
-  ])(
-    'seed 004: with routing refresh "%s" the dedicated-netstack fix ends with %j',
-    (refresh, tail) => {
+  test.each<['immediate' | 'restart']>([['immediate'], ['restart']])(
+    "seed 004 (refresh %s): FVP on the later vmk of a shared subnet has no esxcli fix; the note gives seed 004's advice",
+    (refresh) => {
       const s = scenario('seed-004-pinned-higher');
       const hosts = Object.fromEntries(
         s.hosts.map((h) => [h.name, hostFromSetup({ ...h, refresh })]),
       );
       const found = advise(hosts, s.topology, CORRECT).filter((f) => f.host === 'esx01');
-      expect(found.map((f) => [f.invariant, f.message])).toEqual([
+      expect(found.map((f) => [f.invariants, f.message, f.fix])).toEqual([
         [
-          'N4',
-          'fvp from esx01 (vmk5 10.10.10.111) to esx02 vmk5 10.10.10.112 is pinned to vmk5 but leaves vmk1 directly',
-        ],
-        [
-          'N2',
-          'fvp from esx01 (vmk5 10.10.10.111) to esx02 vmk5 10.10.10.112 leaves vmk1 directly; intended vmk5 directly',
+          ['N2', 'N4'],
+          'fvp from esx01 (vmk5 10.10.10.111) to esx02 vmk5 10.10.10.112 leaves vmk1 directly, not vmk5 directly: vmk1 was created first on 10.10.10.0/24, so it sends for the whole subnet (KB 2010877) [N2, N4]',
+          {
+            commands: [],
+            steps: [],
+            events: [],
+            note: 'vmk1 sends for 10.10.10.0/24 because it was created first (KB 2010877), and no esxcli command changes that: give fvp a subnet of its own with one vmk per host, or use vmk1 for it (seed 004)',
+          },
         ],
       ]);
-      const commands = [
-        'esxcli network ip netstack add -N fvpStack',
-        'esxcli network ip interface remove -i vmk5',
-        'esxcli network ip interface add -i vmk5 -p <portgroup of vmk5> -N fvpStack',
-        'esxcli network ip interface ipv4 set -i vmk5 -t static -I 10.10.10.111 -N 255.255.255.0',
-        ...tail,
-      ];
-      for (const f of found) expect(f.fix.commands).toEqual(commands);
-      expect(found[0]?.fix.events.at(-1)).toEqual(
-        refresh === 'restart'
-          ? { type: 'Reboot', host: 'esx01' }
-          : {
-              type: 'VmkAdd',
-              host: 'esx01',
-              vmk: 'vmk5',
-              address: '10.10.10.111/24',
-              netstack: 'fvpStack',
-              tags: ['VMotion'],
-            },
-      );
     },
   );
 
-  test('seed 004 on a restart-refresh host: without the reboot the new stack has no route yet', () => {
-    const s = scenario('seed-004-pinned-higher');
-    const hosts = Object.fromEntries(
-      s.hosts.map((h) => [h.name, hostFromSetup({ ...h, refresh: 'restart' as const })]),
-    );
-    const fix = advise(hosts, s.topology, CORRECT).find((f) => f.host === 'esx01')?.fix;
-    const noReboot = { commands: [], events: (fix?.events ?? []).slice(0, -1) };
-    const h = applyFix(hosts, noReboot, CORRECT).hosts.esx01;
-    const d =
-      h &&
-      lookup(h, { netstack: 'fvpStack', dst: parseIp('10.10.10.112'), bound: 'vmk5' }, CORRECT);
-    expect(d && !d.ok ? d.reason : 'routed').toBe('no route to 10.10.10.112 in fvpStack');
-  });
-
-  const vrStackHost = (): Record<string, NetHost> => ({
-    'esx-01': hostFromSetup({
-      name: 'esx-01',
+  // FVP pinned to vmk5 on a netstack of its own, the peer's vmk5 on another subnet: the flow
+  // runs on fvpStack, which has no gateway.
+  const FVP_TOPOLOGY: Topology = {
+    subnets: [
+      { site: 'lab', network: '10.0.0.0/24', gateway: '10.0.0.1', purpose: 'management' },
+      { site: 'lab', network: '10.20.20.0/24', gateway: '10.20.20.1', purpose: 'fvp' },
+      { site: 'lab', network: '10.20.30.0/24', gateway: '10.20.30.1', purpose: 'fvp' },
+    ],
+    hosts: [
+      { name: 'esx01', site: 'lab' },
+      { name: 'esx02', site: 'lab' },
+    ],
+    appliances: [{ role: 'vcenter', site: 'lab', ip: '10.0.0.10' }],
+    replication: [],
+    fvp: { esx01: 'vmk5', esx02: 'vmk5' },
+  };
+  const fvpHost = (name: string, n: number, fvpNet: string): NetHost =>
+    hostFromSetup({
+      name,
       version: '6.7',
       vmks: [
-        { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] },
-        {
-          name: 'vmk2',
-          address: '10.11.12.5/24',
-          netstack: 'vrStack',
-          tags: ['vSphereReplication'],
-        },
+        { name: 'vmk0', address: `10.0.0.${n}/24`, tags: ['Management'] },
+        { name: 'vmk5', address: `${fvpNet}.${n}/24`, netstack: 'fvpStack' },
       ],
-      netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }],
-    }),
-  });
-  const what = 'replication from esx-01 (vmk2 10.11.12.5) to VRS 10.12.12.20';
-
-  test('N5: a flow on vrStack that falls back to the default stack gateway gets its own route', () => {
-    const found = summary(vrStackHost(), SEED000, variant('netstack-gateway-fallback'));
-    expect(found.map((f) => f.invariant)).toEqual(['N5', 'N4', 'N2']);
-    expect(found[0]).toEqual({
-      invariant: 'N5',
-      host: 'esx-01',
-      message: `${what} uses the defaultTcpipStack table though it runs on vrStack`,
-      commands: [
-        'esxcli network ip route ipv4 add --netstack vrStack --gateway 10.11.12.1 --network 10.12.12.0/24',
-      ],
+      netstacks: [{ name: DEFAULT_STACK, gateway: '10.0.0.1' }, { name: 'fvpStack' }],
     });
-    expect(found[1]?.message).toBe(`${what} is pinned to vmk2 but leaves vmk0 via 172.16.0.1`);
+  const fvpHosts = () => ({
+    esx01: fvpHost('esx01', 11, '10.20.20'),
+    esx02: fvpHost('esx02', 12, '10.20.30'),
   });
+  const FVP_ROUTE =
+    'esxcli network ip route ipv4 add --netstack fvpStack --gateway 10.20.20.1 --network 10.20.30.12/32';
 
-  test('N5 on a restart-refresh host: the route cannot be verified until the stack is rebuilt', () => {
-    const h = hostFromSetup({
-      name: 'esx-01',
-      version: '6.7',
-      refresh: 'restart',
-      vmks: [{ name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'] }],
-      netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }],
-    });
-    let hosts: Readonly<Record<string, NetHost>> = { 'esx-01': h };
-    for (const e of [
-      { type: 'NetstackAdd', host: 'esx-01', netstack: 'vrStack' },
-      {
-        type: 'VmkAdd',
-        host: 'esx-01',
-        vmk: 'vmk2',
-        address: '10.11.12.5/24',
-        netstack: 'vrStack',
-        tags: ['vSphereReplication'],
-      },
-    ] as const) {
-      const r = netStep(hosts, e, CORRECT);
-      expect(r.error).toBeUndefined();
-      hosts = r.hosts;
-    }
-    const n5 = advise(hosts, SEED000, variant('netstack-gateway-fallback')).find(
-      (f) => f.invariant === 'N5',
+  test("N5: a flow on fvpStack that falls back to the default stack's gateway gets a route of its own stack", () => {
+    const found = summary(fvpHosts(), FVP_TOPOLOGY, variant('netstack-gateway-fallback')).filter(
+      (f) => f.host === 'esx01',
     );
-    expect(n5?.message).toBe(`${what} uses the defaultTcpipStack table though it runs on vrStack`);
-    expect(n5?.fix).toEqual({
-      commands: [],
-      events: [],
-      note: 'no single esxcli change verified: give the netstack its own route',
-    });
+    expect(found).toEqual([
+      {
+        invariants: ['N2', 'N4', 'N5'],
+        host: 'esx01',
+        message:
+          'fvp from esx01 (vmk5 10.20.20.11) to esx02 vmk5 10.20.30.12 leaves vmk0 via the management gateway 10.0.0.1, not vmk5 via the fvp gateway 10.20.20.1: no route in defaultTcpipStack matches 10.20.30.12 more closely than the default route via 10.0.0.1 [N2, N4, N5]',
+        commands: [FVP_ROUTE],
+        steps: [],
+      },
+    ]);
   });
 
-  test('the correct model has no fallback: the same flow has no route, so no N5', () => {
-    const found = summary(vrStackHost(), SEED000, CORRECT);
-    expect(found.map((f) => [f.invariant, f.message])).toEqual([
-      ['N4', `${what} is pinned to vmk2 but has no route (no route to 10.12.12.20 in vrStack)`],
+  test('the correct model has no fallback: the same flow has no route, so no N5, and the same fix', () => {
+    const found = summary(fvpHosts(), FVP_TOPOLOGY, CORRECT).filter((f) => f.host === 'esx01');
+    expect(found.map((f) => [f.invariants, f.message, f.commands])).toEqual([
       [
-        'N2',
-        `${what} has no route (no route to 10.12.12.20 in vrStack); intended vmk2 via 10.11.12.1`,
+        ['N2', 'N4'],
+        'fvp from esx01 (vmk5 10.20.20.11) to esx02 vmk5 10.20.30.12 has no route, not vmk5 via the fvp gateway 10.20.20.1: no route in fvpStack matches 10.20.30.12 [N2, N4]',
+        [FVP_ROUTE],
       ],
     ]);
   });

@@ -1,7 +1,7 @@
 // Every fixture the suite must judge, whatever its area, behind one shape: a name, the
 // verdict the sources give, and how to judge it on a variant. A found layout is also told as
 // a story, with the fix the check computes for it.
-import { checkHosts, hostInputs, INVARIANTS } from '../model/esxcli/check.ts';
+import { checkHosts, hostInputs, INVARIANTS, stepText } from '../model/esxcli/check.ts';
 import { firewallStep } from '../model/firewall/firewall.ts';
 import { advise } from '../model/network/advisor.ts';
 import { netStep } from '../model/network/host.ts';
@@ -122,16 +122,17 @@ function netFix(sc: NetScenario, variant: Variant): LayoutFix | undefined {
   for (const e of sc.events) hosts = netStep(hosts, e, variant).hosts;
   const all = advise(hosts, sc.topology, variant);
   const want = sc.invariant ?? (sc.property ? propertyById(sc.property)?.invariants[0] : undefined);
-  const mine = all.filter((f) => f.invariant === want);
+  const mine = all.filter((f) => want !== undefined && f.invariants.includes(want as never));
   const findings = mine.length > 0 ? mine : all;
   if (findings.length === 0) return undefined;
   return {
     by: 'advisor',
     findings: findings.map((f) => ({
       host: f.host,
-      invariant: f.invariant,
+      invariants: f.invariants,
       message: f.message,
       commands: f.fix.commands,
+      steps: f.fix.steps.map((x) => stepText(f.host, x)),
       ...(f.fix.note ? { note: f.fix.note } : {}),
     })),
   };
@@ -176,9 +177,10 @@ function fwFix(sc: FwScenario, variant: Variant): LayoutFix | undefined {
     by: 'check',
     findings: result.findings.map((f) => ({
       host: f.host,
-      invariant: f.invariant,
+      invariants: f.invariants,
       message: f.message,
       commands: f.fix,
+      steps: f.steps,
       ...(f.note ? { note: f.note } : {}),
     })),
   };

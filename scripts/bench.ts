@@ -1,9 +1,16 @@
 // npm run -s bench -- [--json]
 // Speed, measured rather than asserted: events per second through the fast-check harness for
 // each model beside a trivial model in the same harness, full sync of a small and a huge
-// sparse disk with the same written blocks, route lookups and firewall verdicts per second.
+// sparse disk with the same written blocks, route lookups and firewall verdicts per second,
+// and npm run check on a 200-host DIR (hosts per second in process, and the script's wall time).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
+import { checkHosts, hostInputs } from '../model/esxcli/check.ts';
+import { parseTopology } from '../model/esxcli/topology.ts';
 import { decide, initFirewall } from '../model/firewall/firewall.ts';
 import { hostFromSetup } from '../model/network/host.ts';
 import { lookup } from '../model/network/lookup.ts';
@@ -16,10 +23,12 @@ import type {
 } from '../model/replication/types.ts';
 import { CORRECT } from '../model/variants.ts';
 import { initWorld, worldStep } from '../model/world/world.ts';
+import { renderHostFiles } from '../properties/esxcli/render.ts';
 import { EXPLORE_AREAS, runScope, scopeOf } from '../properties/explore/areas.ts';
 import { randomCase } from '../properties/network/arbitraries.ts';
 import { GENERAL, scenarioArb } from '../properties/replication/arbitraries.ts';
 import { faultyWorld } from '../properties/world/properties.ts';
+import { renderCheck } from './check-render.ts';
 import { helpRequested, printHelp, usageError } from './cli.ts';
 
 const RUNS = 300;
@@ -301,6 +310,110 @@ function explore() {
   return out;
 }
 
+// ---- npm run check on a large site: hosts per second (issue 12, section 6) ----
+
+/**
+ * A DIR of `hosts` hosts over two sites, as esxcli folders: management, vMotion and
+ * replication subnets per site, replication both ways, and every fourth host without its route
+ * to the far VRS (a finding with a fix to verify). vMotion is a full mesh within a site, so
+ * the flows grow with the square of a site's hosts; the check must not grow faster than that.
+ */
+function largeSite(hosts: number): Record<string, string> {
+  const sites = ['a', 'b'];
+  const net = (i: number, part: number) => `10.${part * 2 + i}`;
+  const topology = {
+    sites,
+    subnets: sites.flatMap((site, i) => [
+      { site, network: `${net(i, 0)}.0.0/16`, gateway: `${net(i, 0)}.0.1`, purpose: 'management' },
+      { site, network: `${net(i, 1)}.0.0/16`, gateway: null, purpose: 'vmotion' },
+      { site, network: `${net(i, 2)}.0.0/16`, gateway: `${net(i, 2)}.0.1`, purpose: 'replication' },
+    ]),
+    hosts: Array.from({ length: hosts }, (_, n) => ({ name: `esx-${n}`, site: sites[n % 2] })),
+    appliances: sites.flatMap((site, i) => [
+      { role: 'vcenter', site, ip: `${net(i, 0)}.0.10` },
+      { role: 'vrs', site, ip: `${net(i, 2)}.0.20` },
+    ]),
+    replication: [
+      { from: 'a', to: 'b' },
+      { from: 'b', to: 'a' },
+    ],
+  };
+  const files: Record<string, string> = { 'topology.json': JSON.stringify(topology) };
+  for (let n = 0; n < hosts; n++) {
+    const i = n % 2;
+    const far = 1 - i;
+    const host = (k: number) => `${Math.floor(k / 200) + 1}.${(k % 200) + 11}`;
+    const setup: HostSetup = {
+      name: `esx-${n}`,
+      version: '6.7',
+      vmks: [
+        { name: 'vmk0', address: `${net(i, 0)}.${host(n)}/16`, tags: ['Management'] },
+        { name: 'vmk1', address: `${net(i, 1)}.${host(n)}/16`, tags: ['VMotion'] },
+        { name: 'vmk2', address: `${net(i, 2)}.${host(n)}/16` },
+      ],
+      netstacks: [{ name: 'defaultTcpipStack', gateway: `${net(i, 0)}.0.1` }],
+      routes:
+        n % 4 === 0 ? [] : [{ network: `${net(far, 2)}.0.0/16`, gateway: `${net(i, 2)}.0.1` }],
+    };
+    for (const [f, text] of Object.entries(
+      renderHostFiles(setup, initFirewall(setup.name, '6.7', CORRECT)),
+    ))
+      files[`${setup.name}/${f}`] = text;
+  }
+  return files;
+}
+
+/** The check on a large DIR in process (parse, judge, render), and through the script. */
+function checkHostsPerSec() {
+  const hosts = 200;
+  const files = largeSite(hosts);
+  const posix = (...p: string[]) => p.join('/');
+  const once = () => {
+    const t0 = performance.now();
+    const topology = parseTopology('topology.json', files['topology.json'] ?? '');
+    const r = checkHosts(
+      topology,
+      hostInputs(files, posix, { hosts: topology.hosts.map((h) => h.name) }),
+    );
+    renderCheck(r);
+    return { ms: performance.now() - t0, flows: r.checked.length, findings: r.findings.length };
+  };
+  once();
+  const runs = [once(), once(), once()];
+  const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  // The script itself on the same DIR written to disk: node and tsx starting up included.
+  const dir = mkdtempSync(join(tmpdir(), 'bench-check-'));
+  let scriptMs = 0;
+  try {
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    }
+    const t0 = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/check-hosts.ts', dir, '--json'],
+      {
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      },
+    );
+    scriptMs = performance.now() - t0;
+    if (r.status !== 1) throw new Error(`check exited ${r.status}: ${r.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const r = (x: number) => Math.round(x);
+  return {
+    hosts,
+    flows: best.flows,
+    findings: best.findings,
+    inProcessMs: r(best.ms),
+    hostsPerSec: r((hosts / best.ms) * 1000),
+    scriptMs: r(scriptMs),
+  };
+}
+
 function main(): void {
   if (helpRequested(process.argv.slice(2))) printHelp(HELP);
   let json = false;
@@ -317,6 +430,7 @@ function main(): void {
     lookupsPerSec: lookupsPerSec(),
     verdictsPerSec: verdictsPerSec(),
     explore: explore(),
+    check: checkHostsPerSec(),
   };
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -2,14 +2,36 @@
 // topology (DESIGN "Real configurations"). Exit 0 clean, 1 findings, 2 bad input or usage.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CheckResult, checkHosts, hostInputs, INVARIANTS } from '../model/esxcli/check.ts';
-import { commandOfFile } from '../model/esxcli/host.ts';
+import { type CheckResult, checkHosts, exitCode, hostInputs } from '../model/esxcli/check.ts';
+import { commandOfFile, isUsedKey } from '../model/esxcli/host.ts';
 import { EsxcliParseError } from '../model/esxcli/records.ts';
+import { decodeText } from '../model/esxcli/text.ts';
 import { parseTopology } from '../model/esxcli/topology.ts';
+import { checkJson, renderCheck } from './check-render.ts';
 
 const USAGE = 'usage: npm run check -- DIR [--json] [--format text|md]';
 
+const HELP = `${USAGE}
+
+Checks the esxcli output of your ESXi hosts against the network you meant them to have:
+which vmk and next hop each traffic class leaves by (N2-N5), that replication and NFC stay
+on the default netstack (N8), and the host firewall for replication (F1, F2).
+
+DIR holds topology.json and, per host, a transcript DIR/<host>.txt (what
+scripts/collect-esxcli.sh prints over SSH) or a folder DIR/<host>/ with one file per command.
+
+  --json           one JSON object on stdout (use npm run -s check, so npm prints no banner)
+  --format md      Markdown instead of text
+  --help           this text
+
+Exit codes: 0 every flow checked is clean, 1 findings, 2 bad input or usage (then nothing
+is judged clean).`;
+
+/** Larger than any esxcli listing of one host: such a file is not command output. */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
 class UsageError extends Error {}
+class Help extends Error {}
 
 function args(argv: readonly string[]): { dir: string; json: boolean; format: 'text' | 'md' } {
   let dir: string | undefined;
@@ -23,7 +45,7 @@ function args(argv: readonly string[]): { dir: string; json: boolean; format: 't
       if (v !== 'text' && v !== 'md')
         throw new UsageError(`--format: expected text or md, got ${v ?? 'nothing'}`);
       format = v;
-    } else if (a === '--help' || a === '-h') throw new UsageError('');
+    } else if (a === '--help' || a === '-h') throw new Help();
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else if (dir === undefined) dir = a;
     else throw new UsageError(`one DIR expected, got ${dir} and ${a}`);
@@ -32,73 +54,63 @@ function args(argv: readonly string[]): { dir: string; json: boolean; format: 't
   return { dir, json, format };
 }
 
-/** DIR's files, by path relative to DIR: topology.json, transcripts, and one level of folders. */
-function readDir(dir: string): { files: Record<string, string>; errors: string[] } {
+/** A file's text, whatever wrote it (BOM, UTF-16LE from PowerShell); too large is an error. */
+function readText(path: string): string {
+  const size = statSync(path).size;
+  if (size > MAX_FILE_BYTES)
+    throw new Error(
+      `${Math.round(size / 1024 / 1024)} MiB is too large for esxcli output (at most ${MAX_FILE_BYTES / 1024 / 1024} MiB)`,
+    );
+  return decodeText(readFileSync(path));
+}
+
+/**
+ * DIR's files, by path relative to DIR: transcripts and one level of folders. A folder's file
+ * that no check reads is listed as ignored and never opened, however large.
+ */
+function readDir(dir: string): {
+  files: Record<string, string>;
+  unreadable: Record<string, string>;
+  ignored: string[];
+} {
   const files: Record<string, string> = {};
-  const errors: string[] = [];
-  const wanted = (f: string) => commandOfFile(f) !== null;
+  const unreadable: Record<string, string> = {};
+  const ignored: string[] = [];
+  const read = (rel: string, path: string) => {
+    try {
+      files[rel] = readText(path);
+    } catch (e) {
+      unreadable[rel] = (e as Error).message;
+    }
+  };
   for (const entry of readdirSync(dir).sort()) {
     if (entry.startsWith('.') || entry === 'topology.json') continue;
     const path = join(dir, entry);
+    let isDir: boolean;
     try {
-      if (statSync(path).isDirectory()) {
-        for (const f of readdirSync(path).sort()) {
-          if (wanted(f)) files[`${entry}/${f}`] = readFileSync(join(path, f), 'utf8');
-        }
-      } else if (entry.endsWith('.txt')) files[entry] = readFileSync(path, 'utf8');
+      isDir = statSync(path).isDirectory();
     } catch (e) {
-      errors.push(`${path}: ${(e as Error).message}`);
+      unreadable[entry] = (e as Error).message;
+      continue;
     }
+    if (isDir) {
+      let names: string[];
+      try {
+        names = readdirSync(path).sort();
+      } catch (e) {
+        unreadable[`${entry}/`] = (e as Error).message;
+        continue;
+      }
+      for (const f of names) {
+        const c = commandOfFile(f);
+        if (c && isUsedKey(c.key)) read(`${entry}/${f}`, join(path, f));
+        else if (c) ignored.push(`${entry}/${f}`);
+        else files[`${entry}/${f}`] = '';
+      }
+    } else if (entry.endsWith('.txt')) read(entry, path);
+    else files[entry] = '';
   }
-  return { files, errors };
-}
-
-function render(r: CheckResult, md: boolean): string {
-  const out: string[] = [];
-  const h1 = (s: string) => out.push(md ? `## ${s}` : s);
-  const item = (s: string, depth = 0) =>
-    out.push(`${'  '.repeat(depth + (md ? 0 : 1))}${md ? '- ' : ''}${s}`);
-  const code = (s: string) => (md ? `\`${s}\`` : s);
-  if (md) out.push('# esxcli check', '');
-  for (const h of r.hosts) {
-    const fs = r.findings.filter((f) => f.host === h.name);
-    h1(
-      `${h.name} (ESXi ${h.version}): ${fs.length === 0 ? 'clean' : `${fs.length} finding${fs.length > 1 ? 's' : ''}`}`,
-    );
-    if (md) out.push('');
-    for (const f of fs) {
-      item(
-        `${md ? '**' : ''}${f.invariant}${md ? '**' : ''} ${INVARIANTS[f.invariant] ?? ''}: broken`,
-      );
-      item(
-        `flow: ${f.class} ${f.flow.port} from ${f.flow.vmk} ${f.flow.source} to ${f.flow.destination} on ${f.flow.netstack}`,
-        1,
-      );
-      item(`takes: ${f.flow.verdict}`, 1);
-      item(`intended: ${f.expected.verdict}`, 1);
-      if (f.fix.length) {
-        item('fix (verified on the model):', 1);
-        for (const c of f.fix) item(code(c), 2);
-      } else item(`fix: none verified (${f.note ?? 'no esxcli change found'})`, 1);
-    }
-    const ok = r.clean.filter((c) => c.host === h.name);
-    if (ok.length) {
-      item('checked and clean:');
-      for (const c of ok) item(c.what, 1);
-    }
-    out.push('');
-  }
-  if (r.errors.length) {
-    h1('errors');
-    if (md) out.push('');
-    for (const e of r.errors) item(e);
-    out.push('');
-  }
-  const n = r.findings.length;
-  out.push(
-    `${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'} checked, ${n} finding${n === 1 ? '' : 's'}, ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}`,
-  );
-  return `${out.join('\n')}\n`;
+  return { files, unreadable, ignored };
 }
 
 function main(argv: readonly string[]): number {
@@ -106,14 +118,18 @@ function main(argv: readonly string[]): number {
   try {
     opts = args(argv);
   } catch (e) {
+    if (e instanceof Help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message ? `check: ${e.message}\n` : ''}${USAGE}\n`);
+    process.stderr.write(`check: ${e.message}\n${USAGE}\n`);
     return 2;
   }
   const fail = (msg: string) => {
     if (opts.json)
       process.stdout.write(
-        `${JSON.stringify({ hosts: [], findings: [], errors: [msg] }, null, 2)}\n`,
+        `${JSON.stringify({ exit: 2, hosts: [], findings: [], checked: [], errors: [msg] }, null, 2)}\n`,
       );
     else process.stderr.write(`check: ${msg}\n`);
     return 2;
@@ -128,7 +144,7 @@ function main(argv: readonly string[]): number {
   const topoPath = join(opts.dir, 'topology.json');
   let topoText: string;
   try {
-    topoText = readFileSync(topoPath, 'utf8');
+    topoText = readText(topoPath);
   } catch {
     return fail(`${topoPath}: missing (see README "Checking your own hosts")`);
   }
@@ -139,30 +155,18 @@ function main(argv: readonly string[]): number {
     if (e instanceof EsxcliParseError) return fail(e.message);
     throw e;
   }
-  const { files, errors: readErrors } = readDir(opts.dir);
-  const r0 = checkHosts(
+  const { files, unreadable, ignored } = readDir(opts.dir);
+  const r: CheckResult = checkHosts(
     topology,
-    hostInputs(files, (...p) => join(opts.dir, ...p)),
+    hostInputs(files, (...p) => join(opts.dir, ...p), {
+      unreadable,
+      ignored,
+      hosts: topology.hosts.map((h) => h.name),
+    }),
   );
-  const r: CheckResult = { ...r0, errors: [...readErrors, ...r0.errors] };
-  if (opts.json) {
-    const json = {
-      hosts: r.hosts.map((h) => ({ name: h.name, version: h.version })),
-      findings: r.findings.map((f) => ({
-        host: f.host,
-        invariant: f.invariant,
-        class: f.class,
-        message: f.message,
-        flow: f.flow,
-        expected: f.expected,
-        fix: f.fix,
-        ...(f.note ? { note: f.note } : {}),
-      })),
-      errors: r.errors,
-    };
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-  } else process.stdout.write(render(r, opts.format === 'md'));
-  return r.errors.length ? 2 : r.findings.length ? 1 : 0;
+  if (opts.json) process.stdout.write(`${JSON.stringify(checkJson(r), null, 2)}\n`);
+  else process.stdout.write(renderCheck(r, opts.format === 'md'));
+  return exitCode(r);
 }
 
 try {

@@ -9,12 +9,13 @@ import {
   parseIp,
   prefix,
 } from '../network/ipv4.ts';
-import { DEFAULT_STACK, TAGS, type Tag } from '../network/types.ts';
+import { DEFAULT_STACK, TAGS, type Tag, type VmkAttach } from '../network/types.ts';
 import type { EsxiVersion } from '../variants.ts';
 import {
   linesOf,
   need,
   nonBlank,
+  outputLine,
   parseFail,
   type Rec,
   readRecords,
@@ -69,16 +70,44 @@ export interface InterfaceRow extends At {
   readonly name: string;
   /** null on 5.x, which has no Netstack Instance line (everything is on defaultTcpipStack). */
   readonly netstack: string | null;
+  /** `Enabled: false` carries nothing; absent means enabled. */
+  readonly enabled: boolean;
+  /** The portgroup or distributed port and the MTU: what re-creating the vmk needs. */
+  readonly attach: VmkAttach;
 }
 
+const orNull = (v: string | undefined) => (v === undefined || v === 'N/A' || v === '' ? null : v);
+
 export function parseInterfaceList(src: Source): InterfaceRow[] {
-  return readRecords(src, 'records').map((r) => {
+  const recs = readRecords(src, 'records');
+  if (recs.length === 0)
+    parseFail(
+      src,
+      outputLine(src),
+      'empty output: expected a record per vmk ("vmk0", then "   Name: vmk0")',
+    );
+  return recs.map((r) => {
     const name = vmkName(src, r.line, r.fields.get('Name') ?? r.title ?? '');
     if (r.title !== null && r.title !== name) {
       parseFail(src, r.line, `record ${show(r.title)} has Name ${show(name)}`);
     }
     const ns = r.fields.get('NetstackInstance');
-    return { line: r.line, name, netstack: ns === undefined ? null : stackName(src, r.line, ns) };
+    const en = r.fields.get('Enabled');
+    const mtuText = r.fields.get('MTU');
+    if (mtuText !== undefined && !/^\d{3,5}$/.test(mtuText))
+      parseFail(src, r.line, `MTU: expected a number such as 1500, got ${show(mtuText)}`);
+    return {
+      line: r.line,
+      name,
+      netstack: ns === undefined ? null : stackName(src, r.line, ns),
+      enabled: en === undefined ? true : bool(src, r.line, en, 'Enabled'),
+      attach: {
+        portgroup: orNull(r.fields.get('Portgroup')),
+        dvs: orNull(r.fields.get('VDSName')),
+        dvport: orNull(r.fields.get('VDSPort')),
+        mtu: mtuText === undefined ? 1500 : Number(mtuText),
+      },
+    };
   });
 }
 
@@ -209,6 +238,7 @@ export interface VmknicRow extends At {
   readonly ip: Ip;
   readonly len: number;
   readonly netstack: string | null;
+  readonly enabled: boolean;
 }
 
 // Port Group is "Port Group/DVPort" on 5.x and "Port Group/DVPort/Opaque Network" later.
@@ -230,7 +260,7 @@ const VMKNIC_LABELS = [
 export function parseEsxcfgVmknic(src: Source): VmknicRow[] {
   const ls = nonBlank(linesOf(src));
   const header = ls[0];
-  if (!header) parseFail(src, 0, 'empty output: expected the esxcfg-vmknic header');
+  if (!header) parseFail(src, outputLine(src), 'empty output: expected the esxcfg-vmknic header');
   const at = new Map<string, number>();
   for (const label of VMKNIC_LABELS) {
     const i = header.text.indexOf(label);
@@ -266,7 +296,9 @@ export function parseEsxcfgVmknic(src: Source): VmknicRow[] {
     const len = mask(src, l.no, cell(l.text, 'Netmask'), 'Netmask');
     if (len === 0) parseFail(src, l.no, 'Netmask: expected a netmask longer than 0.0.0.0');
     const ns = at.has('NetStack') ? stackName(src, l.no, cell(l.text, 'NetStack')) : null;
-    out.push({ line: l.no, name, ip: addr, len, netstack: ns });
+    const en = at.has('Enabled') ? cell(l.text, 'Enabled') : 'true';
+    const enabled = en === '' ? true : bool(src, l.no, en, 'Enabled');
+    out.push({ line: l.no, name, ip: addr, len, netstack: ns, enabled });
   }
   return out;
 }
@@ -282,21 +314,28 @@ export function parseNetstackList(src: Source): (At & { name: string })[] {
 
 // ---- esxcli network ip interface tag get -i vmkN (C6) ----
 
-export function parseTagGet(src: Source): Tag[] {
+/**
+ * The tags of one vmk: those the model knows, and the others as given. Newer hosts carry tags
+ * the model does not use (vsanWitness, vSphereBackupNFC, ptp, nvmeTcp, ...: research-notes B);
+ * they are kept and shown, never a reason to reject the host.
+ */
+export function parseTagGet(src: Source): { tags: Tag[]; other: string[] } {
   const recs = readRecords(src, 'records');
-  if (recs.length === 0) parseFail(src, 0, 'empty output: expected "   Tags: ..."');
-  const out: Tag[] = [];
+  if (recs.length === 0) parseFail(src, outputLine(src), 'empty output: expected "   Tags: ..."');
+  const tags: Tag[] = [];
+  const other: string[] = [];
   for (const r of recs) {
     const v = need(src, r, 'Tags');
     for (const t of v.split(',').map((x) => x.trim())) {
       if (t === '') continue;
-      if (!(TAGS as readonly string[]).includes(t)) {
-        parseFail(src, r.line, `unknown tag ${show(t)}, expected one of ${TAGS.join(', ')}`);
-      }
-      if (!out.includes(t as Tag)) out.push(t as Tag);
+      if ((TAGS as readonly string[]).includes(t)) {
+        if (!tags.includes(t as Tag)) tags.push(t as Tag);
+      } else if (/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(t)) {
+        if (!other.includes(t)) other.push(t);
+      } else parseFail(src, r.line, `expected a tag name such as VMotion, got ${show(t)}`);
     }
   }
-  return out;
+  return { tags, other };
 }
 
 // ---- esxcli network firewall ruleset list / ruleset rule list (C7) ----
@@ -377,11 +416,15 @@ export function parseVibList(src: Source): VibRow[] {
 
 // ---- esxcli system version get ----
 
-/** "Version: 6.5.0" and "Update: 1" -> '6.5U1'; 7.x and 8.x are modelled as 7.0. */
-export function parseSystemVersion(src: Source): EsxiVersion {
+/**
+ * The modelled version and the release as the host names it: "Version: 6.5.0" with "Update: 1"
+ * is '6.5U1' (seed 003's build, and only that one: research-notes F), 6.5 with any other
+ * update is '6.5', and 5.5, 6.0, 6.7, 7.0 and 8.0 are themselves ("8.0 U2").
+ */
+export function parseSystemVersion(src: Source): { version: EsxiVersion; release: string } {
   const recs = readRecords(src, 'records');
   const r = recs[0];
-  if (!r) parseFail(src, 0, 'empty output: expected "   Version: 6.5.0"');
+  if (!r) parseFail(src, outputLine(src), 'empty output: expected "   Version: 6.5.0"');
   const v = need(src, r, 'Version');
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(v);
   if (!m) parseFail(src, r.line, `Version: expected a version such as 6.5.0, got ${show(v)}`);
@@ -392,14 +435,14 @@ export function parseSystemVersion(src: Source): EsxiVersion {
     parseFail(src, r.line, `Update: expected a number, got ${show(upText)}`);
   const update = Number(upText);
   const mm = `${major}.${minor}`;
-  if (mm === '5.5' || mm === '6.0' || mm === '6.7') return mm;
-  // Seed 003's failing build is 6.5 Update 1; later 6.5 updates are modelled the same way.
-  if (mm === '6.5') return update >= 1 ? '6.5U1' : '6.5';
-  if (major === 7 || major === 8) return '7.0';
+  const release = `${mm}${update > 0 ? ` U${update}` : ''}`;
+  if (mm === '6.5') return { version: update === 1 ? '6.5U1' : '6.5', release };
+  if (mm === '5.5' || mm === '6.0' || mm === '6.7' || mm === '7.0' || mm === '8.0')
+    return { version: mm, release };
   return parseFail(
     src,
     r.line,
-    `Version: ESXi ${v} is not modelled (5.5, 6.0, 6.5, 6.7, 7.x, 8.x)`,
+    `Version: ESXi ${v} is not modelled (5.5, 6.0, 6.5, 6.7, 7.0, 8.0)`,
   );
 }
 

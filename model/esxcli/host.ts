@@ -14,6 +14,7 @@ import {
   type HostSetup,
   type RouteSetup,
   type Tag,
+  type VmkAttach,
   type VmkSetup,
 } from '../network/types.ts';
 import { CORRECT } from '../variants.ts';
@@ -32,6 +33,7 @@ import {
   type RouteRow,
 } from './commands.ts';
 import { EsxcliParseError, type Format, type Source, show } from './records.ts';
+import { plainText } from './text.ts';
 
 /** One command's output: its key is the command words joined with dashes. */
 export interface CommandOutput extends Source {
@@ -40,13 +42,41 @@ export interface CommandOutput extends Source {
 
 export interface ParsedHost {
   readonly setup: HostSetup;
+  /** As the host names itself: "6.5 U2", "8.0 U1" (setup.version is what is modelled). */
+  readonly release: string;
   /** null when no `network firewall ruleset list` was given: the firewall is not checked. */
   readonly firewall: HostFirewall | null;
   /** Which command outputs were read, by key. */
   readonly read: readonly string[];
+  /** What was kept but not modelled, or left out, and why (disabled vmks, unknown tags). */
+  readonly notes: readonly string[];
 }
 
 const FORMATS: Readonly<Record<string, Format>> = { txt: 'text', csv: 'csv', xml: 'xml' };
+
+/** The commands the check reads, by key (the command words joined with dashes). */
+const USED = new Set([
+  'system-version-get',
+  'network-ip-interface-list',
+  'network-ip-interface-ipv4-get',
+  'network-ip-netstack-list',
+  'network-ip-route-ipv4-list',
+  'network-firewall-ruleset-list',
+  'network-firewall-ruleset-rule-list',
+  'software-vib-list',
+  'esxcfg-vmknic-l',
+  'esxcfg-route-l',
+  'esxcfg-route',
+]);
+
+/** True iff the check reads this command's output (a vmk's tags, a netstack's routes too). */
+export function isUsedKey(key: string): boolean {
+  return (
+    USED.has(key) ||
+    /^network-ip-interface-tag-get-[A-Za-z0-9_.-]+$/.test(key) ||
+    /^network-ip-route-ipv4-list-N-[A-Za-z0-9_.-]+$/.test(key)
+  );
+}
 
 /** `network-ip-route-ipv4-list.csv` -> key and formatter; null for a file that is no output. */
 export function commandOfFile(name: string): { key: string; format: Format } | null {
@@ -55,55 +85,79 @@ export function commandOfFile(name: string): { key: string; format: Format } | n
   return m && format ? { key: m[1] ?? '', format } : null;
 }
 
-/** The command line of a transcript prompt as a file key and formatter. */
+/**
+ * The command line of a transcript prompt as a file key and formatter, or `skip` for a command
+ * the check does not read (its output is skipped, with a note).
+ */
 export function commandKey(
   cmd: string,
   file: string,
   line: number,
-): { key: string; format: Format } {
+): { key: string; format: Format } | { skip: string } {
   const words = cmd.trim().split(/\s+/);
   const head = words[0] ?? '';
-  if (head.startsWith('esxcfg-'))
-    return { key: words.map((w) => w.replace(/^-+/, '')).join('-'), format: 'text' };
-  if (head !== 'esxcli')
-    throw new EsxcliParseError(
-      file,
-      line,
-      `expected an esxcli or esxcfg command, got ${show(cmd)}`,
-    );
+  if (head.startsWith('esxcfg-')) {
+    const key = words.map((w) => (w === '--list' ? 'l' : w.replace(/^-+/, ''))).join('-');
+    return isUsedKey(key) ? { key, format: 'text' } : { skip: 'the check does not read it' };
+  }
+  if (head !== 'esxcli') return { skip: 'not an esxcli command' };
   let format: Format = 'text';
   const parts: string[] = [];
-  const suffix: string[] = [];
+  const opts: { opt: string; value: string }[] = [];
   for (let i = 1; i < words.length; i++) {
     const w = words[i] ?? '';
     const [opt, inline] = w.includes('=')
       ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]
       : [w, undefined];
-    const value = () => inline ?? words[++i] ?? '';
+    if (!opt.startsWith('-')) {
+      parts.push(w);
+      continue;
+    }
+    const value = inline ?? words[++i] ?? '';
     if (opt === '--formatter' || opt === '-f') {
-      const f = value();
-      if (f !== 'csv' && f !== 'xml')
-        throw new EsxcliParseError(file, line, `--formatter: expected csv or xml, got ${show(f)}`);
-      format = f;
-    } else if (opt === '-i' || opt === '--interface-name') suffix.push(value());
-    else if (opt === '-N' || opt === '--netstack') suffix.push('N', value());
-    else if (opt === '-r' || opt === '--ruleset-id')
-      throw new EsxcliParseError(file, line, 'expected the full listing: drop -r/--ruleset-id');
-    else if (opt.startsWith('-'))
-      throw new EsxcliParseError(file, line, `unsupported option ${show(opt)}`);
-    else parts.push(w);
+      if (value !== 'csv' && value !== 'xml')
+        throw new EsxcliParseError(
+          file,
+          line,
+          `--formatter: expected csv or xml, got ${show(value)}`,
+        );
+      format = value;
+    } else opts.push({ opt, value });
   }
+  const base = parts.join('-');
+  const tagGet = base === 'network-ip-interface-tag-get';
+  if (!tagGet && !isUsedKey(base)) return { skip: 'the check does not read it' };
+  const suffix: string[] = [];
+  for (const { opt, value } of opts) {
+    if ((opt === '-i' || opt === '--interface-name') && tagGet) suffix.push(value);
+    else if ((opt === '-N' || opt === '--netstack') && base === 'network-ip-route-ipv4-list')
+      suffix.push('N', value);
+    else if (['-i', '--interface-name', '-N', '--netstack', '-r', '--ruleset-id'].includes(opt))
+      throw new EsxcliParseError(file, line, `expected the full listing: drop ${opt}`);
+    else throw new EsxcliParseError(file, line, `unsupported option ${show(opt)}`);
+  }
+  if (tagGet && suffix.length === 0)
+    throw new EsxcliParseError(
+      file,
+      line,
+      'expected -i vmkN: run tag get once per vmk (scripts/collect-esxcli.sh does)',
+    );
   return { key: [...parts, ...suffix].join('-'), format };
 }
 
-// `[root@esx-01:~] esxcli ...`, `~ # esxcli ...`
-const PROMPT = /^\s*(?:\[[^\]]*\]\s*|~\s*#\s*)((?:esxcli|esxcfg-)\S*(?:\s.*)?)$/;
+// `[root@esx-01:~] esxcli ...`, `~ # esxcli ...`, and a bare prompt; escapes already gone.
+const PROMPT = /^\s*(?:\[[^\]]*@[^\]]*\]|~\s*#)\s*(.*)$/;
 
-/** Splits a transcript into one output per prompt line. */
-export function splitTranscript(file: string, text: string): CommandOutput[] {
-  const lines = text.split(/\r?\n/);
+/** A transcript's outputs, and notes on what in it was skipped. */
+export function readTranscript(
+  file: string,
+  raw: string,
+): { outputs: CommandOutput[]; notes: string[] } {
+  const lines = plainText(raw).split('\n');
   const out: CommandOutput[] = [];
+  const notes: string[] = [];
   let cur: { key: string; format: Format; start: number; body: string[] } | null = null;
+  let skipping = false;
   const flush = () => {
     if (cur)
       out.push({
@@ -113,19 +167,30 @@ export function splitTranscript(file: string, text: string): CommandOutput[] {
         text: cur.body.join('\n'),
         offset: cur.start,
       });
+    cur = null;
   };
   lines.forEach((l, i) => {
     const m = PROMPT.exec(l);
     if (m) {
       flush();
-      const { key, format } = commandKey(m[1] ?? '', file, i + 1);
-      cur = { key, format, start: i + 1, body: [] };
-    } else if (/^\s*(?:\[[^\]]*\]|~\s*#)\s*$/.test(l)) {
-      // A bare prompt ends the previous output.
-      flush();
-      cur = null;
+      skipping = false;
+      const cmd = (m[1] ?? '').trim();
+      if (cmd === '') return;
+      if (cmd.includes('|'))
+        throw new EsxcliParseError(
+          file,
+          i + 1,
+          `pipes are not supported: paste the whole output of ${show(cmd.slice(0, cmd.indexOf('|')).trim())}`,
+        );
+      const k = commandKey(cmd, file, i + 1);
+      if ('skip' in k) {
+        notes.push(`${file}:${i + 1}: ${show(cmd)} skipped: ${k.skip}`);
+        skipping = true;
+        return;
+      }
+      cur = { key: k.key, format: k.format, start: i + 1, body: [] };
     } else if (cur) cur.body.push(l);
-    else if (l.trim() !== '')
+    else if (!skipping && l.trim() !== '')
       throw new EsxcliParseError(
         file,
         i + 1,
@@ -133,8 +198,18 @@ export function splitTranscript(file: string, text: string): CommandOutput[] {
       );
   });
   flush();
-  if (out.length === 0) throw new EsxcliParseError(file, 0, 'no commands found in the transcript');
-  return out;
+  if (out.length === 0)
+    throw new EsxcliParseError(
+      file,
+      0,
+      'no esxcli commands the check reads found in the transcript',
+    );
+  return { outputs: out, notes };
+}
+
+/** Splits a transcript into one output per prompt line the check reads. */
+export function splitTranscript(file: string, text: string): CommandOutput[] {
+  return readTranscript(file, text).outputs;
 }
 
 const vmkNumber = (n: string) => Number(n.slice(3));
@@ -164,9 +239,10 @@ export function assembleHost(
   };
   const missing = (what: string) => new EsxcliParseError(where, 0, `missing ${what}`);
 
+  const notes: string[] = [];
   const verSrc = get('system-version-get');
   if (!verSrc) throw missing('system-version-get (esxcli system version get)');
-  const version = parseSystemVersion(verSrc);
+  const { version, release } = parseSystemVersion(verSrc);
 
   const ifList = get('network-ip-interface-list');
   const ipv4 = get('network-ip-interface-ipv4-get');
@@ -176,13 +252,18 @@ export function assembleHost(
 
   // Netstacks per vmk: interface list, else esxcfg-vmknic; 5.x has neither (default stack).
   const stacks = new Map<string, string | null>();
+  const attach = new Map<string, VmkAttach>();
   const known = new Set<string>();
+  // A vmk with `Enabled: false` carries nothing: it is left out of the model, with a note.
+  const disabled = new Set<string>();
   if (ifList) {
     for (const r of parseInterfaceList(ifList)) {
       if (known.has(r.name))
         throw new EsxcliParseError(ifList.file, r.line, `${r.name} listed twice`);
       known.add(r.name);
       stacks.set(r.name, r.netstack);
+      attach.set(r.name, r.attach);
+      if (!r.enabled) disabled.add(r.name);
     }
   }
   const nic = vmknic ? parseEsxcfgVmknic(vmknic) : [];
@@ -190,8 +271,10 @@ export function assembleHost(
     for (const r of nic) {
       known.add(r.name);
       stacks.set(r.name, r.netstack);
+      if (!r.enabled) disabled.add(r.name);
     }
   const addrs = new Map<string, { ip: Ip; len: number; gateway: Ip | null }>();
+  const seen = new Set<string>();
   if (ipv4) {
     for (const r of parseIpv4Get(ipv4)) {
       if (!known.has(r.name))
@@ -200,13 +283,18 @@ export function assembleHost(
           r.line,
           `${r.name} is not in ${ifList ? 'network-ip-interface-list' : 'esxcfg-vmknic-l'}`,
         );
-      if (addrs.has(r.name))
-        throw new EsxcliParseError(ipv4.file, r.line, `${r.name} listed twice`);
-      if (r.ip !== 0) addrs.set(r.name, { ip: r.ip, len: r.len, gateway: r.gateway });
+      if (seen.has(r.name)) throw new EsxcliParseError(ipv4.file, r.line, `${r.name} listed twice`);
+      seen.add(r.name);
+      if (r.ip === 0) notes.push(`${r.name} has no IPv4 address (0.0.0.0): left out`);
+      else addrs.set(r.name, { ip: r.ip, len: r.len, gateway: r.gateway });
     }
   } else {
     for (const r of nic)
       if (!addrs.has(r.name)) addrs.set(r.name, { ip: r.ip, len: r.len, gateway: null });
+  }
+  for (const n of [...disabled].sort((a, b) => vmkNumber(a) - vmkNumber(b))) {
+    if (addrs.delete(n))
+      notes.push(`${n} is disabled (Enabled: false): it carries nothing, left out`);
   }
 
   const tags = new Map<string, Tag[]>();
@@ -221,7 +309,17 @@ export function assembleHost(
         (o.offset ?? 0) + 1,
         `tags for ${show(vmk)}, which is not a listed vmk`,
       );
-    tags.set(vmk, parseTagGet(o));
+    const t = parseTagGet(o);
+    tags.set(vmk, t.tags);
+    if (t.other.length > 0 && addrs.has(vmk))
+      notes.push(`${vmk} is also tagged ${t.other.join(', ')}: kept, not modelled`);
+  }
+  // A vmk's tags decide what it carries: without its tag get the check would guess "none".
+  for (const n of [...addrs.keys()].sort((a, b) => vmkNumber(a) - vmkNumber(b))) {
+    if (!tags.has(n))
+      throw missing(
+        `network-ip-interface-tag-get-${n} (esxcli network ip interface tag get -i ${n})`,
+      );
   }
 
   // Vmks in creation order, taken as vmk number order (no output records creation order).
@@ -231,12 +329,14 @@ export function assembleHost(
       const a = addrs.get(n);
       const netstack = stacks.get(n) ?? DEFAULT_STACK;
       const t = tags.get(n) ?? [];
+      const at = attach.get(n);
       return {
         name: n,
         address: `${formatIp(a?.ip ?? 0)}/${a?.len ?? 32}`,
         ...(netstack !== DEFAULT_STACK ? { netstack } : {}),
         ...(t.length ? { tags: t } : {}),
         ...(a?.gateway ? { gateway: formatIp(a.gateway) } : {}),
+        ...(at ? { attach: at } : {}),
       };
     });
 
@@ -247,21 +347,30 @@ export function assembleHost(
     for (const r of parseNetstackList(nsList))
       if (!stackOrder.includes(r.name)) stackOrder.push(r.name);
   const routes: RouteSetup[] = [];
+  const routeKeys = new Set<string>();
   const addRoutes = (o: CommandOutput, stack: string, rows: readonly RouteRow[]) => {
     if (!stackOrder.includes(stack)) stackOrder.push(stack);
     for (const r of rows) {
       if (r.gateway === null) continue;
       if (r.network.len === 0) {
+        // One default slot per stack (research-notes B): a `default` row and a 0.0.0.0/0 row,
+        // or two defaults, with different gateways cannot both hold.
         const prev = gateways.get(stack);
         if (prev != null && prev !== r.gateway)
-          throw new EsxcliParseError(o.file, r.line, `a second default route for ${stack}`);
+          throw new EsxcliParseError(
+            o.file,
+            r.line,
+            `a second default route for ${stack} (via ${formatIp(r.gateway)}, beside the default gateway ${formatIp(prev)}): a netstack has one default route`,
+          );
         gateways.set(stack, r.gateway);
         continue;
       }
       const network = formatPrefix(r.network);
-      if (routes.some((x) => (x.netstack ?? DEFAULT_STACK) === stack && x.network === network)) {
+      const k = `${stack}|${network}`;
+      if (routeKeys.has(k)) {
         throw new EsxcliParseError(o.file, r.line, `a second route to ${network} in ${stack}`);
       }
+      routeKeys.add(k);
       routes.push({
         ...(stack !== DEFAULT_STACK ? { netstack: stack } : {}),
         network,
@@ -336,5 +445,5 @@ export function assembleHost(
       })),
     };
   }
-  return { setup, firewall, read };
+  return { setup, release, firewall, read, notes };
 }

@@ -10,9 +10,13 @@ export class EsxcliParseError extends Error {
     /** 1-based; 0 when the problem is the file as a whole (missing, empty). */
     readonly line: number,
     readonly detail: string,
+    /** 1-based, where a column is known (a JSON syntax error); 0 otherwise. */
+    readonly column = 0,
   ) {
     // One line whatever the detail quotes (a JSON error can carry the offending line).
-    super(`${file}${line > 0 ? `:${line}` : ''}: ${detail.replace(/[\r\n]+/g, ' ')}`);
+    super(
+      `${file}${line > 0 ? `:${line}${column > 0 ? `:${column}` : ''}` : ''}: ${detail.replace(/[\r\n]+/g, ' ')}`,
+    );
   }
 }
 
@@ -63,6 +67,14 @@ function fail(src: Source, line: number, detail: string): never {
   throw new EsxcliParseError(src.file, line, detail);
 }
 
+/**
+ * The line to blame for the output as a whole (empty, missing a record): in a transcript the
+ * command's prompt line, in a file of its own the file (0).
+ */
+export function outputLine(src: Source): number {
+  return src.offset ?? 0;
+}
+
 function lastLine(src: Source): number {
   return (src.offset ?? 0) + Math.max(1, src.text.split(/\r?\n/).length);
 }
@@ -71,7 +83,7 @@ function lastLine(src: Source): number {
 function textTable(src: Source): Rec[] {
   const ls = nonBlank(linesOf(src));
   const header = ls[0];
-  if (!header) fail(src, 0, 'empty output: expected a table header');
+  if (!header) fail(src, outputLine(src), 'empty output: expected a table header');
   const dashes = ls[1];
   if (!dashes || !/^\s*-+( +-+)*\s*$/.test(dashes.text)) {
     fail(src, dashes?.no ?? header.no, 'expected a row of dashes under the table header');
@@ -100,13 +112,17 @@ function textTable(src: Source): Rec[] {
   });
 }
 
-/** A vertical listing: a bare title line, then indented `Key: value` lines (C1, C5, C6). */
+/**
+ * A vertical listing: a bare title line, then indented `Key: value` lines (C1, C5, C6). Pasted
+ * listings lose or gain indentation (a tab before a title, every line at the left margin), so
+ * a line with a `Key:` is a field and a bare word is a title, however far they are indented.
+ */
 function textRecords(src: Source): Rec[] {
   const out: { line: number; title: string | null; fields: Map<string, string> }[] = [];
   for (const l of linesOf(src)) {
     if (l.text.trim() === '') continue;
     const kv = /^\s*([A-Za-z][A-Za-z0-9 /()._-]*?)\s*:(?:\s+(.*))?$/.exec(l.text);
-    if (kv && (/^\s/.test(l.text) || out.length === 0 || out.at(-1)?.title === null)) {
+    if (kv) {
       let cur = out.at(-1);
       if (!cur) {
         cur = { line: l.no, title: null, fields: new Map() };
@@ -115,7 +131,7 @@ function textRecords(src: Source): Rec[] {
       const key = fieldKey(kv[1] ?? '');
       if (cur.fields.has(key)) fail(src, l.no, `${kv[1]} given twice in one record`);
       cur.fields.set(key, (kv[2] ?? '').trim());
-    } else if (/^\S+$/.test(l.text.trim()) && !/^\s/.test(l.text)) {
+    } else if (/^[^\s:]+$/.test(l.text.trim())) {
       out.push({ line: l.no, title: l.text.trim(), fields: new Map() });
     } else {
       fail(src, l.no, `expected "Key: value" or a record name, got ${show(l.text.trim())}`);
@@ -165,7 +181,7 @@ function csvFields(text: string, src: Source, no: number): string[] {
 function csvRecords(src: Source): Rec[] {
   const ls = nonBlank(linesOf(src));
   const header = ls[0];
-  if (!header) fail(src, 0, 'empty output: expected a csv header');
+  if (!header) fail(src, outputLine(src), 'empty output: expected a csv header');
   const strip = (l: Line) => {
     const t = l.text.replace(/\s+$/, '');
     if (!t.endsWith(',')) fail(src, l.no, 'expected every csv line to end with a comma');

@@ -1,8 +1,12 @@
 // topology.json: the Topology of model/network/intent.ts, checked field by field so a mistake
 // is named (`topology.json: subnets[2].purpose: expected one of ..., got "repl"`).
+// jsonc-parser only locates a syntax error JSON.parse found (JSON.parse's messages do not
+// always give a position): the line and column an admin needs to find it.
+import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import type { Purpose, Topology } from '../network/intent.ts';
 import { AddressError, contains, parseIp, parsePrefix } from '../network/ipv4.ts';
 import { EsxcliParseError, show } from './records.ts';
+import { plainText } from './text.ts';
 
 const PURPOSES: readonly Purpose[] = [
   'management',
@@ -26,15 +30,89 @@ const TOP_FIELDS = [
 
 type Obj = Record<string, unknown>;
 
-export function parseTopology(file: string, text: string): Topology {
+/** Edits (insert, delete, replace) from a to b: how near a misspelt name is to a real one. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** The declared name a misspelling is nearest to: the same but for case, or one or two edits. */
+export function nearMiss(name: string, declared: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  return (
+    declared.find((d) => d.toLowerCase() === lower) ??
+    declared.find(
+      (d) => Math.min(d.length, name.length) >= 3 && distance(d.toLowerCase(), lower) <= 2,
+    )
+  );
+}
+
+/** Line and column (1-based) of a character offset. */
+function lineColumn(text: string, at: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(at, text.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
+}
+
+const JSON_ERRORS: Readonly<Record<string, string>> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'expected a number',
+  PropertyNameExpected: 'expected a field name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":"',
+  CommaExpected: 'expected ","',
+  CloseBraceExpected: 'expected "," or "}"',
+  CloseBracketExpected: 'expected "," or "]"',
+  EndOfFileExpected: 'unexpected text after the end',
+  InvalidCommentToken: 'comments are not JSON',
+  UnexpectedEndOfComment: 'comments are not JSON',
+  UnexpectedEndOfString: 'a string is not closed',
+  UnexpectedEndOfNumber: 'expected a number',
+  InvalidUnicode: 'invalid \\u escape',
+  InvalidEscapeCharacter: 'invalid escape in a string',
+  InvalidCharacter: 'a control character in a string',
+};
+
+/**
+ * Where and why strict JSON failed, for a file JSON.parse refused: jsonc-parser reports the
+ * offset of the first error (JSON.parse's message does not always say where).
+ */
+function jsonError(text: string, fallback: string): { at: number; what: string } {
+  const errs: ParseError[] = [];
+  parseJsonc(text, errs, { disallowComments: true, allowTrailingComma: false });
+  const e = errs[0];
+  if (!e) return { at: text.length, what: fallback };
+  const got = text.slice(e.offset, e.offset + Math.max(1, Math.min(e.length, 20)));
+  return {
+    at: e.offset,
+    what: `${JSON_ERRORS[printParseErrorCode(e.error)] ?? fallback}${got.trim() ? `, got ${show(got)}` : ' at the end'}`,
+  };
+}
+
+export function parseTopology(file: string, input: string): Topology {
   const bad = (path: string, detail: string): never => {
     throw new EsxcliParseError(file, 0, `${path ? `${path}: ` : ''}${detail}`);
   };
+  // A BOM (Notepad, PowerShell) or CRLF line ends are what editors write: accepted.
+  const text = plainText(input);
+  if (text.trim() === '') bad('', 'empty: expected a JSON object with sites, subnets, hosts ...');
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return bad('', `not valid JSON (${(e as Error).message})`);
+    const { at, what } = jsonError(text, (e as Error).message);
+    const { line, column } = lineColumn(text, at);
+    throw new EsxcliParseError(file, line, `not valid JSON: ${what}`, column);
   }
   const what = (v: unknown) =>
     v === null
@@ -74,13 +152,25 @@ export function parseTopology(file: string, text: string): Topology {
   };
 
   const top = obj(raw, '', TOP_FIELDS);
-  const declared =
-    top.sites === undefined ? null : arr(top.sites, 'sites').map((s, i) => str(s, `sites[${i}]`));
-  const sites = new Set(declared ?? []);
+  // Sites are declared, and every site below is one of them exactly: a near miss ("Primary")
+  // would otherwise make a site of its own, with no hosts, and check nothing.
+  if (top.sites === undefined)
+    bad('sites', 'missing: list the site names, such as ["primary", "dr"]');
+  const declared = arr(top.sites, 'sites').map((s, i) => str(s, `sites[${i}]`));
+  if (declared.length === 0) bad('sites', 'empty: list the site names, such as ["primary", "dr"]');
+  declared.forEach((s, i) => {
+    if (declared.indexOf(s) !== i) bad(`sites[${i}]`, `${show(s)} listed twice`);
+  });
+  const sites = new Set(declared);
   const site = (v: unknown, path: string): string => {
     const s = str(v, path);
-    if (declared && !sites.has(s))
-      bad(path, `unknown site ${show(s)}, expected one of ${declared.join(', ')}`);
+    if (!sites.has(s)) {
+      const near = nearMiss(s, declared);
+      bad(
+        path,
+        `unknown site ${show(s)}, expected one of ${declared.join(', ')}${near ? ` (did you mean ${show(near)}?)` : ''}`,
+      );
+    }
     return s;
   };
 

@@ -2,8 +2,10 @@
 import { has, type Variant } from '../variants.ts';
 import {
   contains,
+  formatIp,
   formatPrefix,
   type Ip,
+  type Prefix,
   parseIp,
   parsePrefix,
   prefix,
@@ -53,11 +55,13 @@ export function hostFromSetup(s: HostSetup): NetHost {
       netstack: v.netstack ?? DEFAULT_STACK,
       tags: v.tags ?? [],
       gateway: v.gateway ? parseIp(v.gateway) : null,
+      attach: v.attach ?? null,
     };
   });
   const stacks = new Map<string, Ip | null>([[DEFAULT_STACK, null]]);
   for (const v of vmks) if (!stacks.has(v.netstack)) stacks.set(v.netstack, null);
   for (const n of s.netstacks ?? []) stacks.set(n.name, n.gateway ? parseIp(n.gateway) : null);
+  const routes = setupRoutes(s, stacks);
   return {
     name: s.name,
     version: s.version,
@@ -65,19 +69,25 @@ export function hostFromSetup(s: HostSetup): NetHost {
     refresh: s.refresh ?? 'immediate',
     vmks,
     netstacks: [...stacks].map(([name, gateway]) => ({ name, gateway })),
-    routes: setupRoutes(s),
+    routes,
     connected: buildConnected(vmks),
     nextOrder: vmks.length,
   };
 }
 
+const routeKey = (netstack: string, p: Prefix) => `${netstack}|${p.addr}/${p.len}`;
+
 /**
  * The setup's static routes. Two routes to one normalised prefix in one netstack are refused, as
  * RouteAdd and the esxcli import refuse them: `10.0.1.0/16` and `10.0.0.0/16` are one route,
  * and which of the two a table kept would otherwise depend on the order they were listed in.
+ * A 0.0.0.0/0 route is the netstack's default gateway: a stack has one default slot
+ * (research-notes B; the Linux kernel refuses a second default route too), so a setup giving
+ * both is refused. `stacks` is updated with the default gateways the routes give.
  */
-function setupRoutes(s: HostSetup): StaticRoute[] {
+function setupRoutes(s: HostSetup, stacks: Map<string, Ip | null>): StaticRoute[] {
   const out: StaticRoute[] = [];
+  const seen = new Set<string>();
   for (const r of s.routes ?? []) {
     const route: StaticRoute = {
       netstack: r.netstack ?? DEFAULT_STACK,
@@ -85,11 +95,22 @@ function setupRoutes(s: HostSetup): StaticRoute[] {
       gateway: parseIp(r.gateway),
       persisted: r.persisted ?? true,
     };
-    if (out.some((x) => x.netstack === route.netstack && samePrefix(x.network, route.network))) {
+    if (route.network.len === 0) {
+      const gw = stacks.get(route.netstack);
+      if (gw != null)
+        throw new ConfigError(
+          `a second default route in ${route.netstack} (${r.network} via ${r.gateway}, beside the default gateway ${formatIp(gw)}): a netstack has one default route`,
+        );
+      stacks.set(route.netstack, route.gateway);
+      continue;
+    }
+    const k = routeKey(route.netstack, route.network);
+    if (seen.has(k)) {
       throw new ConfigError(
         `a second route to ${formatPrefix(route.network)} in ${route.netstack} (${r.network})`,
       );
     }
+    seen.add(k);
     out.push(route);
   }
   return out;
@@ -129,8 +150,17 @@ function apply(h: NetHost, e: NetEvent, variant: Variant): NetHost {
     case 'RouteAdd': {
       const network = parsePrefix(e.network);
       const gateway = parseIp(e.gateway);
-      if (!h.netstacks.some((n) => n.name === e.netstack))
-        throw new ConfigError(`no netstack ${e.netstack}`);
+      const stack = h.netstacks.find((n) => n.name === e.netstack);
+      if (!stack) throw new ConfigError(`no netstack ${e.netstack}`);
+      // One default slot per stack (research-notes B): `default` sets the stack's gateway.
+      if (network.len === 0) {
+        if (stack.gateway !== null)
+          throw new ConfigError(`a default route already exists in ${e.netstack}`);
+        return {
+          ...h,
+          netstacks: h.netstacks.map((n) => (n === stack ? { ...n, gateway } : n)),
+        };
+      }
       if (h.routes.some((r) => r.netstack === e.netstack && samePrefix(r.network, network))) {
         throw new ConfigError(
           `a route to ${formatPrefix(network)} already exists in ${e.netstack}`,
@@ -143,6 +173,15 @@ function apply(h: NetHost, e: NetEvent, variant: Variant): NetHost {
     }
     case 'RouteRemove': {
       const network = parsePrefix(e.network);
+      if (network.len === 0) {
+        const stack = h.netstacks.find((n) => n.name === e.netstack);
+        if (!stack || stack.gateway === null)
+          throw new ConfigError(`no default route in ${e.netstack}`);
+        return {
+          ...h,
+          netstacks: h.netstacks.map((n) => (n === stack ? { ...n, gateway: null } : n)),
+        };
+      }
       const left = h.routes.filter(
         (r) => !(r.netstack === e.netstack && samePrefix(r.network, network)),
       );
@@ -198,6 +237,7 @@ function apply(h: NetHost, e: NetEvent, variant: Variant): NetHost {
         netstack: e.netstack,
         tags: e.tags,
         gateway: null,
+        attach: e.attach ?? null,
       };
       return { ...withVmks(h, [...h.vmks, vmk]), nextOrder: h.nextOrder + 1 };
     }

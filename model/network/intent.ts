@@ -1,5 +1,6 @@
 // Sites and intent: what each traffic class of each host should leave by (research-notes A1,
 // B; seed 000 and 004). A flow pairs the query a host will route with what was intended.
+import { CORRECT, has, type Variant } from '../variants.ts';
 import { contains, formatIp, type Ip, type Prefix, parseIp, parsePrefix, prefix } from './ipv4.ts';
 import { DEFAULT_STACK, type NetHost, type Tag, type Vmk } from './types.ts';
 
@@ -49,14 +50,47 @@ export interface Flow {
   readonly netstack: string;
   readonly bound: string | null;
   readonly intended: { readonly vmk: string; readonly nextHop: Ip | null };
+  /** Why that vmk is the intended one, in words ("vmk2 is tagged vSphereReplication"). */
+  readonly because: string;
+  /** vMotion and FVP: the peer host whose vmk is the destination. */
+  readonly peer?: string;
 }
 
-/** The esxcli tag that binds a class to a vmk, where one exists (6.x; research-notes B). */
-const CLASS_TAG: Partial<Record<TrafficClass, Tag>> = {
+/** A flow whose intended path cannot exist, so it cannot be judged: the check reports it. */
+export interface IntentGap {
+  readonly host: string;
+  readonly class: TrafficClass;
+  readonly dstName: string;
+  readonly reason: string;
+}
+
+/** The esxcli tag that binds a class to a vmk, where one exists (research-notes B). */
+export const CLASS_TAG: Partial<Record<TrafficClass, Tag>> = {
   vmotion: 'VMotion',
   replication: 'vSphereReplication',
   nfc: 'vSphereReplicationNFC',
 };
+
+/**
+ * True iff the tag binds its service to a vmk on this version: the VMotion tag on every
+ * version modelled (seed 004 tags vMotion vmks on 5.5), the replication tags from 6.0 (seed
+ * 000's readers: "your entire environment has to be on 6.x"; research-notes B).
+ */
+export function tagBinds(version: NetHost['version'], tag: Tag): boolean {
+  return tag === 'VMotion' || version !== '5.5';
+}
+
+/**
+ * True iff a tag on this vmk takes effect: it binds on the version, and, for service tags
+ * other than VMotion and vSphereProvisioning, the vmk is on defaultTcpipStack. vSphere
+ * Replication cannot be enabled on a custom TCP/IP stack (research-notes B, "Services live on
+ * the default stack only"; invariant N8). The defect `replication-on-custom-stack` lifts that.
+ */
+export function tagTakesEffect(h: NetHost, v: Vmk, tag: Tag, variant: Variant = CORRECT): boolean {
+  if (!v.tags.includes(tag) || !tagBinds(h.version, tag)) return false;
+  if (tag === 'VMotion' || tag === 'vSphereProvisioning') return true;
+  return v.netstack === DEFAULT_STACK || has(variant, 'replication-on-custom-stack');
+}
 
 interface Net {
   readonly spec: SubnetSpec;
@@ -79,6 +113,18 @@ function nets(t: Topology): readonly Net[] {
   return made;
 }
 
+const siteMaps = new WeakMap<Topology, ReadonlyMap<string, string>>();
+
+/** Each host's site, by name (the last entry wins where a topology lists a host twice). */
+function sitesOf(t: Topology): ReadonlyMap<string, string> {
+  let m = siteMaps.get(t);
+  if (!m) {
+    m = new Map(t.hosts.map((h) => [h.name, h.site]));
+    siteMaps.set(t, m);
+  }
+  return m;
+}
+
 /** The subnet of the topology that holds an address. */
 export function subnetOf(t: Topology, ip: Ip): { network: Prefix; gateway: Ip | null } | undefined {
   const hits = nets(t).filter((n) => contains(n.prefix, ip));
@@ -87,8 +133,203 @@ export function subnetOf(t: Topology, ip: Ip): { network: Prefix; gateway: Ip | 
   return n ? { network: n.prefix, gateway: n.gateway } : undefined;
 }
 
-function tagsBind(h: NetHost): boolean {
-  return h.version !== '5.5';
+/** The intended vmk of a class on a host, and why; undefined when the host has none. */
+interface Choice {
+  readonly vmk: Vmk;
+  readonly because: string;
+}
+
+/** Intended vmks already chosen, per topology and host state (both immutable). */
+const chosenBy = new WeakMap<Topology, WeakMap<NetHost, Map<string, Choice | undefined>>>();
+
+/** Every host's flows, class by class, and the flows whose intended path cannot exist. */
+export function intentOf(
+  t: Topology,
+  hosts: Readonly<Record<string, NetHost>>,
+  only?: {
+    readonly host: string;
+    readonly class?: TrafficClass;
+    /** Only the vMotion and FVP flows toward this peer host. */
+    readonly to?: string;
+  },
+  variant: Variant = CORRECT,
+): { flows: Flow[]; gaps: IntentGap[] } {
+  const all = nets(t);
+  let chosen = chosenBy.get(t);
+  if (!chosen) {
+    chosen = new WeakMap();
+    chosenBy.set(t, chosen);
+  }
+  const flows: Flow[] = [];
+  const gaps: IntentGap[] = [];
+  const siteOf = sitesOf(t);
+  const inPurpose = (site: string, purpose: Purpose, v: Vmk) =>
+    all.find((n) => n.spec.site === site && n.spec.purpose === purpose && contains(n.prefix, v.ip));
+  // The vmk meant for a purpose. A tag expresses the admin's intent wherever the version has
+  // it, even when the vmk's subnet has no declared purpose (and even on a netstack where the
+  // tag takes no effect: that is a finding, N8); a vmk where the tag takes effect comes first.
+  // Else the first created vmk in the purpose's subnet.
+  const vmkFor = (h: NetHost, site: string, purpose: Purpose, tag?: Tag): Choice | undefined => {
+    // The same host state, site, purpose and variant always give the same vmk: kept, since a
+    // site's vMotion mesh asks about every peer once per host.
+    const key = `${variant.name}|${site}|${purpose}|${tag ?? ''}`;
+    let known = chosen.get(h);
+    if (!known) {
+      known = new Map();
+      chosen.set(h, known);
+    }
+    if (known.has(key)) return known.get(key);
+    const c = choose(h, site, purpose, tag);
+    known.set(key, c);
+    return c;
+  };
+  const choose = (h: NetHost, site: string, purpose: Purpose, tag?: Tag): Choice | undefined => {
+    const byOrder = [...h.vmks].sort((a, b) => a.order - b.order);
+    if (tag !== undefined && tagBinds(h.version, tag)) {
+      const tagged = byOrder.filter((v) => v.tags.includes(tag));
+      const v =
+        tagged.find((x) => tagTakesEffect(h, x, tag, variant)) ?? (tagged[0] as Vmk | undefined);
+      if (v) return { vmk: v, because: `${v.name} is tagged ${tag}` };
+    }
+    for (const v of byOrder) {
+      const net = inPurpose(site, purpose, v);
+      if (net)
+        return { vmk: v, because: `${v.name} is in the ${purpose} subnet ${net.spec.network}` };
+    }
+    return undefined;
+  };
+  const appliance = (role: string, site: string) =>
+    t.appliances.find((a) => a.role === role && a.site === site);
+  const which = only ? t.hosts.filter((x) => x.name === only.host) : t.hosts;
+  for (const th of which) {
+    const h = hosts[th.name];
+    if (!h) continue;
+    const site = th.site;
+    // The gateway meant for a vmk: its own subnet's, as the topology declares it (the host's
+    // site first, then any site).
+    const gatewayOf = (v: Vmk): { known: boolean; gateway: Ip | null } => {
+      const hits = all
+        .filter((n) => contains(n.prefix, v.ip))
+        .sort(
+          (a, b) =>
+            Number(b.spec.site === site) - Number(a.spec.site === site) ||
+            b.prefix.len - a.prefix.len,
+        );
+      const n = hits[0];
+      return n ? { known: true, gateway: n.gateway } : { known: false, gateway: null };
+    };
+    const add = (
+      cls: TrafficClass,
+      port: string,
+      dst: Ip,
+      dstName: string,
+      via: Choice | undefined,
+      peer?: string,
+    ) => {
+      if (!via) return;
+      const pinned = cls === 'fvp';
+      const v = via.vmk;
+      const tag = CLASS_TAG[cls];
+      const bound = pinned || (tag !== undefined && tagTakesEffect(h, v, tag, variant));
+      // An intended path always exists: a destination on the vmk's own subnet is reached
+      // directly (whatever the topology's subnet says), anything else through the gateway of
+      // the vmk's subnet, which must then be known.
+      let nextHop: Ip | null = null;
+      if (!contains(prefix(v.ip, v.len), dst)) {
+        const g = gatewayOf(v);
+        if (!g.known || g.gateway === null) {
+          gaps.push({
+            host: h.name,
+            class: cls,
+            dstName,
+            reason: g.known
+              ? `${dstName} is not on ${v.name}'s subnet ${formatIp(prefix(v.ip, v.len).addr)}/${v.len}, and topology.json gives that subnet no gateway (null): no path from ${v.name} can reach it`
+              : `${dstName} is not on ${v.name}'s subnet ${formatIp(prefix(v.ip, v.len).addr)}/${v.len}, and no topology.json subnet holds ${formatIp(v.ip)}, so its gateway is unknown: add the subnet with its gateway`,
+          });
+          return;
+        }
+        nextHop = g.gateway;
+      }
+      flows.push({
+        class: cls,
+        host: h.name,
+        port,
+        dst,
+        dstName,
+        // Replication and NFC run on the default stack whatever vmk they are meant for (N8).
+        netstack: bound ? v.netstack : DEFAULT_STACK,
+        bound: bound ? v.name : null,
+        intended: { vmk: v.name, nextHop },
+        because: via.because,
+        ...(peer ? { peer } : {}),
+      });
+    };
+    const mgmt = vmkFor(h, site, 'management');
+    const vc = appliance('vcenter', site);
+    if (vc && !only?.to) {
+      add('management', 'TCP 443, 902', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
+      // The vib download goes host -> vCenter:80 reverse proxy (research-notes A1, D).
+      add('vib-download', 'TCP 80', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
+    }
+    // Replication leaves the replication vmk if the site has one, else management (seed 001).
+    const fallback = (c: Choice | undefined, what: string, instead: string) =>
+      c && {
+        vmk: c.vmk,
+        because: `${what} has no vmk of its own, so it uses ${instead}'s: ${c.because}`,
+      };
+    const repl =
+      vmkFor(h, site, 'replication', 'vSphereReplication') ??
+      fallback(mgmt, 'replication', 'management');
+    for (const r of t.replication.filter((x) => x.from === site && !only?.to)) {
+      const vrs = appliance('vrs', r.to);
+      if (vrs) add('replication', 'TCP 31031, 44046', parseIp(vrs.ip), `VRS ${vrs.ip}`, repl);
+    }
+    for (const r of t.replication.filter((x) => x.to === site && !only?.to)) {
+      const vrs = appliance('vrs', r.to);
+      const nfc =
+        vmkFor(h, site, 'nfc', 'vSphereReplicationNFC') ?? fallback(repl, 'NFC', 'replication');
+      if (vrs) add('nfc', 'TCP 902', parseIp(vrs.ip), `VRS ${vrs.ip}`, nfc);
+    }
+    const app = appliance('vr-appliance', site);
+    if (t.toCloud && app && !only?.to)
+      add('to-cloud', 'TCP 10000-10010', parseIp(app.ip), `VR appliance ${app.ip}`, mgmt);
+    if (only?.class && only.class !== 'vmotion' && only.class !== 'fvp') continue;
+    const peers = t.hosts.filter(
+      (p) => p.site === site && p.name !== h.name && (!only?.to || p.name === only.to),
+    );
+    const own = peers.length > 0 ? vmkFor(h, site, 'vmotion', 'VMotion') : undefined;
+    for (const peer of peers) {
+      const ph = hosts[peer.name];
+      if (!ph) continue;
+      const theirs = vmkFor(ph, siteOf.get(peer.name) ?? site, 'vmotion', 'VMotion');
+      if (own && theirs)
+        add(
+          'vmotion',
+          'TCP 8000',
+          theirs.vmk.ip,
+          `${peer.name} ${theirs.vmk.name} ${formatIp(theirs.vmk.ip)}`,
+          own,
+          peer.name,
+        );
+      const pin = t.fvp?.[h.name];
+      const peerPin = t.fvp?.[peer.name];
+      const pv = pin ? h.vmks.find((v) => v.name === pin) : undefined;
+      const ppv = peerPin ? ph.vmks.find((v) => v.name === peerPin) : undefined;
+      if (pv && ppv) {
+        add(
+          'fvp',
+          'FVP peer',
+          ppv.ip,
+          `${peer.name} ${ppv.name} ${formatIp(ppv.ip)}`,
+          { vmk: pv, because: `FVP is pinned to ${pv.name} (topology.json fvp)` },
+          peer.name,
+        );
+      }
+    }
+  }
+  const keep = <T extends { class: TrafficClass }>(xs: T[]) =>
+    only?.class ? xs.filter((f) => f.class === only.class) : xs;
+  return { flows: keep(flows), gaps: keep(gaps) };
 }
 
 /**
@@ -99,117 +340,8 @@ function tagsBind(h: NetHost): boolean {
 export function flowsOf(
   t: Topology,
   hosts: Readonly<Record<string, NetHost>>,
-  only?: { readonly host: string; readonly class: TrafficClass },
+  only?: { readonly host: string; readonly class?: TrafficClass; readonly to?: string },
+  variant: Variant = CORRECT,
 ): Flow[] {
-  const all = nets(t);
-  const out: Flow[] = [];
-  const siteOf = new Map(t.hosts.map((h) => [h.name, h.site]));
-  // The vmk meant for a purpose: the one tagged for it where tags bind (6.x), else the first
-  // created in the purpose's subnet.
-  const vmkFor = (
-    h: NetHost,
-    site: string,
-    purpose: Purpose,
-    tag?: Tag,
-  ): { vmk: Vmk; net: Net } | undefined => {
-    const tagged = (v: Vmk) => (tag !== undefined && tagsBind(h) && v.tags.includes(tag) ? 0 : 1);
-    for (const v of [...h.vmks].sort((a, b) => tagged(a) - tagged(b) || a.order - b.order)) {
-      const net = all.find(
-        (n) => n.spec.site === site && n.spec.purpose === purpose && contains(n.prefix, v.ip),
-      );
-      if (net) return { vmk: v, net };
-    }
-    return undefined;
-  };
-  const appliance = (role: string, site: string) =>
-    t.appliances.find((a) => a.role === role && a.site === site);
-  for (const th of t.hosts) {
-    const h = hosts[th.name];
-    if (!h || (only && th.name !== only.host)) continue;
-    const site = th.site;
-    const add = (
-      cls: TrafficClass,
-      port: string,
-      dst: Ip,
-      dstName: string,
-      via: { vmk: Vmk; net: Net } | undefined,
-      pinned?: boolean,
-    ) => {
-      if (!via) return;
-      const tag = CLASS_TAG[cls];
-      const bound =
-        pinned || (tag !== undefined && tagsBind(h) && via.vmk.tags.includes(tag))
-          ? via.vmk.name
-          : null;
-      out.push({
-        class: cls,
-        host: h.name,
-        port,
-        dst,
-        dstName,
-        netstack: bound ? via.vmk.netstack : DEFAULT_STACK,
-        bound,
-        intended: {
-          vmk: via.vmk.name,
-          nextHop: contains(via.net.prefix, dst) ? null : via.net.gateway,
-        },
-      });
-    };
-    const mgmt = vmkFor(h, site, 'management');
-    const vc = appliance('vcenter', site);
-    if (vc) {
-      add('management', 'TCP 443, 902', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
-      // The vib download goes host -> vCenter:80 reverse proxy (research-notes A1, D).
-      add('vib-download', 'TCP 80', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
-    }
-    // Replication leaves the replication vmk if the site has one, else management (seed 001).
-    const repl = vmkFor(h, site, 'replication', 'vSphereReplication') ?? mgmt;
-    for (const r of t.replication.filter((x) => x.from === site)) {
-      const vrs = appliance('vrs', r.to);
-      if (vrs) add('replication', 'TCP 31031, 44046', parseIp(vrs.ip), `VRS ${vrs.ip}`, repl);
-    }
-    for (const r of t.replication.filter((x) => x.to === site)) {
-      const vrs = appliance('vrs', r.to);
-      const nfc = vmkFor(h, site, 'nfc', 'vSphereReplicationNFC') ?? repl;
-      if (vrs) add('nfc', 'TCP 902', parseIp(vrs.ip), `VRS ${vrs.ip}`, nfc);
-    }
-    const app = appliance('vr-appliance', site);
-    if (t.toCloud && app)
-      add('to-cloud', 'TCP 10000-10010', parseIp(app.ip), `VR appliance ${app.ip}`, mgmt);
-    if (only && only.class !== 'vmotion' && only.class !== 'fvp') continue;
-    for (const peer of t.hosts.filter((p) => p.site === site && p.name !== h.name)) {
-      const ph = hosts[peer.name];
-      if (!ph) continue;
-      const own = vmkFor(h, site, 'vmotion', 'VMotion');
-      const theirs = vmkFor(ph, siteOf.get(peer.name) ?? site, 'vmotion', 'VMotion');
-      if (own && theirs)
-        add(
-          'vmotion',
-          'TCP 8000',
-          theirs.vmk.ip,
-          `${peer.name} ${theirs.vmk.name} ${formatIp(theirs.vmk.ip)}`,
-          own,
-        );
-      const pin = t.fvp?.[h.name];
-      const peerPin = t.fvp?.[peer.name];
-      const pv = pin ? h.vmks.find((v) => v.name === pin) : undefined;
-      const ppv = peerPin ? ph.vmks.find((v) => v.name === peerPin) : undefined;
-      if (pv && ppv) {
-        const net = {
-          spec: { site, network: '', gateway: null, purpose: 'fvp' as const },
-          prefix: prefix(pv.ip, pv.len),
-          gateway: null,
-        };
-        add(
-          'fvp',
-          'FVP peer',
-          ppv.ip,
-          `${peer.name} ${ppv.name} ${formatIp(ppv.ip)}`,
-          { vmk: pv, net },
-          true,
-        );
-      }
-    }
-  }
-  return only ? out.filter((f) => f.class === only.class) : out;
+  return intentOf(t, hosts, only, variant).flows;
 }

@@ -1,6 +1,6 @@
 // Route lookup (N1): which vmk and next hop a flow leaves by, and why.
 import { has, type Variant } from '../variants.ts';
-import { contains, formatIp, formatPrefix, type Ip, type Prefix, prefix } from './ipv4.ts';
+import { contains, formatIp, formatPrefix, type Ip, maskOf, type Prefix, prefix } from './ipv4.ts';
 import { type Connected, DEFAULT_STACK, type NetHost } from './types.ts';
 
 export type RouteKind = 'connected' | 'static' | 'default' | 'vmk-gateway';
@@ -17,6 +17,8 @@ export interface Decision {
   readonly nextHop: Ip | null;
   readonly source: Ip;
   readonly trace: readonly string[];
+  /** Why, in an admin's words: the routes skipped and the rule that chose, one sentence each. */
+  readonly why: readonly string[];
 }
 
 export interface NoRoute {
@@ -26,6 +28,7 @@ export interface NoRoute {
   readonly dst: Ip;
   readonly reason: string;
   readonly trace: readonly string[];
+  readonly why: readonly string[];
 }
 
 export type LookupResult = Decision | NoRoute;
@@ -48,11 +51,22 @@ interface Candidate {
   readonly pos: number;
 }
 
-function owner(table: readonly Connected[], ip: Ip, variant: Variant): Connected | undefined {
+/** The subnet's broadcast address, or null where it has none (/31 and /32, RFC 3021). */
+export function broadcastOf(p: Prefix): Ip | null {
+  return p.len >= 31 ? null : (p.addr | (~maskOf(p.len) >>> 0)) >>> 0;
+}
+
+/** The connected subnets that hold `ip`, longest first, and how many tie at that length. */
+function holders(table: readonly Connected[], ip: Ip): Connected[] {
   const matches = table.filter((c) => contains(c.network, ip));
-  if (matches.length === 0) return undefined;
+  if (matches.length === 0) return [];
   const best = Math.max(...matches.map((c) => c.network.len));
-  const tied = matches.filter((c) => c.network.len === best);
+  return matches.filter((c) => c.network.len === best);
+}
+
+function owner(table: readonly Connected[], ip: Ip, variant: Variant): Connected | undefined {
+  const tied = holders(table, ip);
+  if (tied.length === 0) return undefined;
   // KB 2010877 / 429518: one vmk sends for a shared subnet, the first created; lowest number
   // breaks a tie (research-notes B). The table is kept in creation order, and a stale table
   // (seed 004) keeps the order it was built with, even for a vmk since removed.
@@ -67,6 +81,7 @@ function owner(table: readonly Connected[], ip: Ip, variant: Variant): Connected
 
 export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult {
   const trace: string[] = [];
+  const why: string[] = [];
   const fail = (reason: string): NoRoute => ({
     ok: false,
     host: h.name,
@@ -74,13 +89,18 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
     dst: q.dst,
     reason,
     trace,
+    why,
   });
   const table = h.connected.filter((c) => c.netstack === q.netstack);
   const vmkByName = (n: string) => h.vmks.find((v) => v.name === n);
   const done = (c: Candidate, egress: string, nextHop: Ip | null): LookupResult => {
     const v = vmkByName(egress);
-    if (!v)
+    if (!v) {
+      why.push(
+        `the routing table still names ${egress}, which no longer exists: it follows vmk changes only after a restart (seed 004)`,
+      );
       return fail(`the table still names ${egress}, which no longer exists (restart pending)`);
+    }
     trace.push(
       `leave ${egress} (${formatIp(v.ip)}) ${nextHop === null ? 'directly' : `via ${formatIp(nextHop)}`}`,
     );
@@ -94,6 +114,7 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
       nextHop,
       source: v.ip,
       trace,
+      why,
     };
   };
 
@@ -108,6 +129,9 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
     if (!contains(prefix(v.ip, v.len), q.dst) && v.gateway !== null) {
       trace.push(
         `${v.name} is bound to this service and has its own gateway ${formatIp(v.gateway)}`,
+      );
+      why.push(
+        `${v.name} is bound to this service and has its own gateway ${formatIp(v.gateway)} (6.5+)`,
       );
       return done(
         {
@@ -162,20 +186,41 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
     }
   }
 
-  // A route is usable only when its gateway is on a connected subnet of the same stack (N1).
+  const routeName = (c: Candidate) =>
+    c.kind === 'default' ? 'the default route' : `the route to ${formatPrefix(c.network)}`;
+  // A route is usable only when its gateway is on a connected subnet of the same stack (N1),
+  // and is not that subnet's broadcast address: no host answers for it (RFC 1122 3.2.1.3;
+  // the Linux kernel refuses such a route, see properties/fib-differential.spec.ts).
   const usable = candidates.filter((c) => {
     if (!contains(c.network, q.dst)) return false;
     if (c.gateway === null) return true;
     const tbl =
       c.netstack === q.netstack ? table : h.connected.filter((x) => x.netstack === c.netstack);
-    const ok = owner(tbl, c.gateway, variant) !== undefined;
-    if (!ok)
+    const o = owner(tbl, c.gateway, variant);
+    if (!o) {
       trace.push(
         `${formatPrefix(c.network)} via ${formatIp(c.gateway)} unusable: gateway on no connected subnet`,
       );
-    return ok;
+      why.push(
+        `${routeName(c)} via ${formatIp(c.gateway)} is ignored: ${formatIp(c.gateway)} is on no vmk's subnet in ${c.netstack}`,
+      );
+      return false;
+    }
+    if (broadcastOf(o.network) === c.gateway) {
+      trace.push(
+        `${formatPrefix(c.network)} via ${formatIp(c.gateway)} unusable: gateway is the broadcast address of ${formatPrefix(o.network)}`,
+      );
+      why.push(
+        `${routeName(c)} via ${formatIp(c.gateway)} is ignored: ${formatIp(c.gateway)} is the broadcast address of ${formatPrefix(o.network)}`,
+      );
+      return false;
+    }
+    return true;
   });
-  if (usable.length === 0) return fail(`no route to ${formatIp(q.dst)} in ${q.netstack}`);
+  if (usable.length === 0) {
+    why.push(`no route in ${q.netstack} matches ${formatIp(q.dst)}`);
+    return fail(`no route to ${formatIp(q.dst)} in ${q.netstack}`);
+  }
 
   let chosen: Candidate;
   if (has(variant, 'first-match-route')) {
@@ -187,10 +232,20 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
     chosen = longest.find((c) => c.kind === 'connected') ?? (longest[0] as Candidate);
     trace.push(`longest match /${best} of ${usable.length} usable route(s)`);
   }
+  const shared = (subnet: Prefix, o: Connected) => {
+    const tied = holders(table, subnet.addr).filter(
+      (c) => c.network.len === subnet.len && c.vmk !== o.vmk,
+    );
+    if (tied.length > 0)
+      why.push(
+        `${o.vmk} was created first on ${formatPrefix(subnet)}, so it sends for the whole subnet (KB 2010877)`,
+      );
+  };
   if (chosen.kind === 'connected') {
     const o = owner(table, q.dst, variant);
     if (!o) return fail('connected subnet without owner');
     trace.push(`${formatPrefix(chosen.network)} is connected; ${o.vmk} owns it in ${q.netstack}`);
+    shared(o.network, o);
     return done(chosen, o.vmk, null);
   }
   const gw = chosen.gateway as Ip;
@@ -202,5 +257,22 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
   trace.push(
     `${chosen.kind} route ${formatPrefix(chosen.network)} via ${formatIp(gw)} in ${chosen.netstack}; ${o.vmk} owns the gateway's subnet`,
   );
+  why.push(
+    chosen.kind === 'default'
+      ? `no route in ${chosen.netstack} matches ${formatIp(q.dst)} more closely than the default route via ${formatIp(gw)}`
+      : `the route to ${formatPrefix(chosen.network)} via ${formatIp(gw)} in ${chosen.netstack} is the longest match for ${formatIp(q.dst)}`,
+  );
+  shared(o.network, o);
+  // A gateway that is one of the stack's own vmk addresses makes the route on-link: the
+  // destination itself is sent to directly. No ESXi source says so; both the Linux kernel (see
+  // properties/fib-differential.spec.ts) and BSD's route(8) ("-interface") treat it this way.
+  const local = h.vmks.find((v) => v.ip === gw && v.netstack === chosen.netstack);
+  if (local) {
+    trace.push(`${formatIp(gw)} is a local address: the route is on-link`);
+    why.push(
+      `${formatIp(gw)} is ${local.name}'s own address, so that route is on-link: ${formatIp(q.dst)} is sent to directly`,
+    );
+    return done(chosen, o.vmk, null);
+  }
   return done(chosen, o.vmk, gw);
 }

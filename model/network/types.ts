@@ -17,6 +17,19 @@ export type Tag = (typeof TAGS)[number];
 
 export const DEFAULT_STACK = 'defaultTcpipStack';
 
+/**
+ * Where a vmk plugs in, as `esxcli network ip interface list` shows it (research-notes C1):
+ * what re-creating the vmk needs, so that a printed fix can do it without a placeholder.
+ */
+export interface VmkAttach {
+  /** The standard switch portgroup, or null on a distributed switch. */
+  readonly portgroup: string | null;
+  /** The distributed switch and port, or null on a standard switch. */
+  readonly dvs: string | null;
+  readonly dvport: string | null;
+  readonly mtu: number;
+}
+
 export interface Vmk {
   readonly name: string;
   /** Creation order: among vmks sharing a subnet the first created one sends (KB 429518). */
@@ -27,6 +40,8 @@ export interface Vmk {
   readonly tags: readonly Tag[];
   /** Per-vmk gateway override, 6.5+ (research-notes B); null when none. */
   readonly gateway: Ip | null;
+  /** Known when the host came from esxcli output; null for a generated host. */
+  readonly attach: VmkAttach | null;
 }
 
 export interface StaticRoute {
@@ -39,7 +54,10 @@ export interface StaticRoute {
 
 export interface Netstack {
   readonly name: string;
-  /** The stack's default gateway; set in the UI or host profile, so it survives reboots. */
+  /**
+   * The stack's default gateway, its one default route (research-notes B: one default gateway
+   * per stack); set in the UI or host profile, so it survives reboots.
+   */
   readonly gateway: Ip | null;
 }
 
@@ -83,6 +101,7 @@ export interface VmkSetup {
   readonly netstack?: string;
   readonly tags?: readonly Tag[];
   readonly gateway?: string;
+  readonly attach?: VmkAttach;
 }
 
 export interface RouteSetup {
@@ -100,6 +119,7 @@ export interface HostSetup {
   /** In creation order. */
   readonly vmks: readonly VmkSetup[];
   readonly netstacks?: readonly { readonly name: string; readonly gateway?: string }[];
+  /** Static routes; a 0.0.0.0/0 or `default` one is the netstack's default gateway. */
   readonly routes?: readonly RouteSetup[];
 }
 
@@ -135,6 +155,7 @@ export type NetEvent =
       readonly address: string;
       readonly netstack: string;
       readonly tags: readonly Tag[];
+      readonly attach?: VmkAttach;
     }
   | { readonly type: 'VmkRemove'; readonly host: string; readonly vmk: string }
   | { readonly type: 'NetstackAdd'; readonly host: string; readonly netstack: string }

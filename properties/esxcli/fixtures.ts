@@ -4,6 +4,7 @@
 import type { Format } from '../../model/esxcli/records.ts';
 import { firewallStep, type HostFirewall, initFirewall } from '../../model/firewall/firewall.ts';
 import type { Topology } from '../../model/network/intent.ts';
+import { contains, parseIp, parsePrefix } from '../../model/network/ipv4.ts';
 import type { HostSetup } from '../../model/network/types.ts';
 import { CORRECT } from '../../model/variants.ts';
 import { NET_SCENARIOS } from '../network/scenarios.ts';
@@ -39,12 +40,19 @@ export const ESX_X: HostSetup = {
   name: 'esx-x',
   version: '6.7',
   vmks: [
-    { name: 'vmk0', address: '172.16.0.11/24', tags: ['Management'], gateway: '172.16.0.1' },
+    {
+      name: 'vmk0',
+      address: '172.16.0.11/24',
+      tags: ['Management'],
+      gateway: '172.16.0.1',
+      attach: { portgroup: 'Management Network', dvs: null, dvport: null, mtu: 1500 },
+    },
     {
       name: 'vmk2',
       address: '10.11.12.5/24',
       netstack: 'replication',
       tags: ['vSphereReplication', 'vSphereReplicationNFC'],
+      attach: { portgroup: null, dvs: 'vDS-01', dvport: '16', mtu: 9000 },
     },
   ],
   netstacks: [
@@ -148,6 +156,7 @@ function seed003(name: string, fixed: boolean): FixtureSet {
 export const FIXTURE_SETS: readonly FixtureSet[] = [
   fromScenario('seed-000-before', 'seed-000-before', 1),
   fromScenario('seed-000-after', 'seed-000-after', 0),
+  fromScenario('seed-000-custom-stack', 'seed-000-custom-stack', 1),
   fromScenario('seed-004-pinned-higher', 'seed-004-pinned-higher', 1),
   fromScenario('seed-004-pinned-lower', 'seed-004-pinned-lower', 0),
   seed003('seed-003-65u1-before', false),
@@ -164,10 +173,35 @@ export const FIXTURE_SETS: readonly FixtureSet[] = [
   ),
 ];
 
+/**
+ * A layout's topology as an admin would write topology.json for the check: the sites declared,
+ * and no appliance that no flow of these hosts uses (seed 000's primary VRS serves only the
+ * reverse direction, which these layouts do not run; the check calls an unused entry an error).
+ */
+export function topologyFile(t: Topology, hosts: readonly HostSetup[]): Record<string, unknown> {
+  const sites = [...new Set([...t.hosts.map((h) => h.site), ...t.subnets.map((s) => s.site)])];
+  const appliances = t.appliances.filter(
+    (a) => a.role !== 'vrs' || t.replication.some((r) => r.to === a.site),
+  );
+  // Seed 004's FVP subnet is for the layout with a dedicated vmk; the pinned layouts have none.
+  const addrs = hosts.flatMap((h) => h.vmks.map((v) => parseIp(v.address.split('/')[0] ?? '')));
+  const subnets = t.subnets.filter(
+    (s) => s.purpose === 'appliance' || addrs.some((ip) => contains(parsePrefix(s.network), ip)),
+  );
+  return { sites, ...t, subnets, appliances };
+}
+
 /** Every file of a set, by path relative to the set's folder. */
 export function fixtureFiles(set: FixtureSet): Record<string, string> {
   const out: Record<string, string> = {
-    'topology.json': `${JSON.stringify(set.topology, null, 2)}\n`,
+    'topology.json': `${JSON.stringify(
+      topologyFile(
+        set.topology,
+        set.hosts.map((h) => h.setup),
+      ),
+      null,
+      2,
+    )}\n`,
   };
   for (const h of set.hosts) {
     const opts: RenderOptions = h.style.legacy ? { legacy: true } : {};

@@ -133,6 +133,7 @@ const VERSION_TEXT: Readonly<Record<EsxiVersion, [string, string, string]>> = {
   '6.5U1': ['6.5.0', '5969303', '1'],
   '6.7': ['6.7.0', '8169922', '0'],
   '7.0': ['7.0.0', '15843807', '0'],
+  '8.0': ['8.0.0', '20513097', '0'],
 };
 const preSixFive = (v: EsxiVersion) => v === '5.5' || v === '6.0';
 
@@ -309,15 +310,19 @@ export function hostCommands(
             v.name,
             mac(i),
             'true',
-            'vSwitch0',
-            i === 0 ? 'Management Network' : `VMkernel ${v.name}`,
+            v.attach?.dvs ? 'DvsPortset-0' : 'vSwitch0',
+            v.attach
+              ? (v.attach.portgroup ?? 'N/A')
+              : i === 0
+                ? 'Management Network'
+                : `VMkernel ${v.name}`,
             ...(withNs ? [v.netstack] : []),
-            'N/A',
-            'N/A',
-            'N/A',
+            v.attach?.dvs ?? 'N/A',
+            v.attach?.dvs ? '50 1e 5b ad e3 b4 af 25-18 f3 1c 4c fa 98 3d bb' : 'N/A',
+            v.attach?.dvport ?? 'N/A',
             '-1',
             ...(five ? [] : ['N/A', 'N/A', 'N/A']),
-            '1500',
+            String(v.attach?.mtu ?? 1500),
             '65535',
             ...(five ? [] : ['1']),
             String(33554436 + i),

@@ -155,7 +155,13 @@ export const randomCase: fc.Arbitrary<NetCase> = randomHost('esx-01').chain((h) 
 
 // ---- recommended two-site worlds (seed 000 done right) ----
 
-export type Method = 'static-route' | 'host-route' | 'netstack';
+/**
+ * How a site sends replication through its replication gateway: a static route to the far
+ * replication subnet (seed 000), a /32 host route to the far VRS (seed 000's readers), or, from
+ * 6.5, the vmk tagged for replication with its own gateway (research-notes B). Replication
+ * runs on the default netstack only (N8), so a custom netstack is never a recommended method.
+ */
+export type Method = 'static-route' | 'host-route' | 'tag-gateway';
 
 interface SitePlan {
   readonly site: string;
@@ -171,8 +177,16 @@ const mgmtNet = (n: number) => `172.${16 + n}.0`;
 const vmoNet = (n: number) => `192.168.${10 + n}`;
 const replNet = (n: number) => `10.${11 + n}.12`;
 
+/** Every real vmk sits on a portgroup (research-notes C1): what re-creating it needs. */
+export const attachOf = (vmk: string, mgmt = false) => ({
+  portgroup: mgmt ? 'Management Network' : `VMkernel ${vmk}`,
+  dvs: null,
+  dvport: null,
+  mtu: 1500,
+});
+
 function siteHosts(p: SitePlan, peer: SitePlan): HostSetup[] {
-  const tagged = p.method === 'netstack';
+  const tagged = p.method === 'tag-gateway';
   const routes: RouteSetup[] = [];
   // A summary route via the management gateway, added first: longest prefix must still win.
   if (p.summary)
@@ -186,23 +200,31 @@ function siteHosts(p: SitePlan, peer: SitePlan): HostSetup[] {
     version: p.version,
     persistence: p.persistence,
     vmks: [
-      { name: 'vmk0', address: `${mgmtNet(p.n)}.${11 + i}/24`, tags: ['Management'] },
-      { name: 'vmk1', address: `${vmoNet(p.n)}.${11 + i}/24`, tags: ['VMotion'] },
+      {
+        name: 'vmk0',
+        address: `${mgmtNet(p.n)}.${11 + i}/24`,
+        tags: ['Management'],
+        attach: attachOf('vmk0', true),
+      },
+      {
+        name: 'vmk1',
+        address: `${vmoNet(p.n)}.${11 + i}/24`,
+        tags: ['VMotion'],
+        attach: attachOf('vmk1'),
+      },
       {
         name: 'vmk2',
         address: `${replNet(p.n)}.${5 + i}/24`,
+        attach: attachOf('vmk2'),
         ...(tagged
           ? {
-              netstack: 'replication',
               tags: ['vSphereReplication', 'vSphereReplicationNFC'] as Tag[],
+              gateway: `${replNet(p.n)}.1`,
             }
           : {}),
       },
     ],
-    netstacks: [
-      { name: DEFAULT_STACK, gateway: `${mgmtNet(p.n)}.1` },
-      ...(tagged ? [{ name: 'replication', gateway: `${replNet(p.n)}.1` }] : []),
-    ],
+    netstacks: [{ name: DEFAULT_STACK, gateway: `${mgmtNet(p.n)}.1` }],
     routes: routes.map((r) => ({ ...r, persisted: true })),
   }));
 }
@@ -244,15 +266,17 @@ const planArb = (site: string, n: number, mirrorOf?: SitePlan): fc.Arbitrary<Sit
     .record({
       hosts: fc.integer({ min: 1, max: 2 }),
       version: fc.constantFrom(...ESXI_VERSIONS),
-      method: fc.constantFrom<Method>('static-route', 'host-route', 'netstack'),
+      method: fc.constantFrom<Method>('static-route', 'host-route', 'tag-gateway'),
       summary: fc.boolean(),
       persistence: fc.constantFrom('esx.conf' as const, 'local.sh' as const),
     })
     .map((p) => {
       const base = mirrorOf ? { ...p, method: mirrorOf.method, summary: mirrorOf.summary } : p;
-      // Tags and custom stacks for replication need 6.x (seed 000 readers; research-notes B).
+      // Per-vmk gateways need 6.5 (research-notes B).
       const method: Method =
-        base.method === 'netstack' && base.version === '5.5' ? 'static-route' : base.method;
+        base.method === 'tag-gateway' && (base.version === '5.5' || base.version === '6.0')
+          ? 'static-route'
+          : base.method;
       return { site, n, ...base, method };
     });
 
@@ -337,7 +361,10 @@ export const perturbedWorld: fc.Arbitrary<NetCase> = fc
         [{ type: 'Reboot', host: h.name }],
         [{ type: 'TagRemove', host: h.name, vmk: 'vmk2', tag: 'vSphereReplication' }],
         [{ type: 'TagAdd', host: h.name, vmk: 'vmk5', tag: 'VMotion' }],
+        [{ type: 'GatewaySet', host: h.name, vmk: 'vmk2', gateway: null }],
       ];
+      // The old advice followed (N8): the replication vmk moved onto a stack of its own.
+      if (h.version !== '5.5' && h.vmks[2]) menu.push(toCustomStack(h));
       if (replVmk) {
         // A second vmk in the replication subnet, created later or on another stack.
         menu.push([
@@ -382,4 +409,139 @@ export const perturbedWorld: fc.Arbitrary<NetCase> = fc
       return fc.constantFrom(...menu);
     });
     return fc.array(one, { maxLength: 3 }).map((events) => ({ ...c, events: events.flat() }));
+  });
+
+/**
+ * The drift N8 is about: a host's replication vmk re-created on a TCP/IP stack of its own, as
+ * seed 000's readers suggested for 6.x, tagged for replication and NFC, with the stack's own
+ * gateway. vSphere Replication runs on the default stack only (research-notes B), so the tags
+ * take no effect there.
+ */
+export function toCustomStack(h: HostSetup, stack = 'replication'): NetEvent[] {
+  const v = h.vmks[2];
+  if (!v) return [];
+  return [
+    { type: 'NetstackAdd', host: h.name, netstack: stack },
+    { type: 'VmkRemove', host: h.name, vmk: v.name },
+    {
+      type: 'VmkAdd',
+      host: h.name,
+      vmk: v.name,
+      address: v.address,
+      netstack: stack,
+      tags: ['vSphereReplication', 'vSphereReplicationNFC'],
+      attach: attachOf(v.name),
+    },
+    {
+      type: 'RouteAdd',
+      host: h.name,
+      netstack: stack,
+      network: 'default',
+      gateway: v.address.replace(/\.\d+\/\d+$/, '.1'),
+      persist: true,
+    },
+  ];
+}
+
+/** Recommended worlds where some 6.x hosts have their replication vmk on a custom stack. */
+export const customStackWorld: fc.Arbitrary<NetCase> = fc
+  .oneof(recommendedWorld(false), recommendedWorld(true))
+  .chain((c) => {
+    const candidates = c.setup.hosts.filter((h) => h.version !== '5.5');
+    if (candidates.length === 0) return fc.constant(c);
+    return fc
+      .subarray(candidates, { minLength: 1 })
+      .map((hs) => ({ ...c, events: [...c.events, ...hs.flatMap((h) => toCustomStack(h))] }));
+  });
+
+// ---- local replication: two flows to one VRS, meant for two vmks (blind spot 4) ----
+
+/**
+ * A site that replicates to itself (vSphere Replication between clusters of one site): its
+ * hosts send replication to the site's VRS from vmk2 (the replication subnet, gateway .1) and
+ * take NFC from vmk3 (the NFC subnet, its own gateway .1), and the VRS sits on an appliance
+ * subnet that neither vmk is on. Both flows go to one address by two paths, so they compete
+ * for the same route: a /32 host route can serve only one of them, and the other needs its vmk
+ * tagged with a per-vmk gateway (6.5+). Each flow is served one way or the other, and then the
+ * layout drifts.
+ */
+export const competingWorld: fc.Arbitrary<NetCase> = fc
+  .record({
+    hosts: fc.integer({ min: 1, max: 2 }),
+    version: fc.constantFrom<EsxiVersion>('6.5', '6.7', '7.0', '8.0', '6.0'),
+    nfcByRoute: fc.boolean(),
+    persistence: fc.constantFrom('esx.conf' as const, 'local.sh' as const),
+  })
+  .chain(({ hosts, version, nfcByRoute, persistence }) => {
+    const ownGateways = version !== '6.0';
+    // On 6.0 only routes exist: one flow by route, the other left to the advisor.
+    const replByRoute = !ownGateways ? !nfcByRoute : false;
+    const setups: HostSetup[] = Array.from({ length: hosts }, (_, i) => ({
+      name: `esx-l-0${i + 1}`,
+      version,
+      persistence,
+      vmks: [
+        {
+          name: 'vmk0',
+          address: `172.16.0.${11 + i}/24`,
+          tags: ['Management'] as Tag[],
+          attach: attachOf('vmk0', true),
+        },
+        {
+          name: 'vmk1',
+          address: `192.168.10.${11 + i}/24`,
+          tags: ['VMotion'] as Tag[],
+          attach: attachOf('vmk1'),
+        },
+        {
+          name: 'vmk2',
+          address: `10.11.12.${5 + i}/24`,
+          attach: attachOf('vmk2'),
+          ...(replByRoute ? {} : { tags: ['vSphereReplication'] as Tag[], gateway: '10.11.12.1' }),
+        },
+        {
+          name: 'vmk3',
+          address: `10.11.13.${5 + i}/24`,
+          attach: attachOf('vmk3'),
+          ...(nfcByRoute || !ownGateways
+            ? {}
+            : { tags: ['vSphereReplicationNFC'] as Tag[], gateway: '10.11.13.1' }),
+        },
+      ],
+      netstacks: [{ name: DEFAULT_STACK, gateway: '172.16.0.1' }],
+      routes: [
+        ...(nfcByRoute ? [{ network: '10.30.0.20/32', gateway: '10.11.13.1' }] : []),
+        ...(replByRoute ? [{ network: '10.30.0.20/32', gateway: '10.11.12.1' }] : []),
+      ].map((r) => ({ ...r, persisted: true })),
+    }));
+    const topology: Topology = {
+      subnets: [
+        { site: 'l', network: '172.16.0.0/24', gateway: '172.16.0.1', purpose: 'management' },
+        { site: 'l', network: '192.168.10.0/24', gateway: null, purpose: 'vmotion' },
+        { site: 'l', network: '10.11.12.0/24', gateway: '10.11.12.1', purpose: 'replication' },
+        { site: 'l', network: '10.11.13.0/24', gateway: '10.11.13.1', purpose: 'nfc' },
+        { site: 'l', network: '10.30.0.0/24', gateway: '10.30.0.1', purpose: 'appliance' },
+      ],
+      hosts: setups.map((h) => ({ name: h.name, site: 'l' })),
+      appliances: [
+        { role: 'vcenter', site: 'l', ip: '172.16.0.10' },
+        { role: 'vrs', site: 'l', ip: '10.30.0.20' },
+      ],
+      replication: [{ from: 'l', to: 'l' }],
+    };
+    const drift = fc.constantFrom(...setups).chain((h): fc.Arbitrary<NetEvent[]> => {
+      const menu: NetEvent[][] = [
+        [{ type: 'GatewaySet', host: h.name, vmk: 'vmk2', gateway: null }],
+        [{ type: 'GatewaySet', host: h.name, vmk: 'vmk3', gateway: null }],
+        [{ type: 'TagRemove', host: h.name, vmk: 'vmk2', tag: 'vSphereReplication' }],
+        [{ type: 'TagRemove', host: h.name, vmk: 'vmk3', tag: 'vSphereReplicationNFC' }],
+        [{ type: 'RouteRemove', host: h.name, netstack: DEFAULT_STACK, network: '10.30.0.20/32' }],
+        [{ type: 'Reboot', host: h.name }],
+      ];
+      return fc.constantFrom(...menu);
+    });
+    return fc.array(drift, { minLength: 1, maxLength: 2 }).map((events) => ({
+      setup: { hosts: setups, topology, queries: [] },
+      events: events.flat(),
+    }));
   });

@@ -48,7 +48,10 @@ export function expectedDecision(
   const direct = sender(h, stack, dst);
   let best: { len: number; gw: number } | null = null;
   const consider = (len: number, gw: number) => {
-    if (sender(h, stack, gw) === null) return; // a gateway on no connected subnet is unusable
+    const s = sender(h, stack, gw);
+    if (s === null) return; // a gateway on no connected subnet is unusable
+    // ... and so is its subnet's broadcast address (all host bits set), where it has one.
+    if (s.len <= 30 && (gw | (0xffffffff >>> s.len)) >>> 0 === gw) return;
     if (!best || len > best.len) best = { len, gw };
   };
   for (const r of h.routes)
@@ -64,7 +67,9 @@ export function expectedDecision(
     return alive({ egress: direct.vmk, nextHop: null, table: stack });
   if (!b) return null;
   const out = sender(h, stack, b.gw);
-  return out ? alive({ egress: out.vmk, nextHop: b.gw, table: stack }) : null;
+  // A gateway that is the host's own address on that stack: the route is on-link.
+  const local = h.vmks.some((v) => v.ip === b.gw && v.netstack === stack);
+  return out ? alive({ egress: out.vmk, nextHop: local ? null : b.gw, table: stack }) : null;
 }
 
 /** The routes a host still has after a reboot, by its persistence rule (seed 000 vs KB 344105). */

@@ -1,20 +1,25 @@
 // N1-N7: how hosts route each traffic class, checked against an independent oracle and the
 // intent, each with a reachability twin.
+
+import fc from 'fast-check';
 import {
   advise,
   applyFix,
   describeDecision,
   describeFlow,
   type Finding,
+  type NetInvariant,
 } from '../../model/network/advisor.ts';
 import { hostFromSetup, netStep } from '../../model/network/host.ts';
 import { type Flow, flowsOf } from '../../model/network/intent.ts';
 import { formatIp, parseIp, prefix } from '../../model/network/ipv4.ts';
 import { lookup } from '../../model/network/lookup.ts';
 import type { NetHost } from '../../model/network/types.ts';
-import type { Variant } from '../../model/variants.ts';
+import { CORRECT, type Variant } from '../../model/variants.ts';
 import type { PropertyDef, Violation } from '../registry-types.ts';
 import {
+  competingWorld,
+  customStackWorld,
   type NetCase,
   perturbedWorld,
   pinnedWorld,
@@ -22,6 +27,7 @@ import {
   recommendedWorld,
 } from './arbitraries.ts';
 import { type Expected, expectedDecision, routesAfterReboot } from './oracle.ts';
+import { checkN8, checkPrintedFixes, FIX_GOALS, N8_GOALS } from './printed.ts';
 
 type Hosts = Readonly<Record<string, NetHost>>;
 
@@ -93,7 +99,7 @@ function intentViolation(c: NetCase, variant: Variant, invariant: string): Viola
   const hosts = realize(c, variant);
   const t = c.setup.topology;
   if (!t) return null;
-  for (const f of flowsOf(t, hosts)) {
+  for (const f of flowsOf(t, hosts, undefined, variant)) {
     const h = hosts[f.host] as NetHost;
     const d = lookup(h, { netstack: f.netstack, dst: f.dst, bound: f.bound }, variant);
     if (!d.ok || d.egress !== f.intended.vmk || d.nextHop !== f.intended.nextHop) {
@@ -122,7 +128,7 @@ function checkN3(c: NetCase, variant: Variant): Violation | null {
       );
     }
     const queries = c.setup.topology
-      ? flowsOf(c.setup.topology, hosts).filter((f) => f.host === h.name)
+      ? flowsOf(c.setup.topology, hosts, undefined, variant).filter((f) => f.host === h.name)
       : [];
     for (const f of queries) {
       const before = lookup(h, { netstack: f.netstack, dst: f.dst, bound: f.bound }, variant);
@@ -148,7 +154,7 @@ function checkN4(c: NetCase, variant: Variant): Violation | null {
   const hosts = realize(c, variant);
   const t = c.setup.topology;
   if (!t) return null;
-  for (const f of flowsOf(t, hosts).filter((x) => x.bound)) {
+  for (const f of flowsOf(t, hosts, undefined, variant).filter((x) => x.bound)) {
     const h = hosts[f.host] as NetHost;
     const d = lookup(h, { netstack: f.netstack, dst: f.dst, bound: f.bound }, variant);
     if (!d.ok || d.egress !== f.bound) {
@@ -179,22 +185,24 @@ function checkN5(c: NetCase, variant: Variant): Violation | null {
   return null;
 }
 
-const key = (f: Finding) => `${f.invariant}|${f.host}|${f.flow.class}|${f.flow.dst}`;
+const keys = (f: Finding) =>
+  f.invariants.map((i) => `${i}|${f.host}|${f.flow.class}|${f.flow.dst}`);
+const flowKey = (f: Finding) => `${f.host}|${f.flow.class}|${f.flow.dst}`;
 
 function checkN7(c: NetCase, variant: Variant): Violation | null {
   const hosts = realize(c, variant);
   const t = c.setup.topology;
   if (!t) return null;
   const findings = advise(hosts, t, variant);
-  const has = (f: Flow, inv: string) =>
+  const has = (f: Flow, inv: NetInvariant) =>
     findings.some(
       (x) =>
-        x.invariant === inv &&
+        x.invariants.includes(inv) &&
         x.host === f.host &&
         x.flow.class === f.class &&
         x.flow.dst === f.dst,
     );
-  for (const f of flowsOf(t, hosts)) {
+  for (const f of flowsOf(t, hosts, undefined, variant)) {
     const h = hosts[f.host] as NetHost;
     const what = describeFlow(h, f);
     const n2 = n2Holds(h, f);
@@ -219,27 +227,33 @@ function checkN7(c: NetCase, variant: Variant): Violation | null {
       );
     }
   }
+  const before = new Set(findings.flatMap(keys));
   for (const x of findings) {
     const h = hosts[x.host] as NetHost;
-    const real =
-      x.invariant === 'N2'
-        ? !n2Holds(h, x.flow)
-        : x.invariant === 'N4'
-          ? flowExpect(h, x.flow)?.egress !== x.flow.bound
-          : x.invariant === 'N3'
-            ? !sameExp(flowExpect(h, x.flow), flowExpect(oracleReboot(h), x.flow))
-            : true;
-    if (!real)
-      return at(c, 'N7', `false positive: "${x.message}" but the flow goes where it is meant to`);
+    for (const inv of x.invariants) {
+      const real =
+        inv === 'N2'
+          ? !n2Holds(h, x.flow)
+          : inv === 'N4'
+            ? flowExpect(h, x.flow)?.egress !== x.flow.bound
+            : inv === 'N3'
+              ? !sameExp(flowExpect(h, x.flow), flowExpect(oracleReboot(h), x.flow))
+              : true;
+      if (!real)
+        return at(
+          c,
+          'N7',
+          `false positive: "${x.message}" says ${inv}, but the flow does not break it`,
+        );
+    }
     if (x.fix.events.length === 0) continue;
     const fixed = applyFix(hosts, x.fix, variant);
     if (fixed.error)
       return at(c, 'N7', `the fix for "${x.message}" cannot be applied: ${fixed.error}`);
     const after = advise(fixed.hosts, t, variant);
-    const before = new Set(findings.map(key));
-    if (after.some((y) => key(y) === key(x)))
+    if (after.some((y) => flowKey(y) === flowKey(x)))
       return at(c, 'N7', `the fix [${x.fix.commands.join('; ')}] leaves "${x.message}"`);
-    const added = after.find((y) => !before.has(key(y)));
+    const added = after.find((y) => keys(y).some((k) => !before.has(k)));
     if (added)
       return at(
         c,
@@ -317,6 +331,9 @@ const flowsNeedingRoute = (c: NetCase, hosts: Hosts) =>
     (f) => f.class === 'replication' && f.intended.nextHop !== null,
   );
 
+/** Drifted layouts, custom-stack replication vmks, and local replication's competing flows. */
+const fixWorlds = () => fc.oneof(perturbedWorld, customStackWorld, competingWorld, competingWorld);
+
 export const NETWORK_PROPERTIES: readonly PropertyDef<NetCase>[] = [
   always(
     'N1',
@@ -362,12 +379,19 @@ export const NETWORK_PROPERTIES: readonly PropertyDef<NetCase>[] = [
   ),
   sometimes(
     'N2',
-    'some recommended layouts route replication through a static route or a custom netstack',
+    'some recommended layouts route replication through a static route or a per-vmk gateway',
     () => recommendedWorld(false),
     {
       'replication needs a gateway': flowsNeedingRoute,
       'summary route present': (c) =>
         c.setup.hosts.some((h) => (h.routes ?? []).some((r) => r.network === '10.0.0.0/8')),
+      'replication through its per-vmk gateway': (c, hosts) =>
+        c.setup.topology !== null &&
+        flowsOf(c.setup.topology, hosts).some((f) => {
+          const h = hosts[f.host];
+          const d = h && lookup(h, { netstack: f.netstack, dst: f.dst, bound: f.bound }, CORRECT);
+          return f.class === 'replication' && d?.ok === true && d.route.kind === 'vmk-gateway';
+        }),
     },
   ),
   always(
@@ -458,9 +482,46 @@ export const NETWORK_PROPERTIES: readonly PropertyDef<NetCase>[] = [
         advise(hosts, c.setup.topology, { name: 'correct', defects: [] }).length === 0,
       'N3 finding': (c, hosts) =>
         c.setup.topology !== null &&
-        advise(hosts, c.setup.topology, { name: 'correct', defects: [] }).some(
-          (f) => f.invariant === 'N3',
+        advise(hosts, c.setup.topology, { name: 'correct', defects: [] }).some((f) =>
+          f.invariants.includes('N3'),
         ),
     },
   ),
+  always(
+    'N8',
+    'replication and NFC leave through a vmk on the default netstack, and no fix moves them off it',
+    () => fc.oneof(customStackWorld, perturbedWorld),
+    checkN8,
+    200,
+  ),
+  sometimes(
+    'N8',
+    'some replication vmks sit on a custom netstack, some bind on the default one, and some fixes re-create them there',
+    () => fc.oneof(customStackWorld, perturbedWorld),
+    N8_GOALS,
+    200,
+  ),
+  {
+    id: 'N8-fixes',
+    area: 'network',
+    kind: 'always',
+    invariants: ['N8', 'N7'],
+    title:
+      'N8 every fix the check prints, read back from its text and applied, mends its flow and breaks no other, where flows compete for one route too',
+    numRuns: 200,
+    arbitrary: fixWorlds,
+    check: checkPrintedFixes,
+  },
+  {
+    id: 'N8-fixes-reach',
+    area: 'network',
+    kind: 'sometimes',
+    invariants: ['N8', 'N7'],
+    title:
+      'N8 reachability: some flows compete for one address, and printed fixes set per-vmk gateways, add /32 routes and keep routes in local.sh',
+    numRuns: 200,
+    arbitrary: fixWorlds,
+    goals: Object.keys(FIX_GOALS),
+    reach: (c, v) => countCase(c, v, FIX_GOALS),
+  },
 ];

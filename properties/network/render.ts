@@ -115,9 +115,16 @@ function netFacts(
   // What the advisor (N7) says of the layout: a defect may live there rather than in routing.
   if (c.topology) {
     const findings = advise(hosts, c.topology, variant);
+    out.push(['advisor findings', findings.map((f) => f.message).join('; ') || 'none']);
+    // The fix it offers for each: a defect may live in how fixes are chosen (N8-fixes).
     out.push([
-      'advisor findings',
-      findings.map((f) => `${f.invariant}: ${f.message}`).join('; ') || 'none',
+      'advisor fixes',
+      findings
+        .map(
+          (f) =>
+            `${f.host} ${f.flow.class}: ${f.fix.commands.join(' && ') || f.fix.note || 'none'}`,
+        )
+        .join('; ') || 'none',
     ]);
   }
   if (error !== undefined) out.push(['step outcome', `refused: ${error}`]);

@@ -117,7 +117,7 @@ function fixBlock(fix: LayoutFix | undefined): Markup {
       : 'as `npm run check` prints it for these hosts written out as esxcli output (applied to the model and seen to work)';
   return h`<figure class="fig fig-fix"><h4>The verified fix</h4><p class="meta">${by}</p>${fix.findings.map(
     (f) =>
-      h`<p><b>${f.host}</b>: ${f.message} (${f.invariant})</p>${f.commands.length > 0 ? h`<pre class="fix">${f.commands.join('\n')}</pre>` : h`<p class="meta">${f.note ?? 'no fix was verified'}</p>`}`,
+      h`<p><b>${f.host}</b>: ${f.message}</p>${f.commands.length > 0 ? h`<pre class="fix">${f.commands.join('\n')}</pre>` : h`<p class="meta">${f.note ?? 'no fix was verified'}</p>`}${f.steps.length > 0 ? h`<ul class="steps-after">${f.steps.map((x) => h`<li>${x}</li>`)}</ul>` : NOTHING}`,
   )}</figure>`;
 }
 

@@ -55,11 +55,12 @@ function fixLines(fix: LayoutFix | undefined): string[] {
     by,
     ...fix.findings.flatMap((f) => [
       '',
-      `- ${mdCell(f.host)}: ${mdCell(f.message)} (${f.invariant})`,
+      `- ${mdCell(f.host)}: ${mdCell(f.message)}`,
       '',
       f.commands.length > 0
         ? mdFence(f.commands.join('\n'), 'sh')
         : mdCell(f.note ?? 'no fix verified'),
+      ...f.steps.map((x) => `- then: ${mdCell(x)}`),
     ]),
   ];
 }

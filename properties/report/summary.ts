@@ -38,10 +38,13 @@ export interface LayoutFix {
   readonly by: 'advisor' | 'check';
   readonly findings: readonly {
     readonly host: string;
-    readonly invariant: string;
+    /** Every invariant the flow breaks; the message ends with them in brackets. */
+    readonly invariants: readonly string[];
     readonly message: string;
     /** Applied to the model and seen to remove the finding; empty when none was verified. */
     readonly commands: readonly string[];
+    /** Labelled steps that are not commands (a local.sh line, a reboot), after the commands. */
+    readonly steps: readonly string[];
     readonly note?: string;
   }[];
 }
