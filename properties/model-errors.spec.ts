@@ -728,11 +728,15 @@ describe('network: advisor fixes', () => {
 // ---- firewall ----
 
 describe('firewall', () => {
-  const out = (port: number) => ({ direction: 'outbound', protocol: 'tcp', port }) as const;
+  const out = (port: number) =>
+    ({ direction: 'outbound', protocol: 'tcp', port, remote: '172.16.0.20' }) as const;
 
   test('a disabled firewall allows everything and says so', () => {
     const fw = { ...initFirewall('esx-01', '6.5U1', CORRECT), enabled: false };
-    for (const p of [out(10005), { direction: 'inbound', protocol: 'udp', port: 9 } as const]) {
+    for (const p of [
+      out(10005),
+      { direction: 'inbound', protocol: 'udp', port: 9, remote: '192.168.7.5' } as const,
+    ]) {
       expect(decide(fw, p, CORRECT)).toEqual({
         action: 'allow',
         ruleset: '(firewall disabled)',
@@ -740,8 +744,8 @@ describe('firewall', () => {
         reason: 'the firewall is disabled',
       });
     }
-    expect(passesToCloud(fw, CORRECT)).toBe(true);
-    expect(passesToCloud({ ...fw, enabled: true }, CORRECT)).toBe(false);
+    expect(passesToCloud(fw, CORRECT, '172.16.0.20')).toBe(true);
+    expect(passesToCloud({ ...fw, enabled: true }, CORRECT, '172.16.0.20')).toBe(false);
   });
 
   const w0: FirewallWorld = { now: 0, hosts: { 'esx-01': initFirewall('esx-01', '6.7', CORRECT) } };
@@ -751,6 +755,9 @@ describe('firewall', () => {
     { type: 'VibInstallManual', host: 'esx-09' },
     { type: 'VibRemove', host: 'esx-09' },
     { type: 'RulesetSet', host: 'esx-09', ruleset: 'HBR', enabled: false },
+    { type: 'RulesetAllowedAll', host: 'esx-09', ruleset: 'HBR', allowedAll: false },
+    { type: 'AllowedIpAdd', host: 'esx-09', ruleset: 'HBR', address: '10.12.12.10' },
+    { type: 'AllowedIpRemove', host: 'esx-09', ruleset: 'HBR', address: '10.12.12.10' },
   ])('$type on an unknown host is rejected', (e) => {
     const r = firewallStep(w0, e, CORRECT);
     expect(r.error).toBe('no host named esx-09');
@@ -779,7 +786,9 @@ describe('firewall', () => {
       w = r.world;
     }
     const placement = { vm: 'vm-1', host: 'esx-01', toCloud: true, cluster: ['esx-01', 'esx-02'] };
-    expect(mobilityFindings([placement], w.hosts, CORRECT).map((f) => f.message)).toEqual([
+    expect(
+      mobilityFindings([placement], w.hosts, CORRECT, '172.16.0.20').map((f) => f.message),
+    ).toEqual([
       'vm-1 runs on esx-01 (ESXi 6.7), which drops to-the-cloud replication: Replication-to-CloudTraffic is disabled',
       'vm-1 can move from esx-01 to esx-02 (ESXi 6.5U1), which drops to-the-cloud replication: Replication-to-CloudTraffic is missing',
     ]);

@@ -397,6 +397,7 @@ describe('network and firewall events: applied to their part of the world only',
     expect(r.state.fw.hosts['esx-01']?.rulesets.map((x) => x.id)).toEqual([
       'HBR',
       'NFC',
+      'vSphereClient',
       'httpClient',
       'Replication-to-CloudTraffic',
     ]);

@@ -240,7 +240,12 @@ function verdictsPerSec(): number {
   for (let i = 0; i < n; i++)
     decide(
       fw,
-      { direction: 'outbound', protocol: 'tcp', port: ports[i % ports.length] as number },
+      {
+        direction: 'outbound',
+        protocol: 'tcp',
+        port: ports[i % ports.length] as number,
+        remote: '10.12.12.10',
+      },
       CORRECT,
     );
   return Math.round((n / (performance.now() - t0)) * 1000);

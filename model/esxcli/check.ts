@@ -106,11 +106,14 @@ function firewallFix(
 ): { commands: string[]; note?: string } {
   const passes = (x: HostFirewall) =>
     f.class === 'to-cloud'
-      ? passesToCloud(x, CORRECT)
+      ? passesToCloud(x, CORRECT, formatIp(f.dst))
       : ports.every(
           (port) =>
-            fwDecide(x, { direction: 'outbound', protocol: 'tcp', port }, CORRECT).action ===
-            'allow',
+            fwDecide(
+              x,
+              { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) },
+              CORRECT,
+            ).action === 'allow',
         );
   const world = { now: 0, hosts: { [fw.host]: fw } };
   const candidates: { events: Parameters<typeof firewallStep>[1][]; commands: string[] }[] = [];
@@ -263,12 +266,21 @@ export function checkHosts(topology: Topology, inputs: readonly HostInput[]): Ch
       seen.add(f.class);
       const dropped = spec.ports.filter(
         (port) =>
-          fwDecide(fw, { direction: 'outbound', protocol: 'tcp', port }, CORRECT).action === 'drop',
+          fwDecide(
+            fw,
+            { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) },
+            CORRECT,
+          ).action === 'drop',
       );
       if (dropped.length === 0) {
         const by = fwDecide(
           fw,
-          { direction: 'outbound', protocol: 'tcp', port: spec.ports[0] ?? 0 },
+          {
+            direction: 'outbound',
+            protocol: 'tcp',
+            port: spec.ports[0] ?? 0,
+            remote: formatIp(f.dst),
+          },
           CORRECT,
         );
         clean.push({

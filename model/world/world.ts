@@ -184,11 +184,24 @@ export function pathOf(w: WorldState, vm: VmState): Path {
   const port = w.setup.toCloud ? 10000 : full ? 31031 : 44046;
   const fwHost = w.fw.hosts[vm.host];
   if (fwHost) {
-    const v = decide(fwHost, { direction: 'outbound', protocol: 'tcp', port }, w.variant);
+    const remote = peerOf(w.setup.topology, vm.host, w.setup.toCloud);
+    const v = decide(fwHost, { direction: 'outbound', protocol: 'tcp', port, remote }, w.variant);
     if (v.action === 'drop')
       return { ok: false, reason: `${vm.host}'s firewall drops TCP ${port}: ${v.reason}` };
   }
   return { ok: true, reason: 'routed as intended and allowed' };
+}
+
+/**
+ * The address a host's transfers go to: the VRS of the site it replicates to, or its own site's
+ * VR appliance to the cloud (seed 003). A host with no such appliance sends nowhere; routing
+ * reports that first, so the address is then never used.
+ */
+function peerOf(t: Topology, hostName: string, toCloud: boolean): string {
+  const site = t.hosts.find((h) => h.name === hostName)?.site;
+  const to = toCloud ? site : t.replication.find((r) => r.from === site)?.to;
+  const role = toCloud ? 'vr-appliance' : 'vrs';
+  return t.appliances.find((a) => a.role === role && a.site === to)?.ip ?? '0.0.0.0';
 }
 
 /**
