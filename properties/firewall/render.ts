@@ -17,6 +17,11 @@ export function formatFirewallEvent(e: FirewallEvent): string {
       return `TimeAdvance(+${e.minutes} min)`;
     case 'RulesetSet':
       return `RulesetSet(${e.host}, ${e.ruleset}, ${e.enabled ? 'enabled' : 'disabled'})`;
+    case 'RulesetAllowedAll':
+      return `RulesetAllowedAll(${e.host}, ${e.ruleset}, ${e.allowedAll ? 'every address' : 'only its allowed IPs'})`;
+    case 'AllowedIpAdd':
+    case 'AllowedIpRemove':
+      return `${e.type}(${e.host}, ${e.ruleset}, ${e.address})`;
     default:
       return `${e.type}(${e.host})`;
   }
@@ -27,7 +32,7 @@ function hostFacts(w: FirewallWorld, host: string): string[] {
   if (!fw) return [];
   return [
     `${host} vibs: ${fw.vibs.map((v) => v.name).join(', ') || 'none'}`,
-    `${host} rulesets: ${fw.rulesets.map((r) => `${r.id}${r.enabled ? '' : ' (disabled)'}`).join(', ')}`,
+    `${host} rulesets: ${fw.rulesets.map((r) => `${r.id}${r.enabled ? '' : ' (disabled)'}${r.allowedAll ? '' : ` (allowed IPs: ${r.allowedIps.join(', ') || 'none'})`}`).join(', ')}`,
     ...fw.esxupdateLog.map((l, i) => `${host} esxupdate.log[${i}]: ${l}`),
   ];
 }
@@ -37,6 +42,11 @@ export const FIREWALL_RENDER: AreaRender = {
     const c = s as FwCase['setup'];
     return [
       ...c.hosts.map((h) => `${h.name}: ESXi ${h.version}, firewall enabled, default action DROP`),
+      ...(c.probes && c.probes.length > 0
+        ? [
+            `probes: ${c.probes.map((p) => `${p.direction} ${p.protocol} ${p.port} ${p.direction === 'inbound' ? 'from' : 'to'} ${p.remote}`).join('; ')}`,
+          ]
+        : []),
       ...c.placements.map(
         (p) =>
           `${p.vm} on ${p.host}${p.toCloud ? ', replicated to the cloud' : ''}; cluster ${p.cluster.join(', ')}`,
@@ -72,6 +82,9 @@ export const FIREWALL_RENDER: AreaRender = {
     VibInstallManual: ['host'],
     VibRemove: ['host'],
     RulesetSet: ['host', 'ruleset', 'enabled'],
+    RulesetAllowedAll: ['host', 'ruleset', 'allowedAll'],
+    AllowedIpAdd: ['host', 'ruleset', 'address'],
+    AllowedIpRemove: ['host', 'ruleset', 'address'],
     FirewallTick: ['minutes'],
   },
   reduce: (sc: AnyScenario) => {
