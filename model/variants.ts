@@ -15,6 +15,7 @@ export const DEFECTS = [
   'fullsync-sends-all',
   'mpit-prunes-newest',
   'syncnow-without-lock',
+  'poweroff-shows-paused',
   'rpo-range-ignores-version',
   'tie-highest-vmk',
   'first-match-route',
@@ -32,6 +33,7 @@ export const DEFECTS = [
   'mobility-checks-current-host-only',
   'rpo-violation-off-by-one',
   'ok-while-dropped',
+  'blocked-shows-error',
   'failover-to-partial',
   'reprotect-without-checksums',
 ] as const;
@@ -88,6 +90,13 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     description:
       'Sync Now on a powered-off VM does not lock its disks, so power-on is allowed mid-sync',
     expectedInvariants: ['R9'],
+  },
+  'poweroff-shows-paused': {
+    area: 'replication',
+    alsoAreas: ['world'],
+    description:
+      "a powered-off VM's replication shows Paused, as if powering off paused it, instead of Not Active",
+    expectedInvariants: ['R9', 'F4-status'],
   },
   'rpo-range-ignores-version': {
     area: 'replication',
@@ -184,6 +193,12 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     description:
       'a transfer whose traffic is dropped counts as sent, so the VM shows OK and no RPO violation',
     expectedInvariants: ['F4', 'R8'],
+  },
+  'blocked-shows-error': {
+    area: 'world',
+    description:
+      'a transfer that cannot connect to the VRS (route, firewall, link) shows Error instead of Not Active',
+    expectedInvariants: ['F4-status'],
   },
   'failover-to-partial': {
     area: 'world',

@@ -883,7 +883,8 @@ describe('world', () => {
     expect(vm ? pathOf(w, vm) : 'no vm').toEqual({ ok: false, reason });
     const r = worldStep(w, { type: 'Tick', minutes: 1 });
     expect(r.emitted).toEqual([{ kind: 'blocked', clock: 1, vm: 'vm-1', reason }]);
-    expect(r.state.repl.vms['vm-1']?.repl?.error).toBe(`cannot reach the VRS: ${reason}`);
+    expect(r.state.repl.vms['vm-1']?.repl?.unreachable).toBe(reason);
+    expect(r.state.repl.vms['vm-1']?.repl?.error).toBeNull();
   });
 
   const failedOver: WorldEvent[] = [
@@ -909,7 +910,9 @@ describe('world', () => {
       ...after.topology,
       hosts: after.topology.hosts.filter((h) => h.site !== 'dr'),
     };
-    const w = play(initWorld(setupWith({ topology }), CORRECT), failedOver);
+    // The replica needs its DR host to commit (NFC, research-notes A1): the host goes after.
+    const synced = play(initWorld(setupWith({}), CORRECT), failedOver);
+    const w = { ...synced, setup: { ...synced.setup, topology } };
     expect(w.recovered['vm-1']?.disks).toEqual({ 'disk-0': { 0: 1 } });
     const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
     expect([r.error, r.emitted]).toEqual(['vm-1: no DR host to replicate back from', []]);

@@ -221,18 +221,6 @@ describe('refusals: the exact line, nothing emitted, the state only ticks', () =
       SYNC,
       'vm-1: the source is recovering from a crash',
     ],
-    [
-      'a cycle with the link down',
-      [CONF, { type: 'LinkDown' }],
-      CS,
-      'vm-1: the VRS is unreachable',
-    ],
-    [
-      'Sync Now with the link down',
-      [CONF, OFF, { type: 'LinkDown' }],
-      SYNC,
-      'vm-1: the VRS is unreachable',
-    ],
     ['a cycle of a powered-off VM', [CONF, OFF], CS, 'vm-1 is powered off (Not Active)'],
     ['a chunk of an unreplicated VM', [], CHUNK, 'vm-1: no transfer in flight'],
     ['a chunk with no cycle', COMMITTED, CHUNK, 'vm-1: no transfer in flight'],
@@ -244,6 +232,20 @@ describe('refusals: the exact line, nothing emitted, the state only ticks', () =
   ])('%s', (_name, before, e, why) => {
     expectRefused(go(before), e, why);
   });
+
+  test.each<[string, ReplicationEvent[], ReplicationEvent]>([
+    ['a cycle', [CONF], CS],
+    ['Sync Now of a powered-off VM', [CONF, OFF], SYNC],
+  ])(
+    '%s with the link down is no refusal: the VRS is recorded unreachable (notes F)',
+    (_n, before, e) => {
+      const s = go([...before, { type: 'LinkDown' }]);
+      const reason = 'the VRS is unreachable: the link to the DR site is down';
+      expectStep(s, e, next(s, { repl: { unreachable: reason } }), [
+        { kind: 'ConnectFailed', vm: 'vm-1', reason },
+      ]);
+    },
+  );
 });
 
 describe('rejections: the exact error, nothing emitted, the state only ticks', () => {
@@ -347,6 +349,7 @@ describe('ConfigureReplication: the replication it creates', () => {
     recovering: false,
     locked: false,
     error: null,
+    unreachable: null,
     disks: {
       'disk-0': { bitmap: [], psf: { blocks: [], gen: 0, checkpoint: { blocks: [], gen: 0 } } },
       'disk-1': { bitmap: [], psf: { blocks: [], gen: 0, checkpoint: { blocks: [], gen: 0 } } },
@@ -893,7 +896,7 @@ describe('BundleCommit: the instance, the psf checkpoint, MPIT pruning', () => {
         },
       ],
     });
-    expect(replOf(r.state).error).toBe('VM powered off');
+    expect(replOf(r.state).error).toBeNull();
   });
 });
 
@@ -913,7 +916,13 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
       { type: 'LinkDown' },
       next(s, {
         state: { link: 'down' },
-        repl: { cycle: null, staging: null, locked: false, error: reason, disks: SWAPPED_DISKS },
+        repl: {
+          cycle: null,
+          staging: null,
+          locked: false,
+          unreachable: reason,
+          disks: SWAPPED_DISKS,
+        },
       }),
       [aborted(reason)],
     );
@@ -933,7 +942,10 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
       expectStep(
         s,
         { type: 'LinkDown' },
-        next(s, { state: { link: 'down' }, repl: { cycle: null, locked: false, error: reason } }),
+        next(s, {
+          state: { link: 'down' },
+          repl: { cycle: null, locked: false, unreachable: reason },
+        }),
         [aborted(reason)],
       );
     }
@@ -947,16 +959,19 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
   test.each<[string, ReplicationEvent[]]>([
     ['half a bundle', HALF],
     ['a whole bundle', WHOLE],
-  ])('a VRS restart with %s loses the staging and cuts the cycle with an error', (_n, events) => {
-    const s = go(events);
-    const reason = 'VRS restarted; staged data lost';
-    expectStep(
-      s,
-      { type: 'VrsRestart' },
-      next(s, { repl: { cycle: null, staging: null, locked: false, error: reason } }),
-      [aborted(reason)],
-    );
-  });
+  ])(
+    'a VRS restart with %s loses the staging and cuts the cycle, no error of its own',
+    (_n, events) => {
+      const s = go(events);
+      const reason = 'VRS restarted; staged data lost';
+      expectStep(
+        s,
+        { type: 'VrsRestart' },
+        next(s, { repl: { cycle: null, staging: null, locked: false } }),
+        [aborted(reason)],
+      );
+    },
+  );
 
   test('a VRS restart without a cycle clears a staged bundle and emits nothing', () => {
     const s = go([...WHOLE, OFF]);
@@ -991,20 +1006,14 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
     expectStep(
       whole,
       OFF,
-      next(whole, {
-        vm: { power: 'off' },
-        repl: { cycle: null, locked: false, error: 'VM powered off' },
-      }),
+      next(whole, { vm: { power: 'off' }, repl: { cycle: null, locked: false } }),
       [aborted('VM powered off')],
     );
     const half = go(HALF);
     expectStep(
       half,
       OFF,
-      next(half, {
-        vm: { power: 'off' },
-        repl: { cycle: null, staging: null, locked: false, error: 'VM powered off' },
-      }),
+      next(half, { vm: { power: 'off' }, repl: { cycle: null, staging: null, locked: false } }),
       [aborted('VM powered off')],
     );
   });
@@ -1047,10 +1056,10 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
   });
 
   test('a paused VM that was in error keeps its error', () => {
-    const s = go([...HALF, { type: 'VrsRestart' }, CS, CHUNK]);
-    expect(replOf(s).error).toBe('VRS restarted; staged data lost');
+    const s = go([...WHOLE, NFC_FAIL, CS, CHUNK]);
+    expect(replOf(s).error).toBe('NFC commit failed');
     const r = step(s, PAUSE);
-    expect(replOf(r.state).error).toBe('VRS restarted; staged data lost');
+    expect(replOf(r.state).error).toBe('NFC commit failed');
   });
 
   test('vMotion moves the VM and restarts its transfer without an error', () => {

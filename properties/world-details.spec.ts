@@ -18,11 +18,13 @@ import {
   ageOf,
   initWorld,
   minuteByMinute,
+  nfcPathOf,
   pathOf,
   type WorldEmitted,
   type WorldEvent,
   type WorldSetup,
   type WorldState,
+  worldStatus,
   worldStep,
 } from '../model/world/world.ts';
 import { variantNamed } from './harness.ts';
@@ -43,7 +45,16 @@ type NetWorldEvent = Extract<
 >;
 type FwWorldEvent = Extract<
   WorldEvent,
-  { type: 'RulesetSet' | 'ApplianceBoot' | 'VibInstallManual' | 'VibRemove' }
+  {
+    type:
+      | 'RulesetSet'
+      | 'RulesetAllowedAll'
+      | 'AllowedIpAdd'
+      | 'AllowedIpRemove'
+      | 'ApplianceBoot'
+      | 'VibInstallManual'
+      | 'VibRemove';
+  }
 >;
 /** The events the world hands to the replication model unchanged. */
 type Forwarded = Extract<WorldEvent, ReplicationEvent>;
@@ -128,6 +139,12 @@ const blocked = (clock: number, reason: string, vm = 'vm-1'): WorldEmitted => ({
   vm,
   reason,
 });
+const started = (clock: number, cycle: 'full' | 'delta' = 'delta', vm = 'vm-1'): WorldEmitted => ({
+  kind: 'started',
+  clock,
+  vm,
+  cycle,
+});
 const blockedFrom = (from: number, to: number, reason: string): WorldEmitted[] =>
   Array.from({ length: to - from + 1 }, (_, i) => blocked(from + i, reason));
 
@@ -135,6 +152,7 @@ const blockedFrom = (from: number, to: number, reason: string): WorldEmitted[] =
 const synced = (over: Partial<WorldSetup> = {}, v: Variant = CORRECT, retention = 0) =>
   play(world(over, v), [configure('vm-1', retention), ...SIX, tick(3)]).w;
 const INITIAL_SYNC: WorldEmitted[] = [
+  started(1, 'full'),
   delivered(1, 2),
   delivered(2, 2),
   delivered(3, 2),
@@ -209,23 +227,35 @@ describe('pathOf: whether a transfer gets through now, and why not (E1)', () => 
     });
   });
 
-  test('the port follows the cycle: full sync on 31031, deltas and idle on 44046 (notes A1)', () => {
+  test('the port follows the transfer under way or about to start: a full sync, pending or running, on 31031, deltas on 44046 (notes A1)', () => {
     const closed = play(world(), [configure(), hbr(false)]).w;
-    expect(pathOf(closed, vmOf(closed))).toEqual({ ok: false, reason: dropped(44046) });
+    expect(vmOf(closed).repl?.needsFullSync).toBe(true);
+    expect(pathOf(closed, vmOf(closed))).toEqual({ ok: false, reason: dropped(31031) });
     const full = play(closed, [{ type: 'SyncNow', vm: 'vm-1' }]).w;
     expect(vmOf(full).repl?.cycle?.kind).toBe('full');
     expect(pathOf(full, vmOf(full))).toEqual({ ok: false, reason: dropped(31031) });
-    const delta = play(synced(), [hbr(false), ...writes([9]), { type: 'SyncNow', vm: 'vm-1' }]).w;
+    const idle = play(synced(), [hbr(false)]).w;
+    expect(pathOf(idle, vmOf(idle))).toEqual({ ok: false, reason: dropped(44046) });
+    const delta = play(idle, [...writes([9]), { type: 'SyncNow', vm: 'vm-1' }]).w;
     expect(vmOf(delta).repl?.cycle?.kind).toBe('delta');
     expect(pathOf(delta, vmOf(delta))).toEqual({ ok: false, reason: dropped(44046) });
+    // The other reading of the sources: deltas on 31031 too (research-notes F).
+    const other = play(synced({}, variant('ongoing-on-31031')), [hbr(false)]).w;
+    expect(pathOf(other, vmOf(other))).toEqual({ ok: false, reason: dropped(31031) });
   });
 
   test('hbr-rule-in-vib: the built-in HBR ruleset lacks 31031, so only a full sync is dropped', () => {
     const v = variant('hbr-rule-in-vib');
-    const idle = play(world({}, v), [configure()]).w;
-    expect(pathOf(idle, vmOf(idle))).toEqual(OK);
-    const full = play(idle, [{ type: 'SyncNow', vm: 'vm-1' }]).w;
+    const pending = play(world({}, v), [configure()]).w;
+    expect(pathOf(pending, vmOf(pending))).toEqual({ ok: false, reason: dropped(31031) });
+    const full = play(pending, [{ type: 'SyncNow', vm: 'vm-1' }]).w;
     expect(pathOf(full, vmOf(full))).toEqual({ ok: false, reason: dropped(31031) });
+    const vm = vmOf(pending);
+    const synced = {
+      ...vm,
+      repl: { ...(vm.repl as NonNullable<VmState['repl']>), needsFullSync: false },
+    };
+    expect(pathOf(pending, synced)).toEqual(OK);
   });
 
   test('to the cloud: TCP 10000 whatever the cycle, open once the appliance pushes the vib', () => {
@@ -511,14 +541,14 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
       ...writes([0, 1, 2]),
       tick(1),
     ]);
-    expect(emitted).toEqual([delivered(1, 3), committed(1, 1)]);
+    expect(emitted).toEqual([started(1, 'full'), delivered(1, 3), committed(1, 1)]);
     // configure, 3 writes, the minute, CycleStart, 3 chunks, the commit
     expect(w.repl.tick).toBe(10);
   });
 
   test('an empty full sync commits at once and reports no delivery', () => {
     const { w, emitted } = play(world(), [configure(), tick(2)]);
-    expect(emitted).toEqual([committed(1, 1)]);
+    expect(emitted).toEqual([started(1, 'full'), committed(1, 1)]);
     expect(w.repl.tick).toBe(6);
     expect(vmOf(w).repl?.instances.map((i) => [i.pitClock, i.clock])).toEqual([[1, 1]]);
   });
@@ -531,7 +561,9 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
       tick(3),
     ]);
     expect(emitted).toEqual([
+      started(1, 'full', 'vm-1'),
       committed(1, 1, 'vm-1'),
+      started(1, 'full', 'vm-2'),
       delivered(1, 1, 'vm-2'),
       delivered(2, 2, 'vm-2'),
       committed(2, 1, 'vm-2'),
@@ -541,13 +573,14 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
 
   test('with nothing written, a delta falls due one minute before the RPO: minutes 15 and 29', () => {
     const { w, emitted } = play(synced(), [tick(30)]);
-    expect(emitted).toEqual([committed(15, 15), committed(29, 29)]);
+    expect(emitted).toEqual([started(15), committed(15, 15), started(29), committed(29, 29)]);
     expect(w.repl.tick).toBe(54);
   });
 
   test('six dirty blocks at two a minute start the delta three minutes earlier, at 12', () => {
     const { w, emitted } = play(synced(), [...SIX, tick(15)]);
     expect(emitted).toEqual([
+      started(12),
       delivered(12, 2),
       delivered(13, 2),
       delivered(14, 2),
@@ -565,8 +598,10 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
       tick(14),
     ]);
     expect(emitted).toEqual([
+      started(1, 'full'),
       delivered(1, 1),
       committed(1, 1),
+      started(9),
       ...[9, 10, 11, 12, 13, 14].map((c) => delivered(c, 1)),
       committed(14, 9),
     ]);
@@ -574,7 +609,7 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
 
   test('the estimate counts the bitmap, not every written block, once synced', () => {
     const { emitted } = play(synced(), [...writes([6, 7]), tick(15)]);
-    expect(emitted).toEqual([delivered(14, 2), committed(14, 14)]);
+    expect(emitted).toEqual([started(14), delivered(14, 2), committed(14, 14)]);
   });
 
   test('minute by minute, beside a VM blocked mid-transfer, the delta still starts at 12', () => {
@@ -613,9 +648,12 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
     ]);
     const vm2 = (c: number) => blocked(c, dropped(31031, 'esx-02'), 'vm-2');
     expect(emitted).toEqual([
+      started(1, 'full', 'vm-1'),
       committed(1, 1, 'vm-1'),
+      started(1, 'full', 'vm-2'),
       delivered(1, 1, 'vm-2'),
       ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(vm2),
+      started(12),
       delivered(12, 2),
       vm2(12),
       delivered(13, 2),
@@ -634,7 +672,7 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
       tick(20),
     ]);
     // Nothing differs after the checksums: the full sync commits in its first minute.
-    expect(emitted).toEqual([committed(12, 12)]);
+    expect(emitted).toEqual([started(12, 'full'), committed(12, 12)]);
     expect(w.repl.tick).toBe(43);
   });
 
@@ -656,11 +694,12 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
   });
 });
 
-describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
-  test('a cut link before the first sync: blocked every minute, with the error', () => {
+describe('Tick: blocked transfers (E1, notes F: Not Active, not Error)', () => {
+  test('a cut link before the first sync: blocked every minute, Not Active', () => {
     const { w, emitted } = play(world(), [configure(), { type: 'LinkDown' }, tick(5)]);
     expect(emitted).toEqual(blockedFrom(1, 5, LINK));
-    expect(vmOf(w).repl?.error).toBe(`cannot reach the VRS: ${LINK}`);
+    expect([vmOf(w).repl?.unreachable, vmOf(w).repl?.error]).toEqual([LINK, null]);
+    expect(worldStatus(w, 'vm-1')).toBe('Not Active');
     expect([w.repl.tick, w.violated]).toEqual([7, { 'vm-1': false }]);
   });
 
@@ -676,7 +715,7 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
     );
   });
 
-  test("another VM's RPO flip before a VM falls due leaves that VM without an error until then", () => {
+  test("another VM's RPO flip before a VM falls due leaves that VM reachable until then", () => {
     // vm-2 (powered off) is violated at 17; vm-1, behind the cut link, falls due at 20.
     const start = play(initWorld(twoVms(), CORRECT), [
       configure('vm-2'),
@@ -687,13 +726,20 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
       tick(1),
       { type: 'LinkDown' },
     ]);
-    expect(start.emitted).toEqual([committed(1, 1, 'vm-2'), committed(6, 6, 'vm-1')]);
+    expect(start.emitted).toEqual([
+      started(1, 'full', 'vm-2'),
+      committed(1, 1, 'vm-2'),
+      started(6, 'full'),
+      committed(6, 6, 'vm-1'),
+    ]);
     const mid = play(start.w, [tick(12)]);
     expect(mid.emitted).toEqual([{ kind: 'rpoViolated', clock: 17, vm: 'vm-2', minutes: 1 }]);
-    expect([mid.w.repl.clock, vmOf(mid.w).repl?.error]).toEqual([18, null]);
+    expect([mid.w.repl.clock, vmOf(mid.w).repl?.unreachable]).toEqual([18, null]);
+    expect(worldStatus(mid.w, 'vm-1')).toBe('OK');
     const due = play(mid.w, [tick(3)]);
     expect(due.emitted).toEqual([blocked(20, LINK), blocked(21, LINK)]);
-    expect(vmOf(due.w).repl?.error).toBe(`cannot reach the VRS: ${LINK}`);
+    expect(vmOf(due.w).repl?.unreachable).toBe(LINK);
+    expect(worldStatus(due.w, 'vm-1')).toBe('Not Active');
   });
 
   test('a cut link after a commit: blocked from the due minute, violated at 17, restored at 20', () => {
@@ -710,23 +756,30 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
       { kind: 'rpoViolated', clock: 17, vm: 'vm-1', minutes: 1 },
       blocked(18, LINK),
       blocked(19, LINK),
+      started(20),
       committed(20, 20),
       { kind: 'rpoRestored', clock: 20, vm: 'vm-1' },
     ]);
-    expect([w.repl.tick, vmOf(w).repl?.error, w.violated]).toEqual([41, null, { 'vm-1': false }]);
+    expect([w.repl.tick, vmOf(w).repl?.unreachable, w.violated]).toEqual([
+      41,
+      null,
+      { 'vm-1': false },
+    ]);
+    expect(worldStatus(w, 'vm-1')).toBe('OK');
   });
 
-  test('the error stays while blocked, over one long tick as over single minutes', () => {
+  test('Not Active stays while blocked, over one long tick as over single minutes', () => {
     const long = play(synced(), [{ type: 'LinkDown' }, tick(16)]).w;
     const single = play(synced(), [
       { type: 'LinkDown' },
       ...Array.from({ length: 16 }, () => tick(1)),
     ]).w;
-    expect(vmOf(long).repl?.error).toBe(`cannot reach the VRS: ${LINK}`);
+    expect(vmOf(long).repl?.unreachable).toBe(LINK);
+    expect(worldStatus(long, 'vm-1')).toBe('Not Active(RPO violation)');
     expect(long).toEqual(single);
   });
 
-  test('a firewall closed mid-transfer: blocked on 31031 without an error, resumed when opened', () => {
+  test('a firewall closed mid-transfer: blocked on 31031, Not Active, resumed when opened', () => {
     const { w, emitted } = play(world(), [
       configure(),
       ...SIX,
@@ -737,6 +790,7 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
       tick(3),
     ]);
     expect(emitted).toEqual([
+      started(1, 'full'),
       delivered(1, 2),
       blocked(2, dropped(31031)),
       blocked(3, dropped(31031)),
@@ -744,27 +798,34 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
       delivered(5, 2),
       committed(5, 1),
     ]);
-    expect([w.repl.tick, vmOf(w).repl?.error]).toEqual([21, null]);
+    expect([w.repl.tick, vmOf(w).repl?.error, vmOf(w).repl?.unreachable]).toEqual([21, null, null]);
+    const mid = play(world(), [configure(), ...SIX, tick(1), hbr(false), tick(2)]).w;
+    expect(worldStatus(mid, 'vm-1')).toBe('Not Active');
   });
 
-  test('hbr-rule-in-vib: the full sync starts on 44046 and is then dropped on 31031', () => {
+  test('hbr-rule-in-vib: the full sync is judged on 31031 when it falls due, so it never starts', () => {
     const { w, emitted } = play(world({}, variant('hbr-rule-in-vib')), [
       configure(),
       ...SIX,
       tick(2),
     ]);
     expect(emitted).toEqual([blocked(1, dropped(31031)), blocked(2, dropped(31031))]);
-    expect([w.repl.tick, vmOf(w).repl?.error, vmOf(w).repl?.cycle?.kind]).toEqual([
-      10,
+    expect([w.repl.tick, vmOf(w).repl?.unreachable, vmOf(w).repl?.cycle]).toEqual([
+      9,
+      dropped(31031),
       null,
-      'full',
     ]);
   });
 
   test('a route removed mid-transfer blocks the cycle in flight', () => {
     const { w, emitted } = play(world(), [configure(), ...SIX, tick(1), removeRoute, tick(2)]);
     const reason = 'esx-01 sends replication out of vmk0, not vmk2';
-    expect(emitted).toEqual([delivered(1, 2), blocked(2, reason), blocked(3, reason)]);
+    expect(emitted).toEqual([
+      started(1, 'full'),
+      delivered(1, 2),
+      blocked(2, reason),
+      blocked(3, reason),
+    ]);
     expect(vmOf(w).repl?.cycle?.sent).toBe(2);
   });
 
@@ -783,7 +844,10 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
   test('ok-while-dropped: a dropped delta is counted as sent, so the age stays 0', () => {
     const v = variant('ok-while-dropped');
     const { w, emitted } = play(synced({}, v), [hbr(false), ...writes([7]), tick(16)]);
-    expect(emitted).toEqual(blockedFrom(14, 19, dropped(44046)));
+    // Each minute the defect starts a delta, finds it dropped, and counts it as sent.
+    expect(emitted).toEqual(
+      [14, 15, 16, 17, 18, 19].flatMap((c) => [started(c), blocked(c, dropped(44046))]),
+    );
     expect(w.sourceDone).toEqual({ 'vm-1': 19 });
     expect([ageOf(w, vmOf(w)), w.violated, vmOf(w).repl?.error, vmOf(w).repl?.cycle]).toEqual([
       0,
@@ -797,6 +861,110 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
     });
     const quiet = play(w, [hbr(true), tick(5)]).w;
     expect(quiet.sourceDone).toEqual({ 'vm-1': 19 });
+  });
+});
+
+describe('NFC into the replica host (research-notes A1, corrected; F)', () => {
+  const dr = (e: Omit<FwWorldEvent, 'host'>): WorldEvent =>
+    ({ ...e, host: 'esx-dr-01' }) as WorldEvent;
+  const client = (enabled: boolean) =>
+    dr({ type: 'RulesetSet', ruleset: 'vSphereClient', enabled } as FwWorldEvent);
+  const closedIn =
+    "esx-dr-01's firewall drops NFC from the VR server 10.12.12.20 on TCP 902: no enabled ruleset allows inbound tcp 902; default action DROP";
+  const nfcBlocked = (clock: number, reason: string): WorldEmitted => ({
+    kind: 'nfcBlocked',
+    clock,
+    vm: 'vm-1',
+    reason,
+  });
+
+  test('the VR server reaches the replica host on the fixed seed 000 layout', () => {
+    const w = play(world(), [configure()]).w;
+    expect(nfcPathOf(w, vmOf(w))).toEqual({
+      ok: true,
+      reason: 'the VR server reaches esx-dr-01 on TCP 902',
+    });
+  });
+
+  test('a closed vSphereClient keeps the whole bundle at the VRS, Not Active, until it opens', () => {
+    const { w, emitted } = play(world(), [configure(), client(false), ...SIX, tick(4)]);
+    expect(emitted).toEqual([
+      started(1, 'full'),
+      delivered(1, 2),
+      delivered(2, 2),
+      delivered(3, 2),
+      nfcBlocked(3, closedIn),
+      nfcBlocked(4, closedIn),
+    ]);
+    expect(vmOf(w).repl?.staging?.complete).toBe(true);
+    expect(vmOf(w).repl?.instances).toEqual([]);
+    expect(worldStatus(w, 'vm-1')).toBe('Not Active');
+    const open = play(w, [client(true), tick(1)]);
+    expect(open.emitted).toEqual([committed(5, 1)]);
+    expect(worldStatus(open.w, 'vm-1')).toBe('OK');
+  });
+
+  test('the outgoing NFC ruleset of the replica host plays no part; nfc-outbound-from-target says it does', () => {
+    const off = dr({ type: 'RulesetSet', ruleset: 'NFC', enabled: false } as FwWorldEvent);
+    expect(play(world(), [configure(), off, ...SIX, tick(3)]).emitted).toEqual(INITIAL_SYNC);
+    const v = variant('nfc-outbound-from-target');
+    const old = play(world({}, v), [configure(), off, ...SIX, tick(3)]);
+    expect(old.emitted.at(-1)).toEqual(
+      nfcBlocked(
+        3,
+        "esx-dr-01's firewall drops NFC from the VR server 10.12.12.20 on TCP 902: no enabled ruleset allows outbound tcp 902; default action DROP",
+      ),
+    );
+  });
+
+  test.each<[string, string, boolean]>([
+    ['the VR server itself', '10.12.12.20', true],
+    ['its subnet', '10.12.12.0/24', true],
+    ['only the management network', '172.17.0.0/24', false],
+  ])('an allowed-IP list on vSphereClient naming %s: NFC %s', (_n, address, passes) => {
+    const w = play(world(), [
+      configure(),
+      dr({ type: 'AllowedIpAdd', ruleset: 'vSphereClient', address } as FwWorldEvent),
+      dr({
+        type: 'RulesetAllowedAll',
+        ruleset: 'vSphereClient',
+        allowedAll: false,
+      } as FwWorldEvent),
+    ]).w;
+    expect(nfcPathOf(w, vmOf(w))).toEqual(
+      passes
+        ? { ok: true, reason: 'the VR server reaches esx-dr-01 on TCP 902' }
+        : {
+            ok: false,
+            reason: `esx-dr-01's firewall drops NFC from the VR server 10.12.12.20 on TCP 902: vSphereClient allows inbound tcp dst 902 only for ${address}, not 10.12.12.20; default action DROP`,
+          },
+    );
+  });
+
+  test("the replica host's replies must leave as intended: a wrong route there blocks NFC", () => {
+    const w = play(world(), [
+      configure(),
+      {
+        type: 'RouteAdd',
+        host: 'esx-dr-01',
+        netstack: DEFAULT_STACK,
+        network: '10.12.12.20/32',
+        gateway: '172.17.0.1',
+        persist: true,
+      },
+    ]).w;
+    expect(nfcPathOf(w, vmOf(w))).toEqual({
+      ok: false,
+      reason: 'NFC replies: esx-dr-01 sends nfc out of vmk0, not vmk2',
+    });
+  });
+
+  test('to the cloud the provider commits: no NFC hop in the model', () => {
+    const w = play(world({ topology: CLOUD, toCloud: true }), [configure()]).w;
+    expect(nfcPathOf(w, vmOf(w))).toEqual({
+      ok: true,
+      reason: 'to the cloud: the provider commits',
+    });
   });
 });
 
@@ -996,7 +1164,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
         sent: 1,
         optimized: true,
         delivered: true,
-        reason: 'routed as intended and allowed',
+        reason: 'the VR server reaches esx-01 on TCP 902',
       },
     ]);
     const back = r.state.reversed['vm-1'];
@@ -1035,6 +1203,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       recovering: false,
       locked: false,
       error: null,
+      unreachable: null,
       disks: {
         'disk-0': { bitmap: [], psf: { blocks: [], gen: 0, checkpoint: { blocks: [], gen: 0 } } },
       },
@@ -1082,7 +1251,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
         sent: 3,
         optimized: false,
         delivered: true,
-        reason: 'routed as intended and allowed',
+        reason: 'the VR server reaches esx-01 on TCP 902',
       },
     ]);
     expect(r.state.reversed['vm-1']?.vms['vm-1']?.repl?.instances.map((i) => i.disks)).toEqual([
@@ -1118,7 +1287,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
         sent: 8,
         optimized: false,
         delivered: true,
-        reason: 'routed as intended and allowed',
+        reason: 'the VR server reaches esx-01 on TCP 902',
       },
     ]);
     expect(r.state.reversed['vm-1']?.vms['vm-1']?.targetDisks).toBeNull();

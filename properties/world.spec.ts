@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, inject, test } from 'vitest';
-import { CORRECT, type Variant, zooVariants } from '../model/variants.ts';
+import {
+  CORRECT,
+  readingVariants,
+  type Variant,
+  variantByName,
+  zooVariants,
+} from '../model/variants.ts';
 import {
   initWorld,
   minuteByMinute,
@@ -9,6 +15,7 @@ import {
   type WorldSetup,
   type WorldState,
   type WorldStep,
+  worldStatus,
   worldStep,
 } from '../model/world/world.ts';
 import { scaledRuns } from './harness.ts';
@@ -71,8 +78,8 @@ describe('time, bandwidth and RPO events (research-notes A2, A6)', () => {
     ]);
   });
 
-  test('a dropped replication shows Error, not OK, once it is due', () => {
-    const { w } = run([
+  test('a dropped replication shows Not Active once it is due, and Not Active(RPO violation) once late (research-notes F)', () => {
+    const dropped: WorldEvent[] = [
       configure,
       {
         type: 'RouteRemove',
@@ -81,10 +88,19 @@ describe('time, bandwidth and RPO events (research-notes A2, A6)', () => {
         network: '10.12.12.0/24',
       },
       { type: 'Tick', minutes: 2 },
-    ]);
-    expect(w.repl.vms['vm-1']?.repl?.error).toMatch(
-      /cannot reach the VRS: esx-01 sends replication out of vmk0, not vmk2/,
+    ];
+    const { w } = run(dropped);
+    expect(w.repl.vms['vm-1']?.repl?.unreachable).toBe(
+      'esx-01 sends replication out of vmk0, not vmk2',
     );
+    expect(w.repl.vms['vm-1']?.repl?.error).toBeNull();
+    expect(worldStatus(w, 'vm-1')).toBe('Not Active');
+    const late = run([...dropped, { type: 'Tick', minutes: 14 }]).w;
+    expect(worldStatus(late, 'vm-1')).toBe('Not Active(RPO violation)');
+    // The same world with the defect shows Error.
+    let bad = initWorld(setup, variantByName('blocked-shows-error') as Variant);
+    for (const e of dropped) bad = worldStep(bad, e).state;
+    expect(worldStatus(bad, 'vm-1')).toBe('Error');
   });
 });
 
@@ -109,7 +125,7 @@ describe('metamorphic: a long tick is the same as its minutes one by one', () =>
     return { w, emitted };
   };
   const strides = (w: WorldState, minutes: number) => worldStep(w, { type: 'Tick', minutes });
-  prop([faultyWorld, fc.constantFrom(CORRECT, ...zooVariants())], {
+  prop([faultyWorld, fc.constantFrom(CORRECT, ...zooVariants(), ...readingVariants())], {
     seed,
     numRuns: scaledRuns(150),
   })('Tick n in strides = Tick n minute by minute: same states, same emitted events', (c, v) => {
@@ -260,6 +276,7 @@ describe('a stride is as long as nothing happens, and no longer (research-notes 
       ['rpoViolated', 17, 'vm-1'],
       ['rpoViolated', 17, 'vm-2'],
     ]);
-    expect(r.state.repl.vms['vm-2']?.repl?.error).toBe(`cannot reach the VRS: ${down}`);
+    expect(r.state.repl.vms['vm-2']?.repl?.unreachable).toBe(down);
+    expect(worldStatus(r.state, 'vm-2')).toBe('Not Active(RPO violation)');
   });
 });

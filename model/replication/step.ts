@@ -131,7 +131,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       for (const vm of Object.values(ctx.vms)) {
         const r = vm.repl;
         if (r?.cycle && !(r.staging?.cycleId === r.cycle.id && r.staging.complete)) {
-          abortCycle(ctx, vm, 'link to the DR site went down mid-transfer', true);
+          abortCycle(ctx, vm, 'link to the DR site went down mid-transfer', 'unreachable');
         }
       }
       return;
@@ -141,11 +141,12 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       ctx.state = { ...s, link: 'up' };
       return;
     case 'VrsRestart':
-      // Staging lives in the VRS's memory and scratch space: a restart loses it (R5).
+      // Staging lives in the VRS's memory and scratch space: a restart loses it (R5). The VRS
+      // is back at once, so the next transfer connects: no status of its own (inference).
       for (const vm of Object.values(ctx.vms)) {
         if (!vm.repl) continue;
         const v = setRepl(ctx, vm, { ...vm.repl, staging: null });
-        if (v.repl?.cycle) abortCycle(ctx, v, 'VRS restarted; staged data lost', true);
+        if (v.repl?.cycle) abortCycle(ctx, v, 'VRS restarted; staged data lost', 'none');
       }
       return;
     case 'HostCrash':
@@ -171,15 +172,16 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       if (!r?.staging?.complete) return refuse(s, `${vm.name}: no complete bundle at NFC`);
       // NFC writes into a redo log first; a failed write discards it (research-notes A3).
       const v = setRepl(ctx, vm, { ...r, staging: null, error: 'NFC write to the target failed' });
-      if (v.repl?.cycle?.id === r.staging.cycleId) abortCycle(ctx, v, 'NFC commit failed', true);
+      if (v.repl?.cycle?.id === r.staging.cycleId) abortCycle(ctx, v, 'NFC commit failed', 'error');
       return;
     }
     case 'PowerOff': {
       if (vm.power === 'off') return refuse(s, `${vm.name} is already powered off`);
       let v: VmState = { ...vm, power: 'off' };
       setVm(ctx, v);
-      // A powered-off VM moves no data (research-notes A7): its transfer stops here.
-      if (v.repl?.cycle) v = abortCycle(ctx, v, 'VM powered off', true);
+      // A powered-off VM moves no data (research-notes A7): its transfer stops here, which is
+      // no failure, so no Error after the next power-on (research-notes F).
+      if (v.repl?.cycle) v = abortCycle(ctx, v, 'VM powered off', 'none');
       return;
     }
     case 'PowerOn':
@@ -189,7 +191,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       if (!r) return refuse(s, `${vm.name} is not replicated`);
       if (r.paused) return refuse(s, `${vm.name} is already paused`);
       const v = setRepl(ctx, vm, { ...r, paused: true });
-      if (r.cycle) abortCycle(ctx, v, 'replication paused', false);
+      if (r.cycle) abortCycle(ctx, v, 'replication paused', 'none');
       return;
     }
     case 'Resume': {
@@ -220,7 +222,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       // memory, so nothing is lost; the transfer restarts from the new host (task 4's brief).
       let v: VmState = { ...vm, host: e.host };
       setVm(ctx, v);
-      if (v.repl?.cycle) v = abortCycle(ctx, v, `moved to ${e.host}`, false);
+      if (v.repl?.cycle) v = abortCycle(ctx, v, `moved to ${e.host}`, 'none');
       return;
     }
     case 'UnconfigureReplication': {
@@ -303,6 +305,7 @@ function configure(
     recovering: false,
     locked: false,
     error: null,
+    unreachable: null,
     disks,
     cycle: null,
     staging: null,
@@ -374,9 +377,15 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
   if (r.paused) return refuse(s, `${vm.name}: replication is paused`);
   if (r.cycle) return refuse(s, `${vm.name}: a transfer is already in flight`);
   if (r.recovering) return refuse(s, `${vm.name}: the source is recovering from a crash`);
-  if (s.link === 'down') return refuse(s, `${vm.name}: the VRS is unreachable`);
   // A powered-off VM is Not Active; only Sync Now starts it, and locks its disks (seed 003).
   if (vm.power === 'off' && !syncNow) return refuse(s, `${vm.name} is powered off (Not Active)`);
+  if (s.link === 'down') {
+    // The transfer cannot connect: the replication is Not Active until one does (notes F).
+    const reason = 'the VRS is unreachable: the link to the DR site is down';
+    setRepl(ctx, vm, { ...r, unreachable: reason });
+    ctx.emitted.push({ kind: 'ConnectFailed', vm: vm.name, reason });
+    return;
+  }
   const kind: CycleKind = r.needsFullSync ? 'full' : 'delta';
   const toSend: BlockRef[] = [];
   const disks: Record<string, DiskTracking> = { ...r.disks };
@@ -411,6 +420,7 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
     ...r,
     disks,
     cycle,
+    unreachable: null,
     nextCycleId: r.nextCycleId + 1,
     locked: syncNow && vm.power === 'off' && !has(s.variant, 'syncnow-without-lock'),
   });
@@ -476,6 +486,7 @@ function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
     instances,
     base,
     blocksSent: r.blocksSent + chunk.length,
+    unreachable: null,
     cycle: { ...c, sent },
     staging: {
       cycleId: c.id,
@@ -506,7 +517,7 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
       ? all.slice(0, keep)
       : all
     : all.slice(-keep);
-  let next: Replication = { ...r, instances, staging: null };
+  let next: Replication = { ...r, instances, staging: null, unreachable: null };
   if (r.cycle?.id === st.cycleId) {
     const tracking: Record<string, DiskTracking> = {};
     for (const id of vm.diskOrder) {
@@ -538,8 +549,17 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
   return;
 }
 
-/** Ends the VM's transfer without a commit; its blocks go back to the bitmap. */
-function abortCycle(ctx: Ctx, vm: VmState, reason: string, isError: boolean): VmState {
+/**
+ * Ends the VM's transfer without a commit; its blocks go back to the bitmap. `effect` says what
+ * the user sees: an Error (a failure at the target), Not Active (the VRS cannot be reached), or
+ * nothing of its own.
+ */
+function abortCycle(
+  ctx: Ctx,
+  vm: VmState,
+  reason: string,
+  effect: 'error' | 'unreachable' | 'none',
+): VmState {
   const r = vm.repl as Replication;
   const c = r.cycle as Cycle;
   const disks: Record<string, DiskTracking> = {};
@@ -561,7 +581,8 @@ function abortCycle(ctx: Ctx, vm: VmState, reason: string, isError: boolean): Vm
     cycle: null,
     staging,
     locked: false,
-    error: isError ? reason : r.error,
+    error: effect === 'error' ? reason : r.error,
+    unreachable: effect === 'unreachable' ? reason : r.unreachable,
   });
   ctx.emitted.push({ kind: 'CycleAborted', vm: vm.name, reason });
   return next;

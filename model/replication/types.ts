@@ -132,7 +132,13 @@ export interface Replication {
   readonly recovering: boolean;
   /** Power-on is refused while a Sync Now of a powered-off VM runs (seed 003). */
   readonly locked: boolean;
+  /** A failure at the target (an NFC write), shown as Error until a commit succeeds. */
   readonly error: string | null;
+  /**
+   * Why the last transfer could not connect to the VRS (route, firewall, link), shown as Not
+   * Active until traffic moves again (research-notes F).
+   */
+  readonly unreachable: string | null;
   readonly disks: Readonly<Record<string, DiskTracking>>;
   readonly cycle: Cycle | null;
   readonly staging: Staging | null;
@@ -188,6 +194,8 @@ export type Emitted =
       readonly vcEvent: string;
     }
   | { readonly kind: 'CycleAborted'; readonly vm: string; readonly reason: string }
+  /** A transfer fell due but could not connect to the VRS (the replication is Not Active). */
+  | { readonly kind: 'ConnectFailed'; readonly vm: string; readonly reason: string }
   | { readonly kind: 'FullSyncRequired'; readonly vm: string; readonly reason: string }
   | { readonly kind: 'Configured'; readonly vm: string }
   | { readonly kind: 'Unconfigured'; readonly vm: string };

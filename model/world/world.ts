@@ -9,20 +9,23 @@ import {
   type FirewallWorld,
   firewallStep,
   initFirewall,
+  nfcPacket,
 } from '../firewall/firewall.ts';
 import { hostFromSetup, netStep } from '../network/host.ts';
-import { flowsOf, type Topology } from '../network/intent.ts';
+import { flowsOf, type Topology, type TrafficClass } from '../network/intent.ts';
 import { formatIp } from '../network/ipv4.ts';
 import { lookup } from '../network/lookup.ts';
 import type { HostSetup, NetEvent, NetHost } from '../network/types.ts';
+import { type ReplicationStatus, status } from '../replication/status.ts';
 import { init as initRepl, latestInstance, step as replStep } from '../replication/step.ts';
 import type {
+  Replication,
   ReplicationEvent,
   ReplicationSetup,
   ReplicationState,
   VmState,
 } from '../replication/types.ts';
-import { has, type Variant } from '../variants.ts';
+import { has, reads, type Variant } from '../variants.ts';
 
 export interface WorldSetup {
   /** VMs on primary hosts; the world moves one block per ChunkDelivered. */
@@ -61,7 +64,16 @@ export type WorldEvent =
   | Extract<NetEvent, { type: 'RouteAdd' | 'RouteRemove' | 'Reboot' | 'TagRemove' | 'TagAdd' }>
   | Extract<
       FirewallEvent,
-      { type: 'RulesetSet' | 'ApplianceBoot' | 'VibInstallManual' | 'VibRemove' }
+      {
+        type:
+          | 'RulesetSet'
+          | 'RulesetAllowedAll'
+          | 'AllowedIpAdd'
+          | 'AllowedIpRemove'
+          | 'ApplianceBoot'
+          | 'VibInstallManual'
+          | 'VibRemove';
+      }
     >
   /** Recover at the DR site from the latest instance (pick 0) or an older retained one. */
   | { readonly type: 'Failover'; readonly vm: string; readonly pick: number }
@@ -75,8 +87,23 @@ export type WorldEmitted =
       readonly vm: string;
       readonly pitClock: number;
     }
+  /** A transfer starts: the instance's point in time is this minute (research-notes A2). */
+  | {
+      readonly kind: 'started';
+      readonly clock: number;
+      readonly vm: string;
+      readonly cycle: 'full' | 'delta';
+    }
+  /** A due transfer, or one under way, cannot get from the source host to the VRS. */
   | {
       readonly kind: 'blocked';
+      readonly clock: number;
+      readonly vm: string;
+      readonly reason: string;
+    }
+  /** A whole bundle waits at the VRS: NFC cannot reach the target host (research-notes A1). */
+  | {
+      readonly kind: 'nfcBlocked';
       readonly clock: number;
       readonly vm: string;
       readonly reason: string;
@@ -171,17 +198,15 @@ export interface Path {
 
 /**
  * Whether a VM's transfer gets through now (E1): the link is up, the sending host routes the
- * flow through its intended vmk and next hop, and its firewall lets the port out. A flow that
- * leaves by another gateway is taken as lost: in seed 000 the management gateway has no path
- * to the replication network.
+ * flow through its intended vmk and next hop, and its firewall lets the port out to the VRS. A
+ * flow that leaves by another gateway is taken as lost: in seed 000 the management gateway has
+ * no path to the replication network.
  */
 export function pathOf(w: WorldState, vm: VmState): Path {
   if (w.repl.link === 'down') return { ok: false, reason: 'the link to the DR site is down' };
-  const routed = routeOf(w, vm.host);
+  const routed = routeOf(w, vm.host, w.setup.toCloud ? 'to-cloud' : 'replication');
   if (routed) return routed;
-  const full = vm.repl?.cycle?.kind === 'full';
-  // Full sync on 31031, deltas on 44046 (research-notes A1); to the cloud on 10000-10010.
-  const port = w.setup.toCloud ? 10000 : full ? 31031 : 44046;
+  const port = portOf(w, vm);
   const fwHost = w.fw.hosts[vm.host];
   if (fwHost) {
     const remote = peerOf(w.setup.topology, vm.host, w.setup.toCloud);
@@ -190,6 +215,56 @@ export function pathOf(w: WorldState, vm: VmState): Path {
       return { ok: false, reason: `${vm.host}'s firewall drops TCP ${port}: ${v.reason}` };
   }
   return { ok: true, reason: 'routed as intended and allowed' };
+}
+
+/**
+ * The port of the VM's transfer: the one under way, else the one that would start now (a full
+ * sync while one is pending). Full sync on 31031 and deltas on 44046 (seeds 001, 002; research-
+ * notes A1), or 31031 for both (reading ongoing-on-31031, research-notes F); to the cloud on
+ * 10000-10010 (seed 003).
+ */
+export function portOf(w: WorldState, vm: VmState): number {
+  if (w.setup.toCloud) return 10000;
+  const kind = vm.repl?.cycle?.kind ?? (vm.repl?.needsFullSync ? 'full' : 'delta');
+  return kind === 'full' || reads(w.variant, 'ongoing-on-31031') ? 31031 : 44046;
+}
+
+/** The DR host that holds a site's replicas: its first host (an inference: one target host). */
+export function replicaHostOf(t: Topology, site: string): string | undefined {
+  return t.hosts.find((h) => h.site === site)?.name;
+}
+
+/**
+ * Whether the VRS can hand a VM's whole bundle to the target host now (research-notes A1,
+ * corrected; seed 001): NFC opens TCP 902 from the VR server into the target host, so the target
+ * host's firewall must let it in (vSphereClient with its allowed IPs), and the target host must
+ * route its replies back to the VR server as intended. The link between the sites plays no part:
+ * both ends are at the DR site. To the cloud, the provider's NFC is out of the model.
+ */
+export function nfcPathOf(w: WorldState, vm: VmState): Path {
+  if (w.setup.toCloud) return { ok: true, reason: 'to the cloud: the provider commits' };
+  const t = w.setup.topology;
+  const site = t.hosts.find((h) => h.name === vm.host)?.site;
+  const to = t.replication.find((r) => r.from === site)?.to;
+  const target = to === undefined ? undefined : replicaHostOf(t, to);
+  const vrs = t.appliances.find((a) => a.role === 'vrs' && a.site === to)?.ip;
+  if (!target || !vrs) return { ok: false, reason: `${vm.host} replicates to no DR host` };
+  return nfcHop(w, target, vrs);
+}
+
+function nfcHop(w: WorldState, target: string, vrs: string): Path {
+  const fw = w.fw.hosts[target];
+  if (fw) {
+    const v = decide(fw, nfcPacket(vrs, w.variant), w.variant);
+    if (v.action === 'drop')
+      return {
+        ok: false,
+        reason: `${target}'s firewall drops NFC from the VR server ${vrs} on TCP 902: ${v.reason}`,
+      };
+  }
+  const reply = routeOf(w, target, 'nfc');
+  if (reply) return { ok: false, reason: `NFC replies: ${reply.reason}` };
+  return { ok: true, reason: `the VR server reaches ${target} on TCP 902` };
 }
 
 /**
@@ -223,8 +298,7 @@ function child<K extends object, V>(m: WeakMap<K, V>, k: K, make: () => V): V {
   return made;
 }
 
-function routeOf(w: WorldState, hostName: string): Path | null {
-  const cls = w.setup.toCloud ? 'to-cloud' : 'replication';
+function routeOf(w: WorldState, hostName: string, cls: TrafficClass): Path | null {
   const host = w.net[hostName];
   if (!host) return { ok: false, reason: `${hostName} has no ${cls} flow in the topology` };
   const byHost = child(routeMemo, w.setup.topology, () => new WeakMap());
@@ -322,6 +396,9 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
       };
     }
     case 'RulesetSet':
+    case 'RulesetAllowedAll':
+    case 'AllowedIpAdd':
+    case 'AllowedIpRemove':
     case 'ApplianceBoot':
     case 'VibInstallManual':
     case 'VibRemove': {
@@ -359,13 +436,35 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
       return reprotect(w, e.vm);
     default: {
       const r = replStep(w.repl, e);
+      // Sync Now starts a transfer at once, or finds the VRS out of reach (seed 003).
+      const emitted: WorldEmitted[] = r.emitted.flatMap((x): WorldEmitted[] =>
+        x.kind === 'CycleStarted'
+          ? [{ kind: 'started', clock: w.repl.clock, vm: x.vm, cycle: x.cycle }]
+          : x.kind === 'ConnectFailed'
+            ? [{ kind: 'blocked', clock: w.repl.clock, vm: x.vm, reason: x.reason }]
+            : [],
+      );
       return {
         state: { ...w, repl: r.state },
-        emitted: [],
+        emitted,
         ...(r.error ? { error: r.error } : {}),
       };
     }
   }
+}
+
+/**
+ * The status a user sees for a VM (research-notes A5, F): the one definition in
+ * model/replication/status.ts, given what the world knows (the RPO violation it raised, a
+ * failover). Null for a VM that is not replicated.
+ */
+export function worldStatus(w: WorldState, name: string): ReplicationStatus | null {
+  const vm = w.repl.vms[name];
+  if (!vm) return null;
+  return status(vm, w.variant, {
+    rpoViolated: w.violated[name] === true,
+    recovered: w.recovered[name] !== undefined,
+  });
 }
 
 /** R8's verdict: the last instance is older than the RPO (research-notes A2). */
@@ -451,8 +550,7 @@ function stride(w: WorldState, run: Uneventful, emitted: WorldEmitted[]): WorldS
   const vms = { ...repl.vms };
   for (const b of run.blocked) {
     const vm = vms[b.vm] as VmState;
-    const r = vm.repl as NonNullable<VmState['repl']>;
-    vms[b.vm] = { ...vm, repl: { ...r, error: `cannot reach the VRS: ${b.reason}` } };
+    vms[b.vm] = { ...vm, repl: cannotConnect(w.variant, vm, b.reason) };
   }
   repl = { ...repl, vms };
   return { ...w, repl };
@@ -470,6 +568,18 @@ export function minuteByMinute(w: WorldState, minutes: number): WorldStep {
   return { state: cur, emitted };
 }
 
+/**
+ * The replication of a VM whose transfer could not connect to the VRS: Not Active until traffic
+ * moves again (research-notes F: KB 403723), not Error.
+ */
+function cannotConnect(variant: Variant, vm: VmState, reason: string): Replication {
+  const r = vm.repl as Replication;
+  // Defect: the old reading, a replication that cannot connect shows Error.
+  if (has(variant, 'blocked-shows-error'))
+    return { ...r, error: `cannot reach the VRS: ${reason}` };
+  return { ...r, unreachable: reason };
+}
+
 /** One minute: the clock, the scheduler, transfers within bandwidth, NFC commits, RPO. */
 function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
   let w: WorldState = { ...w0, repl: replStep(w0.repl, { type: 'TimeAdvance', minutes: 1 }).state };
@@ -477,22 +587,34 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
   let budget = w.setup.bandwidth;
   const sourceDone: Record<string, number> = { ...w.sourceDone };
   for (const name of Object.keys(w.repl.vms)) {
+    const vmNow = () => w.repl.vms[name] as VmState;
+    const setRepl = (repl: Replication) => {
+      w = { ...w, repl: { ...w.repl, vms: { ...w.repl.vms, [name]: { ...vmNow(), repl } } } };
+    };
     const apply = (e: ReplicationEvent) => {
       const r = replStep(w.repl, e);
       w = { ...w, repl: r.state };
       for (const x of r.emitted) {
         if (x.kind === 'InstanceCommitted') {
-          const inst = latestInstance(r.state.vms[name]?.repl as NonNullable<VmState['repl']>);
+          const inst = latestInstance(r.state.vms[name]?.repl as Replication);
           emitted.push({ kind: 'committed', clock, vm: name, pitClock: inst?.pitClock ?? clock });
         }
       }
       return r;
     };
-    let vm = w.repl.vms[name] as VmState;
-    if (!vm.repl) continue;
-    // A bundle left whole at the VRS goes to NFC (seed 001).
-    if (vm.repl.staging?.complete) apply({ type: 'BundleCommit', vm: name });
-    vm = w.repl.vms[name] as VmState;
+    // A whole bundle at the VRS goes to NFC (seed 001), if NFC reaches the target host.
+    const commit = () => {
+      const nfc = nfcPathOf(w, vmNow());
+      if (nfc.ok) {
+        apply({ type: 'BundleCommit', vm: name });
+        return;
+      }
+      emitted.push({ kind: 'nfcBlocked', clock, vm: name, reason: nfc.reason });
+      setRepl({ ...(vmNow().repl as Replication), unreachable: nfc.reason });
+    };
+    if (!vmNow().repl) continue;
+    if (vmNow().repl?.staging?.complete) commit();
+    const vm = vmNow();
     const r = vm.repl;
     if (!r) continue;
     if (!r.cycle && !r.paused && vm.power === 'on' && !r.recovering) {
@@ -504,45 +626,38 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
         const path = pathOf(w, vm);
         // Defect: the agent starts the transfer without checking the path (and later counts it
         // as sent).
-        if (path.ok || has(w.variant, 'ok-while-dropped')) apply({ type: 'CycleStart', vm: name });
-        else {
-          // A due transfer that cannot reach the VRS shows as an error (research-notes A6:
-          // hbrDisconnected / remoteSiteDown), not as OK.
-          const vms = {
-            ...w.repl.vms,
-            [name]: { ...vm, repl: { ...r, error: `cannot reach the VRS: ${path.reason}` } },
-          };
-          w = { ...w, repl: { ...w.repl, vms } };
+        if (path.ok || has(w.variant, 'ok-while-dropped')) {
+          const res = apply({ type: 'CycleStart', vm: name });
+          const started = res.emitted.find((x) => x.kind === 'CycleStarted');
+          if (started?.kind === 'CycleStarted')
+            emitted.push({ kind: 'started', clock, vm: name, cycle: started.cycle });
+        } else {
           emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
+          setRepl(cannotConnect(w.variant, vm, path.reason));
         }
       }
     }
-    vm = w.repl.vms[name] as VmState;
-    const c = vm.repl?.cycle;
-    if (c) {
-      const path = pathOf(w, vm);
+    const c = vmNow().repl?.cycle;
+    if (c && !vmNow().repl?.staging?.complete) {
+      const path = pathOf(w, vmNow());
       if (!path.ok) {
         emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
+        const repl = vmNow().repl as Replication;
         if (has(w.variant, 'ok-while-dropped')) {
           // Defect: the agent counts the bundle as sent though nothing arrived, and ends the cycle.
-          const repl = vm.repl as NonNullable<VmState['repl']>;
           const disks = Object.fromEntries(
             Object.entries(repl.disks).map(([d, t]) => [
               d,
               { ...t, psf: t.psf ? { ...t.psf, blocks: t.bitmap } : null },
             ]),
           );
-          const vms = {
-            ...w.repl.vms,
-            [name]: { ...vm, repl: { ...repl, cycle: null, disks, error: null } },
-          };
-          w = { ...w, repl: { ...w.repl, vms } };
+          setRepl({ ...repl, cycle: null, disks, error: null, unreachable: null });
           sourceDone[name] = c.pitClock;
-        }
+        } else setRepl({ ...repl, unreachable: path.reason });
       } else {
         let sent = 0;
         while (budget > 0) {
-          const cur = w.repl.vms[name]?.repl;
+          const cur = vmNow().repl;
           if (!cur?.cycle || cur.staging?.complete) break;
           const res = apply({ type: 'ChunkDelivered', vm: name });
           if (res.refused) break;
@@ -554,7 +669,7 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
           budget -= Math.max(n, 1);
         }
         if (sent > 0) emitted.push({ kind: 'delivered', clock, vm: name, blocks: sent });
-        if (w.repl.vms[name]?.repl?.staging?.complete) apply({ type: 'BundleCommit', vm: name });
+        if (vmNow().repl?.staging?.complete) commit();
       }
     }
   }
@@ -677,7 +792,16 @@ function reprotect(w: WorldState, name: string): WorldStep {
     replication: [{ from: dir.to, to: dir.from }],
   };
   const back: WorldState = { ...w, setup: { ...w.setup, topology: reversedTopology }, repl: s };
-  const path = pathOf(back, s.vms[name] as VmState);
+  // The reverse transfer reaches the primary VRS, whose NFC writes into the old source's host.
+  const primaryVrs = w.setup.topology.appliances.find(
+    (a) => a.role === 'vrs' && a.site === dir.from,
+  )?.ip;
+  const sending = pathOf(back, s.vms[name] as VmState);
+  const path = !sending.ok
+    ? sending
+    : primaryVrs
+      ? nfcHop(back, vm.host, primaryVrs)
+      : { ok: false, reason: `no VRS at ${dir.from} to replicate back to` };
   if (path.ok) {
     for (let i = 0; i < sent + 1 && !s.vms[name]?.repl?.staging?.complete; i++)
       s = replStep(s, { type: 'ChunkDelivered', vm: name }).state;

@@ -180,14 +180,17 @@ function ipv4(text: string): [number, number] | null {
   return [addr - (addr % size), len];
 }
 
-function admitted(x: RulesetExpect, remote: string): boolean {
-  if (x.allowedAll) return true;
+/** True iff allowed-all, or an allowed address or prefix holds the remote address. */
+export function oracleAdmits(allowedAll: boolean, ips: readonly string[], remote: string): boolean {
+  if (allowedAll) return true;
   const r = ipv4(remote);
-  return x.ips.some((a) => {
+  return ips.some((a) => {
     const p = ipv4(a);
     return p !== null && r !== null && r[0] - (r[0] % 2 ** (32 - p[1])) === p[0];
   });
 }
+
+const admitted = (x: RulesetExpect, remote: string) => oracleAdmits(x.allowedAll, x.ips, remote);
 
 /** Whether a packet should pass, and which ruleset lets it, by the oracle's reading. */
 function expectedVerdict(x: Expect, p: Packet): string | null {

@@ -219,16 +219,20 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
   ),
   always(
     R9,
-    'a powered-off VM is Not Active and moves no data; Sync Now locks it until the sync ends',
+    'a powered-off VM is Not Active (Paused if paused) and moves no data, a power cycle is no Error, and Sync Now locks it until the sync ends',
     POWER,
     RUNS,
   ),
   sometimes(
     R9,
-    'some Sync Now of a powered-off VM refuses a power-on and then completes',
+    'some paused VM is powered off, some transfer is cut by a power-off, and some Sync Now of a powered-off VM refuses a power-on and then completes',
     POWER,
     TWIN_RUNS,
     {
+      'paused and powered off': (v) =>
+        Object.values(v.after.vms).some((vm) => vm.power === 'off' && vm.repl?.paused === true),
+      'a power-off cut a transfer': (v) =>
+        v.event.type === 'PowerOff' && v.result.emitted.some((e) => e.kind === 'CycleAborted'),
       'power-on refused during Sync Now': (v) =>
         v.event.type === 'PowerOn' && v.result.refused?.includes('Sync Now') === true,
       'Sync Now completed while off': (v) =>

@@ -3,7 +3,7 @@
 import { status } from '../../model/replication/status.ts';
 import { init, step } from '../../model/replication/step.ts';
 import type { ReplicationEvent, ReplicationSetup, VmState } from '../../model/replication/types.ts';
-import { CORRECT, variantByName } from '../../model/variants.ts';
+import { CORRECT, type Variant, variantByName } from '../../model/variants.ts';
 import type { AreaRender } from '../registry-types.ts';
 
 export function formatEvent(e: ReplicationEvent): string {
@@ -42,9 +42,12 @@ export function formatSetup(s: ReplicationSetup): string[] {
 }
 
 /** The facts about a VM a reader needs at the failing step, as flat key/value pairs. */
-export function vmFacts(vm: VmState): Record<string, string> {
+export function vmFacts(vm: VmState, variant: Variant = CORRECT): Record<string, string> {
   const r = vm.repl;
-  const out: Record<string, string> = { power: vm.power, status: status(vm) ?? 'not replicated' };
+  const out: Record<string, string> = {
+    power: vm.power,
+    status: status(vm, variant) ?? 'not replicated',
+  };
   for (const id of vm.diskOrder) {
     const blocks = Object.entries(vm.disks[id]?.blocks ?? {}).map(([b, c]) => `${b}=w${c}`);
     out[`source ${id}`] = blocks.join(' ') || 'empty';
@@ -91,8 +94,8 @@ export function stateDiffAt(
     const a = s.vms[name];
     const b = res.state.vms[name];
     if (!a || !b) continue;
-    const fa = vmFacts(a);
-    const fb = vmFacts(b);
+    const fa = vmFacts(a, variant);
+    const fb = vmFacts(b, variant);
     for (const k of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
       if (fa[k] !== fb[k]) out.push(`${name} ${k}: ${fa[k] ?? '-'} -> ${fb[k] ?? '-'}`);
     }

@@ -1,20 +1,28 @@
 // E1, F4, R8 and R10 over the two-site world, judged by an oracle that recomputes paths
 // (with the routing oracle and its own reading of the rulesets) and RPO ages minute by minute.
 import fc from 'fast-check';
-import { TO_CLOUD_RULESET } from '../../model/firewall/firewall.ts';
+import {
+  type HostFirewall,
+  NFC_INBOUND_RULESET,
+  TO_CLOUD_RULESET,
+} from '../../model/firewall/firewall.ts';
 import { flowsOf } from '../../model/network/intent.ts';
-import { status } from '../../model/replication/status.ts';
+import { formatIp } from '../../model/network/ipv4.ts';
+import type { ReplicationStatus } from '../../model/replication/status.ts';
 import { latestInstance } from '../../model/replication/step.ts';
 import type { ReplicationSetup, VmSetup } from '../../model/replication/types.ts';
-import type { Variant } from '../../model/variants.ts';
+import { reads, type Variant } from '../../model/variants.ts';
 import {
   initWorld,
+  replicaHostOf,
   type WorldEmitted,
   type WorldEvent,
   type WorldSetup,
   type WorldState,
+  worldStatus,
   worldStep,
 } from '../../model/world/world.ts';
+import { oracleAdmits } from '../firewall/properties.ts';
 import { recommendedWorld } from '../network/arbitraries.ts';
 import { expectedDecision } from '../network/oracle.ts';
 import { NET_SCENARIOS } from '../network/scenarios.ts';
@@ -135,6 +143,33 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
             ]),
           );
         }
+        const replica = replicaHostOf(topology, 'b');
+        const vrs = topology.appliances.find((x) => x.role === 'vrs' && x.site === 'b')?.ip;
+        if (!toCloud && replica) {
+          // NFC comes into the replica host on 902 (research-notes A1): its vSphereClient
+          // ruleset closed, restricted to its allowed IPs, and the outgoing NFC ruleset, which
+          // must not matter, closed.
+          const set = (ruleset: string, enabled: boolean): WorldEvent => ({
+            type: 'RulesetSet',
+            host: replica,
+            ruleset,
+            enabled,
+          });
+          const only = (allowedAll: boolean): WorldEvent => ({
+            type: 'RulesetAllowedAll',
+            host: replica,
+            ruleset: NFC_INBOUND_RULESET,
+            allowedAll,
+          });
+          pairs.push(
+            fc.constant<[WorldEvent, WorldEvent]>([
+              set(NFC_INBOUND_RULESET, false),
+              set(NFC_INBOUND_RULESET, true),
+            ]),
+            fc.constant<[WorldEvent, WorldEvent]>([set('NFC', false), set('NFC', true)]),
+            fc.constant<[WorldEvent, WorldEvent]>([only(false), only(true)]),
+          );
+        }
         if (toCloud) {
           // seed 003's workaround also mends a 6.5U1 host that never got the vib.
           pairs.push(
@@ -199,9 +234,23 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
               { freq: 2 },
             )
           : fc.constant(null);
-        return fc.tuple(body, failover).map(([segments, fo]) => ({
+        // An allowed-IP list on the replica host's vSphereClient, in force once allowed-all is
+        // switched off: the VR server, its subnet, or only another network.
+        const allowedIp =
+          k.faults && !toCloud && replica && vrs
+            ? fc.constantFrom(
+                [] as WorldEvent[],
+                ...[vrs, `${vrs.replace(/\.\d+$/, '.0')}/24`, '192.0.2.0/24'].map(
+                  (address): WorldEvent[] => [
+                    { type: 'AllowedIpAdd', host: replica, ruleset: NFC_INBOUND_RULESET, address },
+                  ],
+                ),
+              )
+            : fc.constant([] as WorldEvent[]);
+        return fc.tuple(body, failover, allowedIp).map(([segments, fo, allowed]) => ({
           setup,
           events: [
+            ...allowed,
             ...(toCloud ? [{ type: 'ApplianceBoot' } as WorldEvent] : []),
             ...vms.map(
               (v): WorldEvent => ({
@@ -259,14 +308,57 @@ export function oraclePath(w: WorldState, vmName: string): boolean {
   if (!flow || !host) return false;
   const e = expectedDecision(host, flow.netstack, flow.dst, flow.bound);
   if (!e || e.egress !== flow.intended.vmk || e.nextHop !== flow.intended.nextHop) return false;
-  const port = w.setup.toCloud ? 10000 : vm.repl?.cycle?.kind === 'full' ? 31031 : 44046;
-  const fw = w.fw.hosts[vm.host];
+  // The transfer under way, or the one that would start: full sync on 31031, deltas on 44046
+  // (seeds 001, 002), or 31031 throughout (reading ongoing-on-31031); the cloud on 10000.
+  const full = vm.repl?.cycle ? vm.repl.cycle.kind === 'full' : vm.repl?.needsFullSync === true;
+  const port = w.setup.toCloud
+    ? 10000
+    : full || reads(w.variant, 'ongoing-on-31031')
+      ? 31031
+      : 44046;
+  return lets(w.fw.hosts[vm.host], 'outbound', port, formatIp(flow.dst));
+}
+
+/** Whether a host's firewall lets TCP on a port through in a direction, by its rulesets' data. */
+function lets(
+  fw: HostFirewall | undefined,
+  direction: 'inbound' | 'outbound',
+  port: number,
+  remote: string,
+): boolean {
   if (!fw?.enabled) return true;
   return fw.rulesets.some(
     (rs) =>
       rs.enabled &&
-      rs.rules.some((r) => r.direction === 'outbound' && r.begin <= port && port <= r.end),
+      oracleAdmits(rs.allowedAll, rs.allowedIps, remote) &&
+      rs.rules.some(
+        (r) =>
+          r.direction === direction && r.protocol === 'tcp' && r.begin <= port && port <= r.end,
+      ),
   );
+}
+
+/**
+ * Whether the VRS's NFC reaches the replica host, judged without the world's own nfcPathOf: TCP
+ * 902 in from the VR server (research-notes A1, F), and the replica host's reply routed to the
+ * VR server as intended.
+ */
+export function oracleNfc(w: WorldState, vmName: string): boolean {
+  const vm = w.repl.vms[vmName];
+  if (!vm) return false;
+  if (w.setup.toCloud) return true;
+  const t = w.setup.topology;
+  const site = t.hosts.find((h) => h.name === vm.host)?.site;
+  const to = t.replication.find((r) => r.from === site)?.to;
+  const target = t.hosts.find((h) => h.site === to)?.name;
+  const vrs = t.appliances.find((a) => a.role === 'vrs' && a.site === to)?.ip;
+  const host = target ? w.net[target] : undefined;
+  if (!target || !vrs || !host) return false;
+  if (!lets(w.fw.hosts[target], 'inbound', 902, vrs)) return false;
+  const flow = flowsOf(t, w.net).find((f) => f.host === target && f.class === 'nfc');
+  if (!flow) return false;
+  const e = expectedDecision(host, flow.netstack, flow.dst, flow.bound);
+  return e !== null && e.egress === flow.intended.vmk && e.nextHop === flow.intended.nextHop;
 }
 
 interface WView {
@@ -369,11 +461,104 @@ const checkF4: WCheck = (v) => {
     if (last === null || !vm.repl || vm.power === 'off' || vm.repl.paused) continue;
     const age = v.after.repl.clock - last;
     if (!oraclePath(v.after, vm.name) && age > vm.repl.rpoMinutes) {
-      const st = status(vm);
+      const st = worldStatus(v.after, vm.name);
       if (st === 'OK' || !v.after.violated[vm.name]) {
         return `${vm.name}: its replication traffic is dropped and its data is ${age} min old (RPO ${vm.repl.rpoMinutes} min), yet it shows ${st}${v.after.violated[vm.name] ? '' : ' with no RPO violation raised'}`;
       }
     }
+  }
+  return null;
+};
+
+/**
+ * E1 at the DR site: a whole bundle goes into the replica host only through NFC, and NFC needs
+ * TCP 902 into that host from the VR server and the host's replies routed back (research-notes
+ * A1, F; seed 001).
+ */
+const checkNfc: WCheck = (v) => {
+  if (v.event.type !== 'Tick') return null;
+  for (const e of v.emitted) {
+    if (e.kind !== 'committed' && e.kind !== 'nfcBlocked') continue;
+    const ok = oracleNfc(v.before, e.vm);
+    if (e.kind === 'committed' && !ok)
+      return `${e.vm}: a bundle was committed at minute ${e.clock} though the VR server cannot get TCP 902 into the replica host or the host's replies are misrouted`;
+    if (e.kind === 'nfcBlocked' && ok)
+      return `${e.vm}: NFC was blocked at minute ${e.clock} (${e.reason}) though the replica host lets TCP 902 in from the VR server and routes its replies as intended`;
+  }
+  for (const vm of Object.values(v.after.repl.vms)) {
+    if (vm.repl?.staging?.complete && oracleNfc(v.after, vm.name))
+      return `${vm.name}: a whole bundle waits at the VRS after minute ${v.after.repl.clock} though NFC reaches the replica host`;
+  }
+  return null;
+};
+
+/** What the status oracle knows on its own: whether a VM's last traffic attempt failed. */
+function trackReach(v: WView, memo: Map<string, number>): void {
+  const key = (vm: string) => `unreachable:${vm}`;
+  for (const [name, vm] of Object.entries(v.after.repl.vms)) {
+    const before = v.before.repl.vms[name]?.repl;
+    if (vm.repl && !before) memo.set(key(name), 0);
+    // A cut link ends the transfers still arriving (the VRS cannot be reached).
+    if (
+      v.event.type === 'LinkDown' &&
+      before?.cycle &&
+      !before.staging?.complete &&
+      !vm.repl?.cycle
+    )
+      memo.set(key(name), 1);
+  }
+  for (const e of v.emitted) {
+    if (e.kind === 'blocked' || e.kind === 'nfcBlocked') memo.set(key(e.vm), 1);
+    if (e.kind === 'started' || e.kind === 'delivered' || e.kind === 'committed')
+      memo.set(key(e.vm), 0);
+  }
+}
+
+/** The statuses that carry "(RPO violation)", as research-notes A5 lists them. */
+const LATE_FORMS: readonly string[] = ['OK', 'Not Active', 'Full Sync', 'Sync', 'Error'];
+
+/** The status a user must see, rule by rule, each from its source; null when not replicated. */
+export function expectedStatus(
+  w: WorldState,
+  name: string,
+  unreachable: boolean,
+): ReplicationStatus | null {
+  const vm = w.repl.vms[name];
+  const r = vm?.repl;
+  if (!vm || !r) return null;
+  let base: string;
+  // After failover: Recovered (research-notes A5, API enum RECOVERED).
+  if (w.recovered[name]) base = 'Recovered';
+  // Paused (A5); over powered off by inference, Not Active under paused-off-not-active.
+  else if (r.paused)
+    base =
+      vm.power === 'off' && reads(w.variant, 'paused-off-not-active') ? 'Not Active' : 'Paused';
+  // A transfer that could not connect, and nothing has moved since: Not Active (F, KB 403723).
+  else if (unreachable) base = 'Not Active';
+  // Traffic under way: Sync, Full Sync, or the first full sync (A5, In Progress).
+  else if (r.cycle)
+    base =
+      r.cycle.kind === 'delta'
+        ? 'Sync'
+        : r.instances.length === 0
+          ? 'Initial Full Sync'
+          : 'Full Sync';
+  // A powered-off source (A7).
+  else if (vm.power === 'off') base = 'Not Active';
+  // A failure at the target (F).
+  else if (r.error) base = 'Error';
+  else base = 'OK';
+  const late = w.violated[name] === true && LATE_FORMS.includes(base);
+  return (late ? `${base}(RPO violation)` : base) as ReplicationStatus;
+}
+
+const checkStatus: WCheck = (v, memo) => {
+  trackReach(v, memo);
+  for (const name of Object.keys(v.after.repl.vms)) {
+    const want = expectedStatus(v.after, name, memo.get(`unreachable:${name}`) === 1);
+    const got = worldStatus(v.after, name);
+    if (got !== want)
+      return `${name} shows ${got ?? 'nothing'} at minute ${v.after.repl.clock}, but a user must see ${want ?? 'nothing'} (research-notes A5, A7, F)`;
   }
   return null;
 };
@@ -503,6 +688,65 @@ export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
     'blocked by routing': (v) =>
       v.emitted.some((e) => e.kind === 'blocked' && e.reason.includes('sends')),
   }),
+  always(
+    'E1-nfc',
+    'E1',
+    'a whole bundle at the VRS commits iff the VR server gets TCP 902 into the replica host and the host routes its replies as intended',
+    faultyWorld,
+    checkNfc,
+  ),
+  sometimes(
+    'E1-nfc',
+    'some bundles commit with the outgoing NFC ruleset off, and some wait at the VRS behind a closed or restricted vSphereClient',
+    faultyWorld,
+    {
+      'committed with outgoing NFC off': (v) =>
+        emits(v, 'committed') &&
+        Object.values(v.before.fw.hosts).some(
+          (fw) => fw.rulesets.find((r) => r.id === 'NFC')?.enabled === false,
+        ),
+      'NFC blocked by the firewall': (v) =>
+        v.emitted.some((e) => e.kind === 'nfcBlocked' && e.reason.includes('firewall')),
+      'NFC blocked by the allowed IPs': (v) =>
+        v.emitted.some((e) => e.kind === 'nfcBlocked' && e.reason.includes('only for')),
+      'committed through an allowed-IP list': (v) =>
+        emits(v, 'committed') &&
+        Object.values(v.before.fw.hosts).some((fw) =>
+          fw.rulesets.some((r) => r.id === NFC_INBOUND_RULESET && !r.allowedAll),
+        ),
+    },
+  ),
+  always(
+    'F4-status',
+    'F4',
+    'the status a user sees follows the rules: Recovered after failover, Paused, Not Active when a transfer cannot connect or the VM is off, Sync while traffic moves, Error only for the target, "(RPO violation)" when late',
+    faultyWorld,
+    checkStatus,
+  ),
+  sometimes(
+    'F4-status',
+    'some replications show Not Active while blocked, late forms, Recovered, and OK again after a block',
+    faultyWorld,
+    {
+      'Not Active(RPO violation)': (v) =>
+        Object.keys(v.after.repl.vms).some(
+          (n) => worldStatus(v.after, n) === 'Not Active(RPO violation)',
+        ),
+      'Sync(RPO violation)': (v) =>
+        Object.keys(v.after.repl.vms).some((n) =>
+          /^(Full )?Sync\(RPO violation\)$/.test(worldStatus(v.after, n) ?? ''),
+        ),
+      Recovered: (v) =>
+        Object.keys(v.after.repl.vms).some((n) => worldStatus(v.after, n) === 'Recovered'),
+      'OK after Not Active': (v) =>
+        Object.keys(v.after.repl.vms).some(
+          (n) =>
+            worldStatus(v.before, n)?.startsWith('Not Active') === true &&
+            v.before.repl.vms[n]?.power === 'on' &&
+            worldStatus(v.after, n) === 'OK',
+        ),
+    },
+  ),
   always(
     'R8',
     'R8',

@@ -1,7 +1,13 @@
 // World cases in words: the sites, then events with names resolved.
 import { hostFromSetup } from '../../model/network/host.ts';
 import { CORRECT, variantByName } from '../../model/variants.ts';
-import { initWorld, type WorldEvent, type WorldState, worldStep } from '../../model/world/world.ts';
+import {
+  initWorld,
+  type WorldEvent,
+  type WorldState,
+  worldStatus,
+  worldStep,
+} from '../../model/world/world.ts';
 import { formatFirewallEvent } from '../firewall/render.ts';
 import { formatNetEvent, hostLines } from '../network/render.ts';
 import type { AnyScenario, AreaRender } from '../registry-types.ts';
@@ -23,6 +29,9 @@ export function formatWorldEvent(e: WorldEvent): string {
     case 'TagAdd':
       return formatNetEvent(e);
     case 'RulesetSet':
+    case 'RulesetAllowedAll':
+    case 'AllowedIpAdd':
+    case 'AllowedIpRemove':
     case 'ApplianceBoot':
     case 'VibInstallManual':
     case 'VibRemove':
@@ -38,7 +47,7 @@ function facts(w: WorldState): string[] {
     const r = vm.repl;
     const latest = r?.instances[r.instances.length - 1];
     out.push(
-      `${vm.name}: ${vm.power}, ${r ? `${r.cycle ? `${r.cycle.kind} cycle ${r.cycle.sent}/${r.cycle.toSend.length}` : 'idle'}, last instance of minute ${latest?.pitClock ?? 'none'}, RPO ${r.rpoMinutes} min${w.violated[vm.name] ? ' (violated)' : ''}` : 'not replicated'}`,
+      `${vm.name}: ${vm.power}, ${r ? `${r.cycle ? `${r.cycle.kind} cycle ${r.cycle.sent}/${r.cycle.toSend.length}` : 'idle'}, last instance of minute ${latest?.pitClock ?? 'none'}, RPO ${r.rpoMinutes} min, shows ${worldStatus(w, vm.name)}` : 'not replicated'}`,
     );
   }
   for (const [vm, rec] of Object.entries(w.recovered))
@@ -77,9 +86,13 @@ export const WORLD_RENDER: AreaRender = {
         );
       if (e.kind === 'rpoRestored')
         out.push(`minute ${e.clock}: com.vmware.vcHms.rpoRestoredEvent ${e.vm}`);
-      if (e.kind === 'blocked') {
+      if (e.kind === 'started')
+        out.push(
+          `minute ${e.clock}: ${e.vm} starts a ${e.cycle === 'full' ? 'full sync' : 'delta'}`,
+        );
+      if (e.kind === 'blocked' || e.kind === 'nfcBlocked') {
         // A blockage lasting many minutes reads as one line: "minutes 1-16: ...".
-        const line = `${e.vm} blocked: ${e.reason}`;
+        const line = `${e.vm} ${e.kind === 'blocked' ? 'blocked' : 'NFC blocked'}: ${e.reason}`;
         const last = runs[runs.length - 1];
         if (last && last.line === line && last.to === e.clock - 1) last.to = e.clock;
         else runs.push({ from: e.clock, to: e.clock, line, at: out.length });
@@ -117,6 +130,9 @@ export const WORLD_RENDER: AreaRender = {
     TagRemove: ['host', 'vmk', 'tag'],
     TagAdd: ['host', 'vmk', 'tag'],
     RulesetSet: ['host', 'ruleset', 'enabled'],
+    RulesetAllowedAll: ['host', 'ruleset', 'allowedAll'],
+    AllowedIpAdd: ['host', 'ruleset', 'address'],
+    AllowedIpRemove: ['host', 'ruleset', 'address'],
     ApplianceBoot: [],
     VibInstallManual: ['host'],
     VibRemove: ['host'],
