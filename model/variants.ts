@@ -32,6 +32,7 @@ export const DEFECTS = [
   'vib-install-duplicates-ruleset',
   'mobility-checks-current-host-only',
   'rpo-violation-off-by-one',
+  'scheduler-latest-start',
   'ok-while-dropped',
   'blocked-shows-error',
   'failover-to-partial',
@@ -187,6 +188,12 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     area: 'world',
     description: 'the RPO violation is raised when the age reaches the RPO, a minute early',
     expectedInvariants: ['R8'],
+  },
+  'scheduler-latest-start': {
+    area: 'world',
+    description:
+      'the scheduler estimates a transfer from the blocks dirty now at full link speed and starts it as late as the RPO allows, instead of from the last deltas and half the RPO',
+    expectedInvariants: ['R8-pace'],
   },
   'ok-while-dropped': {
     area: 'world',

@@ -360,6 +360,7 @@ describe('ConfigureReplication: the replication it creates', () => {
     instances: [],
     blocksSent: 0,
     nextCycleId: 1,
+    deltaMinutes: [],
     ...over,
   });
 
@@ -843,6 +844,7 @@ describe('BundleCommit: the instance, the psf checkpoint, MPIT pruning', () => {
       staging: null,
       cycle: null,
       needsFullSync: false,
+      deltaMinutes: [0],
       disks: {
         'disk-0': {
           bitmap: [0, 7],
@@ -851,6 +853,22 @@ describe('BundleCommit: the instance, the psf checkpoint, MPIT pruning', () => {
         'disk-1': { bitmap: [], psf: { blocks: [], gen: 1, checkpoint: { blocks: [], gen: 1 } } },
       },
     });
+  });
+
+  test('each delta records its minutes from start to commit, the last 15 kept; a full sync none (notes F)', () => {
+    const slow = go([...DELTA, T(3), CHUNK, COMMIT]);
+    expect(replOf(slow).deltaMinutes).toEqual([3]);
+    expect(replOf(go(COMMITTED)).deltaMinutes).toEqual([]);
+    const sixteen = Array.from({ length: 16 }, (_, i): ReplicationEvent[] => [
+      W(i % 8),
+      CS,
+      T(i),
+      CHUNK,
+      COMMIT,
+    ]).flat();
+    expect(replOf(go([...COMMITTED, ...sixteen])).deltaMinutes).toEqual(
+      Array.from({ length: 15 }, (_, i) => i + 1),
+    );
   });
 
   const threeCommits = [...COMMITTED, W(6), CS, CHUNK, COMMIT, W(7), CS, CHUNK, COMMIT];

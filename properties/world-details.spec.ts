@@ -16,6 +16,7 @@ import type { ReplicationEvent, VmSetup, VmState } from '../model/replication/ty
 import { CORRECT, type Variant } from '../model/variants.ts';
 import {
   ageOf,
+  estimateOf,
   initWorld,
   minuteByMinute,
   nfcPathOf,
@@ -571,25 +572,31 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
     expect(w.repl.tick).toBe(16);
   });
 
-  test('with nothing written, a delta falls due one minute before the RPO: minutes 15 and 29', () => {
+  test('with nothing written, a delta falls due at half the RPO: minutes 8, 15, 22 and 29', () => {
     const { w, emitted } = play(synced(), [tick(30)]);
-    expect(emitted).toEqual([started(15), committed(15, 15), started(29), committed(29, 29)]);
-    expect(w.repl.tick).toBe(54);
+    expect(emitted).toEqual([8, 15, 22, 29].flatMap((c) => [started(c), committed(c, c)]));
+    expect([w.repl.tick, vmOf(w).repl?.deltaMinutes]).toEqual([60, [0, 0, 0, 0]]);
   });
 
-  test('six dirty blocks at two a minute start the delta three minutes earlier, at 12', () => {
+  test('the blocks dirty now do not move the start; a 2-minute delta brings the next forward by its estimate, 3 (notes F)', () => {
     const { w, emitted } = play(synced(), [...SIX, tick(15)]);
     expect(emitted).toEqual([
+      started(8),
+      delivered(8, 2),
+      delivered(9, 2),
+      delivered(10, 2),
+      committed(10, 8),
+      // Estimate 3 (2 plus 20%, rounded up): due when the instance of 8 is 4 minutes old.
       started(12),
-      delivered(12, 2),
-      delivered(13, 2),
-      delivered(14, 2),
-      committed(14, 12),
+      committed(12, 12),
+      // Deltas of 2 and 0: estimate 2 (1.2 rounded up), due at 5 minutes old.
+      started(17),
+      committed(17, 17),
     ]);
-    expect(w.repl.tick).toBe(47);
+    expect([w.repl.tick, vmOf(w).repl?.deltaMinutes]).toEqual([53, [2, 0, 0]]);
   });
 
-  test('at one block a minute the same six blocks start at 9', () => {
+  test('a delta expected to take half the RPO starts in the minute the last one lands', () => {
     const { emitted } = play(world({ bandwidth: 1 }), [
       configure(),
       ...writes([0]),
@@ -601,18 +608,68 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
       started(1, 'full'),
       delivered(1, 1),
       committed(1, 1),
-      started(9),
-      ...[9, 10, 11, 12, 13, 14].map((c) => delivered(c, 1)),
-      committed(14, 9),
+      started(8),
+      ...[8, 9, 10, 11, 12, 13].map((c) => delivered(c, 1)),
+      committed(13, 8),
+      // 5 minutes plus 20%: estimate 6, so the age of 5 already calls for the next; the minute's
+      // one block went to the last delta, so the empty one commits a minute later.
+      started(13),
+      committed(14, 13),
+      // Deltas of 5 and 1: estimate 4, due at 3 minutes old.
+      started(16),
+      committed(16, 16),
     ]);
   });
 
-  test('the estimate counts the bitmap, not every written block, once synced', () => {
-    const { emitted } = play(synced(), [...writes([6, 7]), tick(15)]);
-    expect(emitted).toEqual([started(14), delivered(14, 2), committed(14, 14)]);
+  test("a 10-minute transfer with a 15-minute RPO violates it before it lands (research-notes A2's example)", () => {
+    const ten = (o: number) => writes([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((b) => (b + o) % 16));
+    const { emitted } = play(world({ bandwidth: 1 }), [
+      configure(),
+      tick(1),
+      ...ten(0),
+      tick(7),
+      ...ten(3),
+      tick(9),
+      ...ten(6),
+      tick(12),
+    ]);
+    expect(emitted.filter((e) => e.kind !== 'delivered')).toEqual([
+      started(1, 'full'),
+      committed(1, 1),
+      started(8),
+      committed(17, 8),
+      started(17),
+      // The instance of minute 8 is 16 minutes old at 24; the next lands at 27.
+      { kind: 'rpoViolated', clock: 24, vm: 'vm-1', minutes: 1 },
+      committed(27, 17),
+      started(27),
+      { kind: 'rpoRestored', clock: 27, vm: 'vm-1' },
+    ]);
   });
 
-  test('minute by minute, beside a VM blocked mid-transfer, the delta still starts at 12', () => {
+  test('scheduler-latest-start: the old rule starts six dirty blocks at 12, as late as the RPO allows', () => {
+    const { emitted } = play(synced({}, variant('scheduler-latest-start')), [...SIX, tick(15)]);
+    expect(emitted).toEqual([
+      started(12),
+      delivered(12, 2),
+      delivered(13, 2),
+      delivered(14, 2),
+      committed(14, 12),
+    ]);
+  });
+
+  test.each<[string, number[], number]>([
+    ['no delta yet', [], 0],
+    ['one delta of 2 minutes: 2.4, rounded up', [2], 3],
+    ['deltas of 2 and 0: 1.2, rounded up', [2, 0], 2],
+    ['deltas of 5 and 5: exactly 6', [5, 5], 6],
+    ['fifteen deltas of 1 minute: 1.2, rounded up', Array(15).fill(1), 2],
+  ])('estimateOf: %s', (_n, deltaMinutes, estimate) => {
+    const r = vmOf(synced()).repl as NonNullable<VmState['repl']>;
+    expect(estimateOf({ ...r, deltaMinutes })).toBe(estimate);
+  });
+
+  test('minute by minute, beside a VM blocked mid-transfer, the delta still starts at 8', () => {
     // vm-2 on esx-02 keeps a full sync in flight behind its closed firewall, so no minute is
     // uneventful and the scheduler's own start minute is what shows.
     const base = seed000World();
@@ -652,28 +709,38 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
       committed(1, 1, 'vm-1'),
       started(1, 'full', 'vm-2'),
       delivered(1, 1, 'vm-2'),
-      ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(vm2),
+      ...[2, 3, 4, 5, 6, 7].map(vm2),
+      started(8),
+      delivered(8, 2),
+      vm2(8),
+      delivered(9, 2),
+      vm2(9),
+      delivered(10, 2),
+      committed(10, 8),
+      vm2(10),
+      vm2(11),
       started(12),
-      delivered(12, 2),
-      vm2(12),
-      delivered(13, 2),
-      vm2(13),
-      delivered(14, 2),
-      committed(14, 12),
-      vm2(14),
-      vm2(15),
+      committed(12, 12),
+      ...[12, 13, 14, 15].map(vm2),
     ]);
   });
 
-  test('after a crash with the psf lost, the estimate counts every written block (full sync)', () => {
+  test('after a crash with the psf lost, the full sync comes at the due minute like a delta', () => {
     const { w, emitted } = play(synced(), [
       { type: 'HostCrash', host: 'esx-01', psf: 'lost' },
       { type: 'PowerOn', vm: 'vm-1' },
       tick(20),
     ]);
     // Nothing differs after the checksums: the full sync commits in its first minute.
-    expect(emitted).toEqual([started(12, 'full'), committed(12, 12)]);
-    expect(w.repl.tick).toBe(43);
+    expect(emitted).toEqual([
+      started(8, 'full'),
+      committed(8, 8),
+      started(15),
+      committed(15, 15),
+      started(22),
+      committed(22, 22),
+    ]);
+    expect([w.repl.tick, vmOf(w).repl?.deltaMinutes]).toEqual([49, [0, 0]]);
   });
 
   test('a bundle left whole at the VRS goes to NFC even with the link down (seed 001)', () => {
@@ -722,7 +789,8 @@ describe('Tick: blocked transfers (E1, notes F: Not Active, not Error)', () => {
       tick(1),
       { type: 'PowerOff', vm: 'vm-2' },
       tick(4),
-      configure('vm-1'),
+      // RPO 28: due when its instance of minute 6 is 14 minutes old, at 20.
+      { ...configure('vm-1'), rpoMinutes: 28 } as Forwarded,
       tick(1),
       { type: 'LinkDown' },
     ]);
@@ -742,7 +810,7 @@ describe('Tick: blocked transfers (E1, notes F: Not Active, not Error)', () => {
     expect(worldStatus(due.w, 'vm-1')).toBe('Not Active');
   });
 
-  test('a cut link after a commit: blocked from the due minute, violated at 17, restored at 20', () => {
+  test('a cut link after a commit: blocked from the due minute, 8, violated at 17, restored at 20', () => {
     const { w, emitted } = play(synced(), [
       { type: 'LinkDown' },
       tick(16),
@@ -750,9 +818,7 @@ describe('Tick: blocked transfers (E1, notes F: Not Active, not Error)', () => {
       tick(2),
     ]);
     expect(emitted).toEqual([
-      blocked(15, LINK),
-      blocked(16, LINK),
-      blocked(17, LINK),
+      ...blockedFrom(8, 17, LINK),
       { kind: 'rpoViolated', clock: 17, vm: 'vm-1', minutes: 1 },
       blocked(18, LINK),
       blocked(19, LINK),
@@ -844,9 +910,13 @@ describe('Tick: blocked transfers (E1, notes F: Not Active, not Error)', () => {
   test('ok-while-dropped: a dropped delta is counted as sent, so the age stays 0', () => {
     const v = variant('ok-while-dropped');
     const { w, emitted } = play(synced({}, v), [hbr(false), ...writes([7]), tick(16)]);
-    // Each minute the defect starts a delta, finds it dropped, and counts it as sent.
+    // Each minute from the due minute, 8, the defect starts a delta, finds it dropped, and counts
+    // it as sent.
     expect(emitted).toEqual(
-      [14, 15, 16, 17, 18, 19].flatMap((c) => [started(c), blocked(c, dropped(44046))]),
+      [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19].flatMap((c) => [
+        started(c),
+        blocked(c, dropped(44046)),
+      ]),
     );
     expect(w.sourceDone).toEqual({ 'vm-1': 19 });
     expect([ageOf(w, vmOf(w)), w.violated, vmOf(w).repl?.error, vmOf(w).repl?.cycle]).toEqual([
@@ -1031,9 +1101,9 @@ describe('long ticks in strides = the same minutes one by one (minuteByMinute), 
 // ---- Failover and Reprotect ----
 
 describe('Failover: recover at the DR site from a committed instance (R10)', () => {
-  // Two instances kept: pitClock 1 (blocks 0-5) and pitClock 14 (blocks 0-7); block 8 after.
+  // Two instances kept: pitClock 1 (blocks 0-5) and pitClock 8 (blocks 0-7); block 8 after.
   const twoInstances = () =>
-    play(synced({}, CORRECT, 1), [...writes([6, 7]), tick(12), ...writes([8]), tick(1)]).w;
+    play(synced({}, CORRECT, 1), [...writes([6, 7]), tick(6), ...writes([8]), tick(1)]).w;
 
   test.each<[string, () => WorldState, string, number, string]>([
     ['an unknown VM', world, 'vm-9', 0, 'vm-9: no committed instance 0 back to recover from'],
@@ -1068,7 +1138,7 @@ describe('Failover: recover at the DR site from a committed instance (R10)', () 
   });
 
   test.each<[number, number, number, Record<number, number>]>([
-    [0, 31, 14, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 }],
+    [0, 25, 8, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 }],
     [1, 8, 1, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6 }],
   ])(
     'pick %i recovers pit %i of minute %i and pauses the old source',
@@ -1076,7 +1146,7 @@ describe('Failover: recover at the DR site from a committed instance (R10)', () 
       const w = twoInstances();
       const r = worldStep(w, { type: 'Failover', vm: 'vm-1', pick });
       expect(Object.keys(r)).toEqual(['state', 'emitted']);
-      expect(r.emitted).toEqual([{ kind: 'failover', clock: 16, vm: 'vm-1', pitClock }]);
+      expect(r.emitted).toEqual([{ kind: 'failover', clock: 10, vm: 'vm-1', pitClock }]);
       expect(r.state.recovered).toEqual({ 'vm-1': { pit, pitClock, disks: { 'disk-0': disk } } });
       expect(r.state.repl).toEqual(replStep(w.repl, { type: 'Pause', vm: 'vm-1' }).state);
       expect([vmOf(r.state).repl?.paused, r.state.repl.tick]).toEqual([true, w.repl.tick + 1]);
@@ -1084,7 +1154,7 @@ describe('Failover: recover at the DR site from a committed instance (R10)', () 
   );
 
   // Blocks 0 and 6 of the next delta (0, 6, 7) have reached the VRS when the site is lost.
-  const midDelta = (v: Variant) => play(synced({}, v), [...writes([0, 6, 7]), tick(10)]).w;
+  const midDelta = (v: Variant) => play(synced({}, v), [...writes([0, 6, 7]), tick(5)]).w;
 
   test('mid-delta, the correct model recovers the committed instance only', () => {
     const w = midDelta(CORRECT);
@@ -1111,7 +1181,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
   const failedOver = (pick: number, over: Partial<WorldSetup> = {}, v: Variant = CORRECT) =>
     play(synced(over, v, 1), [
       ...writes([6, 7]),
-      tick(12),
+      tick(6),
       ...writes([8]),
       tick(1),
       { type: 'Failover', vm: 'vm-1', pick },
@@ -1159,7 +1229,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
     expect(r.emitted).toEqual([
       {
         kind: 'reprotect',
-        clock: 16,
+        clock: 10,
         vm: 'vm-1',
         sent: 1,
         optimized: true,
@@ -1213,6 +1283,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       instances: [{ pit: 1, pitClock: 0, clock: 0, disks: { 'disk-0': image } }],
       blocksSent: 1,
       nextCycleId: 2,
+      deltaMinutes: [0],
     });
     // The primary world is untouched apart from the reverse replication.
     expect(r.state).toEqual({ ...w, reversed: { 'vm-1': back } });
@@ -1224,7 +1295,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
     expect(r.emitted).toEqual([
       {
         kind: 'reprotect',
-        clock: 16,
+        clock: 10,
         vm: 'vm-1',
         sent: 1,
         optimized: true,
@@ -1246,7 +1317,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
     expect(r.emitted).toEqual([
       {
         kind: 'reprotect',
-        clock: 16,
+        clock: 10,
         vm: 'vm-1',
         sent: 3,
         optimized: false,
@@ -1282,7 +1353,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
     expect(r.emitted).toEqual([
       {
         kind: 'reprotect',
-        clock: 16,
+        clock: 10,
         vm: 'vm-1',
         sent: 8,
         optimized: false,

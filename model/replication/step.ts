@@ -313,6 +313,7 @@ function configure(
     instances: [],
     blocksSent: 0,
     nextCycleId: 1,
+    deltaMinutes: [],
   });
   ctx.emitted.push({ kind: 'Configured', vm: vm.name });
   return;
@@ -517,7 +518,10 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
       ? all.slice(0, keep)
       : all
     : all.slice(-keep);
-  let next: Replication = { ...r, instances, staging: null, unreachable: null };
+  // The scheduler keeps the last 15 delta durations (research-notes F).
+  const deltaMinutes =
+    st.kind === 'delta' ? [...r.deltaMinutes, s.clock - st.pitClock].slice(-15) : r.deltaMinutes;
+  let next: Replication = { ...r, instances, staging: null, unreachable: null, deltaMinutes };
   if (r.cycle?.id === st.cycleId) {
     const tracking: Record<string, DiskTracking> = {};
     for (const id of vm.diskOrder) {

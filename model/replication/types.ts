@@ -148,6 +148,11 @@ export interface Replication {
   readonly instances: readonly Instance[];
   readonly blocksSent: number;
   readonly nextCycleId: number;
+  /**
+   * How long the last deltas took, start to commit, in minutes, oldest first: at most 15, what
+   * the scheduler estimates the next one from (research-notes F).
+   */
+  readonly deltaMinutes: readonly number[];
 }
 
 export interface VmState {

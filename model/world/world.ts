@@ -351,6 +351,39 @@ function dirtyBlocks(vm: VmState): number {
   return Object.values(r.disks).reduce((n, t) => n + t.bitmap.length, 0);
 }
 
+/**
+ * How long VR expects the next transfer to take, in whole minutes: the average of the last 15
+ * deltas plus 20% (research-notes F, VMware blog 2014), rounded up; none before the first delta.
+ */
+export function estimateOf(r: Replication): number {
+  const d = r.deltaMinutes;
+  if (d.length === 0) return 0;
+  return Math.ceil((d.reduce((a, b) => a + b, 0) * 6) / (d.length * 5));
+}
+
+/**
+ * True iff the scheduler starts the VM's next transfer at minute `clock`. The first full sync
+ * starts at once. VR aims to complete a cycle within half the RPO (research-notes F, the 2014
+ * blog; A2: a transfer taking more than RPO/2 makes violations periodic), so the next transfer
+ * starts when the latest instance is half the RPO old less the estimate. Reading "aims to
+ * complete within half the RPO" as that start minute is an inference: the sources give no
+ * formula.
+ */
+export function due(w: WorldState, vm: VmState, clock: number): boolean {
+  const r = vm.repl;
+  if (!r) return false;
+  const latest = latestInstance(r);
+  if (!latest) return true;
+  const age = clock - latest.pitClock;
+  // Defect: the old rule, an estimate from the blocks dirty now at full link speed, and the
+  // start as late as the RPO allows.
+  if (has(w.variant, 'scheduler-latest-start')) {
+    const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
+    return age + estimate + 1 >= r.rpoMinutes;
+  }
+  return age + estimateOf(r) >= Math.floor(r.rpoMinutes / 2);
+}
+
 export interface WorldStep {
   readonly state: WorldState;
   readonly emitted: readonly WorldEmitted[];
@@ -506,9 +539,6 @@ export function uneventful(w: WorldState, max: number): Uneventful {
     const recorded = w.violated[vm.name];
     if (recorded === undefined) return { minutes: 0, blocked: [] };
     const schedules = !r.paused && vm.power === 'on' && !r.recovering;
-    const latest = latestInstance(r);
-    const since = latest?.pitClock ?? r.configuredAt;
-    const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
     let from = 0;
     let reason = '';
     for (let m = 1; m <= quiet; m++) {
@@ -516,8 +546,8 @@ export function uneventful(w: WorldState, max: number): Uneventful {
         quiet = m - 1;
         break;
       }
-      const due = schedules && (!latest || w.repl.clock + m - since + estimate + 1 >= r.rpoMinutes);
-      if (from === 0 && due) {
+      // Nothing the scheduler reads changes within the run but the clock.
+      if (from === 0 && schedules && due(w, vm, w.repl.clock + m)) {
         // Due from here to the end of the run (the clock only grows), on an unchanging path.
         const path = has(w.variant, 'ok-while-dropped') ? null : pathOf(w, vm);
         if (!path || path.ok) {
@@ -612,33 +642,10 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
       emitted.push({ kind: 'nfcBlocked', clock, vm: name, reason: nfc.reason });
       setRepl({ ...(vmNow().repl as Replication), unreachable: nfc.reason });
     };
-    if (!vmNow().repl) continue;
-    if (vmNow().repl?.staging?.complete) commit();
-    const vm = vmNow();
-    const r = vm.repl;
-    if (!r) continue;
-    if (!r.cycle && !r.paused && vm.power === 'on' && !r.recovering) {
-      // research-notes A2: the next transfer must start early enough to land within the RPO.
-      const latest = latestInstance(r);
-      const age = clock - (latest?.pitClock ?? r.configuredAt);
-      const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
-      if (!latest || age + estimate + 1 >= r.rpoMinutes) {
-        const path = pathOf(w, vm);
-        // Defect: the agent starts the transfer without checking the path (and later counts it
-        // as sent).
-        if (path.ok || has(w.variant, 'ok-while-dropped')) {
-          const res = apply({ type: 'CycleStart', vm: name });
-          const started = res.emitted.find((x) => x.kind === 'CycleStarted');
-          if (started?.kind === 'CycleStarted')
-            emitted.push({ kind: 'started', clock, vm: name, cycle: started.cycle });
-        } else {
-          emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
-          setRepl(cannotConnect(w.variant, vm, path.reason));
-        }
-      }
-    }
-    const c = vmNow().repl?.cycle;
-    if (c && !vmNow().repl?.staging?.complete) {
+    /** The transfer under way moves within what is left of the minute's bandwidth. */
+    const move = () => {
+      const c = vmNow().repl?.cycle;
+      if (!c || vmNow().repl?.staging?.complete) return;
       const path = pathOf(w, vmNow());
       if (!path.ok) {
         emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
@@ -654,22 +661,44 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
           setRepl({ ...repl, cycle: null, disks, error: null, unreachable: null });
           sourceDone[name] = c.pitClock;
         } else setRepl({ ...repl, unreachable: path.reason });
+        return;
+      }
+      let sent = 0;
+      while (budget > 0) {
+        const cur = vmNow().repl;
+        if (!cur?.cycle || cur.staging?.complete) break;
+        const res = apply({ type: 'ChunkDelivered', vm: name });
+        if (res.refused) break;
+        const n = res.emitted.reduce(
+          (k, x) => k + (x.kind === 'ChunkSent' ? x.blocks.length : 0),
+          0,
+        );
+        sent += n;
+        budget -= Math.max(n, 1);
+      }
+      if (sent > 0) emitted.push({ kind: 'delivered', clock, vm: name, blocks: sent });
+      if (vmNow().repl?.staging?.complete) commit();
+    };
+    if (!vmNow().repl) continue;
+    if (vmNow().repl?.staging?.complete) commit();
+    move();
+    // The scheduler, after the transfer under way: one that lands this minute may be followed
+    // at once by the next (research-notes A2: "you can start another replication immediately").
+    const vm = vmNow();
+    const r = vm.repl;
+    if (r && !r.cycle && !r.paused && vm.power === 'on' && !r.recovering && due(w, vm, clock)) {
+      const path = pathOf(w, vm);
+      // Defect: the agent starts the transfer without checking the path (and later counts it as
+      // sent).
+      if (path.ok || has(w.variant, 'ok-while-dropped')) {
+        const res = apply({ type: 'CycleStart', vm: name });
+        const started = res.emitted.find((x) => x.kind === 'CycleStarted');
+        if (started?.kind === 'CycleStarted')
+          emitted.push({ kind: 'started', clock, vm: name, cycle: started.cycle });
+        move();
       } else {
-        let sent = 0;
-        while (budget > 0) {
-          const cur = vmNow().repl;
-          if (!cur?.cycle || cur.staging?.complete) break;
-          const res = apply({ type: 'ChunkDelivered', vm: name });
-          if (res.refused) break;
-          const n = res.emitted.reduce(
-            (k, x) => k + (x.kind === 'ChunkSent' ? x.blocks.length : 0),
-            0,
-          );
-          sent += n;
-          budget -= Math.max(n, 1);
-        }
-        if (sent > 0) emitted.push({ kind: 'delivered', clock, vm: name, blocks: sent });
-        if (vmNow().repl?.staging?.complete) commit();
+        emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
+        setRepl(cannotConnect(w.variant, vm, path.reason));
       }
     }
   }

@@ -38,6 +38,8 @@ export interface WorldCase {
 interface Knobs {
   readonly faults: boolean;
   readonly minBandwidth: number;
+  /** Slow links: 1 or 2 blocks a minute, bigger disks, writes in bursts, mostly two VMs. */
+  readonly slow?: boolean;
 }
 
 function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
@@ -52,15 +54,17 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
         host: fc.constantFrom(...primary),
         poweredOn: fc.constant(true),
         disks: fc
-          .integer({ min: 1, max: 16 })
+          .integer({ min: k.slow ? 8 : 1, max: 16 })
           .map((sizeBlocks) => [{ id: 'disk-0', uuid: `u-${i + 1}`, sizeBlocks }]),
       });
     return fc
       .record({
-        vms: fc
-          .integer({ min: 1, max: 2 })
-          .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => vmArb(i)))),
-        bandwidth: fc.integer({ min: k.minBandwidth, max: Math.max(k.minBandwidth, 4) }),
+        vms: (k.slow ? fc.constantFrom(1, 2, 2) : fc.integer({ min: 1, max: 2 })).chain((n) =>
+          fc.tuple(...Array.from({ length: n }, (_, i) => vmArb(i))),
+        ),
+        bandwidth: k.slow
+          ? fc.integer({ min: 1, max: 2 })
+          : fc.integer({ min: k.minBandwidth, max: Math.max(k.minBandwidth, 4) }),
         toCloud: k.faults ? fc.constantFrom(false, false, false, true) : fc.constant(false),
         rpo: fc.constantFrom(15, 15, 15, 30, 60),
         retention: fc.integer({ min: 0, max: 2 }),
@@ -190,7 +194,9 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
           );
         const body = fc.array(
           fc.oneof(
-            { weight: 6, arbitrary: write.map((e) => [e]) },
+            k.slow
+              ? { weight: 6, arbitrary: fc.array(write, { minLength: 3, maxLength: 16 }) }
+              : { weight: 6, arbitrary: write.map((e) => [e]) },
             { weight: 5, arbitrary: tick.map((e) => [e]) },
             ...(k.faults ? [{ weight: 3, arbitrary: outage }] : []),
           ),
@@ -271,6 +277,8 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
 
 export const faultyWorld = worldArb({ faults: true, minBandwidth: 1 });
 export const healthyWorld = worldArb({ faults: false, minBandwidth: 64 });
+/** Healthy worlds on slow links (1 or 2 blocks a minute): transfers take minutes. */
+export const slowWorld = worldArb({ faults: false, minBandwidth: 1, slow: true });
 
 /** Healthy worlds that end in a failover and a reprotect. */
 export const healthyReprotect: fc.Arbitrary<WorldCase> = healthyWorld.chain((c) =>
@@ -452,6 +460,72 @@ const checkHealthy: WCheck = (v) => {
   return e && e.kind === 'rpoViolated'
     ? `${e.vm}: RPO violated by ${e.minutes} min at minute ${e.clock} on a healthy link with ${v.after.setup.bandwidth} blocks/min`
     : null;
+};
+
+/**
+ * Tracks, per VM, the minute its transfer under way started and how long the transfer behind its
+ * latest instance took, from the world's own emitted events.
+ */
+function trackTransfers(v: WView, memo: Map<string, number>): void {
+  for (const e of v.emitted) {
+    if (e.kind === 'started') memo.set(`start:${e.vm}`, e.clock);
+    if (e.kind === 'committed') {
+      memo.delete(`start:${e.vm}`);
+      memo.set(`took:${e.vm}`, e.clock - e.pitClock);
+    }
+  }
+}
+
+/**
+ * R8 on a slow healthy link: VR's docs promise no violation while transfers take at most half the
+ * RPO (research-notes A2: "If the replication takes more than 7.5 minutes [of a 15 minute RPO],
+ * the replication encounters periodic RPO violations"), and the scheduler that aims to finish
+ * within half the RPO (research-notes F) keeps that promise: a violation is raised only while the
+ * transfer under way has taken more than half the RPO, or the one behind the latest instance did.
+ */
+const checkPace: WCheck = (v, memo) => {
+  if (v.event.type !== 'Tick') return null;
+  for (const e of v.emitted) {
+    // Replays the transfers in the order the emitted events tell them.
+    trackTransfers({ ...v, emitted: [e] }, memo);
+    if (e.kind !== 'rpoViolated') continue;
+    const rpo = v.after.repl.vms[e.vm]?.repl?.rpoMinutes ?? 0;
+    const half = Math.floor(rpo / 2);
+    const start = memo.get(`start:${e.vm}`);
+    const took = memo.get(`took:${e.vm}`);
+    const running = start === undefined ? null : e.clock - start;
+    if ((running ?? 0) <= half && (took ?? 0) <= half)
+      return `${e.vm}: RPO violated at minute ${e.clock}, though the transfer under way ${running === null ? 'does not exist' : `has taken ${running} min`} and the one behind the latest instance took ${took ?? 'no'} min, both within half the ${rpo} min RPO (research-notes A2, F)`;
+  }
+  return null;
+};
+
+/**
+ * What happens when a transfer takes longer than the RPO (research-notes A2): its instance is
+ * already too old when it lands, so the violation stays raised, the next transfer starts in the
+ * same minute, and meanwhile the replication shows Sync(RPO violation).
+ */
+const checkLong: WCheck = (v) => {
+  if (v.event.type !== 'Tick') return null;
+  for (const [i, e] of v.emitted.entries()) {
+    if (e.kind !== 'committed') continue;
+    const rpo = v.after.repl.vms[e.vm]?.repl?.rpoMinutes ?? 0;
+    if (e.clock - e.pitClock <= rpo) continue;
+    const later = v.emitted.slice(i + 1).filter((x) => x.vm === e.vm && x.clock === e.clock);
+    if (later.some((x) => x.kind === 'rpoRestored'))
+      return `${e.vm}: a transfer of ${e.clock - e.pitClock} min landed at minute ${e.clock} and the RPO violation was restored, though its instance is older than the ${rpo} min RPO`;
+    if (!later.some((x) => x.kind === 'started'))
+      return `${e.vm}: a transfer of ${e.clock - e.pitClock} min landed at minute ${e.clock}, over the ${rpo} min RPO, and the next did not start at once`;
+  }
+  for (const vm of Object.values(v.after.repl.vms)) {
+    const c = vm.repl?.cycle;
+    if (!c || !vm.repl || v.after.repl.clock - c.pitClock <= vm.repl.rpoMinutes) continue;
+    const want = `${c.kind === 'delta' ? 'Sync' : 'Full Sync'}(RPO violation)`;
+    const got = worldStatus(v.after, vm.name);
+    if (got !== want && !(c.initial && got === 'Initial Full Sync'))
+      return `${vm.name}: a transfer running for ${v.after.repl.clock - c.pitClock} min, over the ${vm.repl.rpoMinutes} min RPO, shows ${got}, not ${want}`;
+  }
+  return null;
 };
 
 const checkF4: WCheck = (v) => {
@@ -767,6 +841,50 @@ export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
   ),
   sometimes('R8-healthy', 'some healthy runs commit cycle after cycle', healthyWorld, {
     'several commits': (v) => v.emitted.filter((e) => e.kind === 'committed').length >= 3,
+  }),
+  always(
+    'R8-pace',
+    'R8',
+    'on a slow healthy link, an RPO violation is raised only while a transfer has taken more than half the RPO (the scheduler estimates from the last deltas and aims for half the RPO)',
+    slowWorld,
+    checkPace,
+  ),
+  sometimes(
+    'R8-pace',
+    'some slow transfers take several minutes, some start early on their estimate, and some over half the RPO end in a violation',
+    slowWorld,
+    {
+      'a transfer of 3 minutes or more': (v) =>
+        v.emitted.some((e) => e.kind === 'committed' && e.clock - e.pitClock >= 3),
+      'started before half the RPO on the estimate': (v) =>
+        v.emitted.some((e) => {
+          if (e.kind !== 'started' || e.cycle !== 'delta') return false;
+          const r = v.before.repl.vms[e.vm]?.repl;
+          const last = r ? latestInstance(r) : undefined;
+          return (
+            r !== undefined &&
+            r !== null &&
+            last !== undefined &&
+            e.clock - last.pitClock < Math.floor(r.rpoMinutes / 2)
+          );
+        }),
+      'violated after a transfer over half the RPO': (v) => emits(v, 'rpoViolated'),
+    },
+  ),
+  always(
+    'R8-long',
+    'R8',
+    'a transfer longer than the RPO lands still violated, the next starts in the same minute, and meanwhile the replication shows Sync(RPO violation)',
+    slowWorld,
+    checkLong,
+  ),
+  sometimes('R8-long', 'some transfers take longer than the RPO', slowWorld, {
+    'longer than the RPO': (v) =>
+      v.emitted.some(
+        (e) =>
+          e.kind === 'committed' &&
+          e.clock - e.pitClock > (v.after.repl.vms[e.vm]?.repl?.rpoMinutes ?? Infinity),
+      ),
   }),
   always(
     'F4',
