@@ -37,6 +37,7 @@ export const DEFECTS = [
   'blocked-shows-error',
   'failover-to-partial',
   'reprotect-without-checksums',
+  'optimized-reprotect-after-disaster',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
@@ -211,6 +212,12 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     area: 'world',
     description: 'failover writes the bundle still arriving at the VRS into the recovered disks',
     expectedInvariants: ['R10'],
+  },
+  'optimized-reprotect-after-disaster': {
+    area: 'world',
+    description:
+      "reprotect skips the checksum full sync after a disaster recovery too, trusting the recovered VM's psf, so the old site keeps writes the DR site never got",
+    expectedInvariants: ['R11'],
   },
   'reprotect-without-checksums': {
     area: 'world',

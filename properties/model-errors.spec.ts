@@ -174,7 +174,8 @@ describe("replication status: 'Initial Full Sync' vs 'Full Sync' (research-notes
     type: 'ConfigureReplication',
     vm: 'vm-1',
     rpoMinutes: 15,
-    retention: 2,
+    perDay: 24,
+    days: 1,
     seed: false,
   };
   const write = (block: number): ReplicationEvent => ({
@@ -804,7 +805,8 @@ describe('world', () => {
     type: 'ConfigureReplication',
     vm: 'vm-1',
     rpoMinutes: 15,
-    retention: 0,
+    perDay: 0,
+    days: 0,
     seed: false,
   };
   const play = (w0: WorldState, events: readonly WorldEvent[]): WorldState => {

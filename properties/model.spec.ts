@@ -43,7 +43,8 @@ const configure = (vm = 'vm-1'): ReplicationEvent => ({
   type: 'ConfigureReplication',
   vm,
   rpoMinutes: 15,
-  retention: 2,
+  perDay: 24,
+  days: 1,
   seed: false,
 });
 
@@ -297,8 +298,8 @@ describe('R12 configuration errors are one line and say what is allowed', () => 
   );
 
   test('retention beyond 24 instances, a seed with another UUID, and a second replication are rejected', () => {
-    expect(step(on('6.7'), { ...configure(), retention: 25 } as ReplicationEvent).error).toBe(
-      'vm-1: retention of 25 point-in-time instances is outside 0 to 24',
+    expect(step(on('6.7'), { ...configure(), perDay: 3, days: 9 } as ReplicationEvent).error).toBe(
+      'vm-1: retention of 3 instance(s) a day for 9 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
     );
     const cloned = run(ONE_VM, CORRECT, [{ type: 'SeedCopy', vm: 'vm-1', uuid: 'different' }]);
     expect(step(cloned, { ...configure(), seed: true } as ReplicationEvent).error).toBe(

@@ -54,7 +54,8 @@ const CONF: ReplicationEvent = {
   type: 'ConfigureReplication',
   vm: 'vm-1',
   rpoMinutes: 15,
-  retention: 1,
+  perDay: 24,
+  days: 1,
   seed: false,
 };
 const conf = (over: Partial<Extract<ReplicationEvent, { type: 'ConfigureReplication' }>>) =>
@@ -269,22 +270,34 @@ describe('rejections: the exact error, nothing emitted, the state only ticks', (
       'vm-1: RPO 15.5 min is outside the 5 min to 1440 min (24 h) allowed on ESXi 6.7',
     ],
     [
-      'retention of 25',
+      'retention of 5 a day for 5 days (25 instances)',
       [],
-      conf({ retention: 25 }),
-      'vm-1: retention of 25 point-in-time instances is outside 0 to 24',
+      conf({ perDay: 5, days: 5 }),
+      'vm-1: retention of 5 instance(s) a day for 5 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
     ],
     [
-      'negative retention',
+      'retention of 25 a day',
       [],
-      conf({ retention: -1 }),
-      'vm-1: retention of -1 point-in-time instances is outside 0 to 24',
+      conf({ perDay: 25, days: 1 }),
+      'vm-1: retention of 25 instance(s) a day for 1 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
     ],
     [
-      'a fractional retention',
+      'a negative count a day',
       [],
-      conf({ retention: 1.5 }),
-      'vm-1: retention of 1.5 point-in-time instances is outside 0 to 24',
+      conf({ perDay: -1, days: 1 }),
+      'vm-1: retention of -1 instance(s) a day for 1 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
+    ],
+    [
+      'a fractional count a day',
+      [],
+      conf({ perDay: 1.5, days: 2 }),
+      'vm-1: retention of 1.5 instance(s) a day for 2 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
+    ],
+    [
+      'instances a day for no days',
+      [],
+      conf({ perDay: 3, days: 0 }),
+      'vm-1: retention of 3 instance(s) a day for 0 day(s): give both, or 0 and 0 to keep only the latest',
     ],
     [
       'a second replication',
@@ -343,7 +356,9 @@ describe('ConfigureReplication: the replication it creates', () => {
   const fresh = (over: Partial<Replication> = {}): Replication => ({
     configuredAt: 30,
     rpoMinutes: 15,
-    retention: 1,
+    perDay: 24,
+    days: 1,
+    seeded: false,
     needsFullSync: true,
     paused: false,
     recovering: false,
@@ -364,16 +379,17 @@ describe('ConfigureReplication: the replication it creates', () => {
     ...over,
   });
 
-  test.each<[string, number, number]>([
-    ['the smallest RPO and no retention', 5, 0],
-    ['an RPO of exactly 24 h', 1440, 1],
-    ['the largest retention', 15, 24],
-  ])('%s is accepted', (_name, rpoMinutes, retention) => {
+  test.each<[string, number, number, number]>([
+    ['the smallest RPO and no retention', 5, 0, 0],
+    ['an RPO of exactly 24 h', 1440, 1, 1],
+    ['the largest retention, 24 a day for a day', 15, 24, 1],
+    ['the largest retention, 3 a day for 8 days', 15, 3, 8],
+  ])('%s is accepted', (_name, rpoMinutes, perDay, days) => {
     const s = go([T(30)]);
     expectStep(
       s,
-      conf({ rpoMinutes, retention }),
-      next(s, { vm: { repl: fresh({ rpoMinutes, retention }) } }),
+      conf({ rpoMinutes, perDay, days }),
+      next(s, { vm: { repl: fresh({ rpoMinutes, perDay, days }) } }),
       [{ kind: 'Configured', vm: 'vm-1' }],
     );
   });
@@ -392,7 +408,9 @@ describe('ConfigureReplication: the replication it creates', () => {
     expectStep(
       seeded,
       conf({ seed: true }),
-      next(seeded, { vm: { repl: fresh({ base: { 'disk-0': { 2: 1 }, 'disk-1': { 1: 2 } } }) } }),
+      next(seeded, {
+        vm: { repl: fresh({ base: { 'disk-0': { 2: 1 }, 'disk-1': { 1: 2 } }, seeded: true }) },
+      }),
       [{ kind: 'Configured', vm: 'vm-1' }],
     );
   });
@@ -833,7 +851,7 @@ describe('BundleCommit: the instance, the psf checkpoint, MPIT pruning', () => {
     expect(replOf(r.state)).toEqual({
       ...replOf(s),
       instances: [
-        instance0,
+        // Within the hour MPIT (24 a day) keeps only the latest: the full sync's goes.
         {
           pit: 13,
           pitClock: 40,
@@ -871,29 +889,53 @@ describe('BundleCommit: the instance, the psf checkpoint, MPIT pruning', () => {
     );
   });
 
-  const threeCommits = [...COMMITTED, W(6), CS, CHUNK, COMMIT, W(7), CS, CHUNK, COMMIT];
+  // MPIT (research-notes A2, F): commits at minutes 30 (the full sync), then per case.
+  const delta = (b: number) => [W(b), CS, CHUNK, COMMIT];
+  const sameHour = [...COMMITTED, ...delta(6), ...delta(7)];
+  const hourly = [...COMMITTED, T(60), ...delta(6), T(60), ...delta(7)];
+  const dayLater = [...COMMITTED, T(1500), ...delta(6)];
   const pits = (s: ReplicationState) => replOf(s).instances.map((i) => i.pit);
 
-  test.each<[string, number, Variant, number[]]>([
-    ['retention 0 keeps only the latest', 0, CORRECT, [16]],
-    ['retention 1 keeps the latest two', 1, CORRECT, [12, 16]],
-    ['retention 2 keeps all three', 2, CORRECT, [6, 12, 16]],
-    ['retention 5 keeps all three', 5, CORRECT, [6, 12, 16]],
+  test.each<[string, ReplicationEvent[], number, number, Variant, number[]]>([
+    ['no MPIT keeps only the latest', hourly, 0, 0, CORRECT, [18]],
     [
-      'mpit-prunes-newest with retention 1 keeps the oldest two',
+      '24 a day: three commits within the hour keep only the latest',
+      sameHour,
+      24,
+      1,
+      CORRECT,
+      [16],
+    ],
+    [
+      '24 a day: the newest of each ended hour, and the latest',
+      hourly,
+      24,
+      1,
+      CORRECT,
+      [6, 13, 18],
+    ],
+    ['2 a day: twelve-hour slots, none ended: the latest only', hourly, 2, 1, CORRECT, [18]],
+    ['24 a day for 1 day: an hour over a day old drops out', dayLater, 24, 1, CORRECT, [13]],
+    ['12 a day for 2 days: the same hour is still kept', dayLater, 12, 2, CORRECT, [6, 13]],
+    [
+      'the newest instance of an ended hour stays, an older one of the same hour goes',
+      [...sameHour, T(60), ...delta(5)],
+      24,
+      1,
+      CORRECT,
+      [16, 21],
+    ],
+    [
+      'mpit-prunes-newest keeps as many, from the oldest end: the latest commit is lost',
+      sameHour,
+      24,
       1,
       variant('mpit-prunes-newest'),
-      [6, 12],
+      [6],
     ],
-    [
-      'mpit-prunes-newest with retention 2 keeps all three',
-      2,
-      variant('mpit-prunes-newest'),
-      [6, 12, 16],
-    ],
-  ])('%s', (_name, retention, v, expected) => {
-    const events = threeCommits.map((e) => (e === CONF ? conf({ retention }) : e));
-    expect(pits(go(events, v))).toEqual(expected);
+  ])('%s', (_name, events, perDay, days, v, expected) => {
+    const run = events.map((e) => (e === CONF ? conf({ perDay, days }) : e));
+    expect(pits(go(run, v))).toEqual(expected);
   });
 
   test('a bundle whose cycle was cut still commits, leaving the tracking as it was', () => {

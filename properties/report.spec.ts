@@ -29,7 +29,14 @@ const setup: ReplicationSetup = {
 };
 
 const events: ReplicationEvent[] = [
-  { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 15, retention: 0, seed: false },
+  {
+    type: 'ConfigureReplication',
+    vm: 'vm-1',
+    rpoMinutes: 15,
+    perDay: 0,
+    days: 0,
+    seed: false,
+  },
   { type: 'CycleStart', vm: 'vm-1' },
   { type: 'ChunkDelivered', vm: 'vm-1' },
   { type: 'BundleCommit', vm: 'vm-1' },

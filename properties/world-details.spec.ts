@@ -93,11 +93,12 @@ const vmOf = (w: WorldState, name = 'vm-1') => {
   return vm;
 };
 
-const configure = (vm = 'vm-1', retention = 0): Forwarded => ({
+const configure = (vm = 'vm-1', perDay = 0, days = perDay === 0 ? 0 : 1): Forwarded => ({
   type: 'ConfigureReplication',
   vm,
   rpoMinutes: 15,
-  retention,
+  perDay,
+  days,
   seed: false,
 });
 const writes = (blocks: readonly number[], vm = 'vm-1'): WorldEvent[] =>
@@ -491,7 +492,7 @@ describe('replication events are forwarded as they are', () => {
     [
       'an RPO below the 15 min of ESXi 5.5',
       [],
-      { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 5, retention: 0, seed: false },
+      { ...configure(), rpoMinutes: 5 } as Forwarded,
       'vm-1: RPO 5 min is outside the 15 min to 1440 min (24 h) allowed on ESXi 5.5',
     ],
     [
@@ -1101,9 +1102,10 @@ describe('long ticks in strides = the same minutes one by one (minuteByMinute), 
 // ---- Failover and Reprotect ----
 
 describe('Failover: recover at the DR site from a committed instance (R10)', () => {
-  // Two instances kept: pitClock 1 (blocks 0-5) and pitClock 8 (blocks 0-7); block 8 after.
+  // 24 a day: at minute 64 the first hour has ended, so MPIT keeps its newest instance, of
+  // minute 57 (blocks 0-7), and the latest, of minute 64 (block 8 too).
   const twoInstances = () =>
-    play(synced({}, CORRECT, 1), [...writes([6, 7]), tick(6), ...writes([8]), tick(1)]).w;
+    play(synced({}, CORRECT, 24), [...writes([6, 7]), tick(55), ...writes([8]), tick(8)]).w;
 
   test.each<[string, () => WorldState, string, number, string]>([
     ['an unknown VM', world, 'vm-9', 0, 'vm-9: no committed instance 0 back to recover from'],
@@ -1116,7 +1118,7 @@ describe('Failover: recover at the DR site from a committed instance (R10)', () 
       'vm-1: no committed instance 0 back to recover from',
     ],
     [
-      'a pick past the retained instances',
+      'a pick past the instances MPIT keeps',
       twoInstances,
       'vm-1',
       2,
@@ -1138,16 +1140,18 @@ describe('Failover: recover at the DR site from a committed instance (R10)', () 
   });
 
   test.each<[number, number, number, Record<number, number>]>([
-    [0, 25, 8, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 }],
-    [1, 8, 1, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6 }],
+    [0, 107, 64, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8, 8: 9 }],
+    [1, 96, 57, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 }],
   ])(
     'pick %i recovers pit %i of minute %i and pauses the old source',
     (pick, pit, pitClock, disk) => {
       const w = twoInstances();
       const r = worldStep(w, { type: 'Failover', vm: 'vm-1', pick });
       expect(Object.keys(r)).toEqual(['state', 'emitted']);
-      expect(r.emitted).toEqual([{ kind: 'failover', clock: 10, vm: 'vm-1', pitClock }]);
-      expect(r.state.recovered).toEqual({ 'vm-1': { pit, pitClock, disks: { 'disk-0': disk } } });
+      expect(r.emitted).toEqual([{ kind: 'failover', clock: 66, vm: 'vm-1', pitClock }]);
+      expect(r.state.recovered).toEqual({
+        'vm-1': { pit, pitClock, disks: { 'disk-0': disk }, planned: false },
+      });
       expect(r.state.repl).toEqual(replStep(w.repl, { type: 'Pause', vm: 'vm-1' }).state);
       expect([vmOf(r.state).repl?.paused, r.state.repl.tick]).toEqual([true, w.repl.tick + 1]);
     },
@@ -1178,14 +1182,32 @@ describe('Failover: recover at the DR site from a committed instance (R10)', () 
 
 describe('Reprotect: replicate back from the DR site, the old disk as seed (R11, notes A7)', () => {
   const reverseRoute = scenario('seed-000-dr-reverse-present').hosts;
+  // MPIT 24 a day keeps the instances of minutes 57 (blocks 0-7) and 64 (0-8).
+  const lastSync = [...writes([6, 7]), tick(55), ...writes([8]), tick(8)];
+  /** A disaster recovery after block 9 was written at the primary and never replicated. */
   const failedOver = (pick: number, over: Partial<WorldSetup> = {}, v: Variant = CORRECT) =>
-    play(synced(over, v, 1), [
-      ...writes([6, 7]),
-      tick(6),
-      ...writes([8]),
-      tick(1),
-      { type: 'Failover', vm: 'vm-1', pick },
+    play(synced(over, v, 24), [...lastSync, ...writes([9]), { type: 'Failover', vm: 'vm-1', pick }])
+      .w;
+  /** A planned migration: everything replicated, the source shut down, the latest recovered. */
+  const migrated = (over: Partial<WorldSetup> = {}, v: Variant = CORRECT) =>
+    play(synced(over, v, 24), [
+      ...lastSync,
+      { type: 'Failover', vm: 'vm-1', pick: 0, planned: true },
     ]).w;
+  const reprotected = (
+    sent: number,
+    optimized: boolean,
+    delivered = true,
+    reason = 'the VR server reaches esx-01 on TCP 902',
+  ): WorldEmitted => ({
+    kind: 'reprotect',
+    clock: 66,
+    vm: 'vm-1',
+    sent,
+    optimized,
+    delivered,
+    reason,
+  });
 
   test.each<[string, () => WorldState, string, string]>([
     [
@@ -1222,21 +1244,12 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
     expect(r.error).toBe(error);
   });
 
-  test('optimized: the psf names the one block written since; delivered over the route back', () => {
-    const w = failedOver(0, { hosts: reverseRoute });
+  test('after a planned migration: optimized, nothing to send, delivered over the route back', () => {
+    const w = migrated({ hosts: reverseRoute });
+    expect(vmOf(w).power).toBe('off');
     const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
     expect(Object.keys(r)).toEqual(['state', 'emitted']);
-    expect(r.emitted).toEqual([
-      {
-        kind: 'reprotect',
-        clock: 10,
-        vm: 'vm-1',
-        sent: 1,
-        optimized: true,
-        delivered: true,
-        reason: 'the VR server reaches esx-01 on TCP 902',
-      },
-    ]);
+    expect(r.emitted).toEqual([reprotected(0, true)]);
     const back = r.state.reversed['vm-1'];
     expect(back?.setup).toEqual({
       version: '5.5',
@@ -1252,22 +1265,18 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
         },
       ],
     });
+    const image = { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8, 8: 9 };
     const rv = back?.vms['vm-1'];
-    expect(rv?.disks).toEqual({
-      'disk-0': {
-        uuid: 'u-1',
-        sizeBlocks: 16,
-        blocks: { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 },
-      },
-    });
+    expect(rv?.disks).toEqual({ 'disk-0': { uuid: 'u-1', sizeBlocks: 16, blocks: image } });
     expect(rv?.targetDisks).toEqual(vmOf(w).disks);
-    const image = { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 };
-    // configure, the cycle, one chunk, the commit; the old disk (with block 8) is the base.
+    // configure, the empty delta, the chunk that completes it, the commit.
     expect(back?.tick).toBe(4);
     expect(rv?.repl).toEqual({
       configuredAt: 0,
       rpoMinutes: 15,
-      retention: 0,
+      perDay: 0,
+      days: 0,
+      seeded: true,
       needsFullSync: false,
       paused: false,
       recovering: false,
@@ -1279,9 +1288,9 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       },
       cycle: null,
       staging: null,
-      base: { 'disk-0': { ...image, 8: 9 } },
+      base: { 'disk-0': image },
       instances: [{ pit: 1, pitClock: 0, clock: 0, disks: { 'disk-0': image } }],
-      blocksSent: 1,
+      blocksSent: 0,
       nextCycleId: 2,
       deltaMinutes: [0],
     });
@@ -1289,19 +1298,37 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
     expect(r.state).toEqual({ ...w, reversed: { 'vm-1': back } });
   });
 
+  test.each<[string, WorldEvent, string]>([
+    [
+      'with a block not yet replicated',
+      { type: 'Failover', vm: 'vm-1', pick: 0, planned: true },
+      'vm-1: a planned migration recovers the latest instance after a final sync; 1 block(s) are not yet at the DR site: Sync Now and wait',
+    ],
+    [
+      'of an older instance',
+      { type: 'Failover', vm: 'vm-1', pick: 1, planned: true },
+      'vm-1: a planned migration recovers the latest instance after a final sync, not instance 1 back',
+    ],
+  ])('a planned migration %s is refused and changes nothing', (_n, e, error) => {
+    const w = play(synced({}, CORRECT, 24), [...lastSync, ...writes([9])]).w;
+    const r = worldStep(w, e);
+    expect([r.state, r.emitted, r.error]).toEqual([w, [], error]);
+  });
+
+  test('after a disaster recovery: a checksum full sync sends the block the old site kept', () => {
+    const r = worldStep(failedOver(0, { hosts: reverseRoute }), { type: 'Reprotect', vm: 'vm-1' });
+    expect(r.emitted).toEqual([reprotected(1, false)]);
+    const rv = r.state.reversed['vm-1']?.vms['vm-1']?.repl;
+    expect(rv?.instances.map((i) => i.disks)).toEqual([
+      { 'disk-0': { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8, 8: 9 } },
+    ]);
+  });
+
   test('without a route back at the DR host the reverse transfer starts but is not delivered', () => {
     const w = failedOver(0);
     const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
     expect(r.emitted).toEqual([
-      {
-        kind: 'reprotect',
-        clock: 10,
-        vm: 'vm-1',
-        sent: 1,
-        optimized: true,
-        delivered: false,
-        reason: 'esx-dr-01 sends replication out of vmk0, not vmk2',
-      },
+      reprotected(1, false, false, 'esx-dr-01 sends replication out of vmk0, not vmk2'),
     ]);
     const rv = r.state.reversed['vm-1']?.vms['vm-1']?.repl;
     expect([
@@ -1309,39 +1336,39 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       rv?.cycle?.kind,
       rv?.cycle?.toSend,
       rv?.instances,
-    ]).toEqual([2, 'delta', [{ disk: 'disk-0', block: 8 }], []]);
+    ]).toEqual([2, 'full', [{ disk: 'disk-0', block: 9 }], []]);
   });
 
-  test('an older instance is not optimized: the checksums find the three blocks that differ', () => {
+  test('an older instance: the checksums find the two blocks that differ', () => {
     const r = worldStep(failedOver(1, { hosts: reverseRoute }), { type: 'Reprotect', vm: 'vm-1' });
-    expect(r.emitted).toEqual([
-      {
-        kind: 'reprotect',
-        clock: 10,
-        vm: 'vm-1',
-        sent: 3,
-        optimized: false,
-        delivered: true,
-        reason: 'the VR server reaches esx-01 on TCP 902',
-      },
-    ]);
+    expect(r.emitted).toEqual([reprotected(2, false)]);
     expect(r.state.reversed['vm-1']?.vms['vm-1']?.repl?.instances.map((i) => i.disks)).toEqual([
-      { 'disk-0': { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6 } },
+      { 'disk-0': { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 } },
     ]);
   });
 
-  test('after a host crash the old psf is not trusted: full sync with checksums', () => {
-    const w = play(synced({ hosts: reverseRoute }, CORRECT, 1), [
-      ...writes([6, 7]),
-      tick(12),
-      ...writes([8]),
-      { type: 'HostCrash', host: 'esx-01', psf: 'intact' },
-      { type: 'Failover', vm: 'vm-1', pick: 0 },
+  test('a replication configured with a seed is never optimized, even after a planned migration', () => {
+    const w = play(world({ hosts: reverseRoute }), [
+      { type: 'SeedCopy', vm: 'vm-1', uuid: 'same' },
+      { ...configure('vm-1', 24), seed: true } as Forwarded,
+      ...SIX,
+      tick(3),
+      ...lastSync,
+      { type: 'Failover', vm: 'vm-1', pick: 0, planned: true },
     ]).w;
     const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
-    expect(r.emitted.map((e) => (e.kind === 'reprotect' ? [e.sent, e.optimized] : e))).toEqual([
-      [1, false],
-    ]);
+    expect(r.emitted).toEqual([reprotected(0, false)]);
+  });
+
+  test('optimized-reprotect-after-disaster trusts the psf after a disaster: block 9 stays at the old site', () => {
+    const v = variant('optimized-reprotect-after-disaster');
+    const r = worldStep(failedOver(0, { hosts: reverseRoute }, v), {
+      type: 'Reprotect',
+      vm: 'vm-1',
+    });
+    expect(r.emitted).toEqual([reprotected(0, true)]);
+    const rv = r.state.reversed['vm-1']?.vms['vm-1']?.repl;
+    expect(rv?.instances.at(-1)?.disks['disk-0']?.[9]).toBe(10);
   });
 
   test('reprotect-without-checksums sends every written block back', () => {
@@ -1350,17 +1377,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       type: 'Reprotect',
       vm: 'vm-1',
     });
-    expect(r.emitted).toEqual([
-      {
-        kind: 'reprotect',
-        clock: 10,
-        vm: 'vm-1',
-        sent: 8,
-        optimized: false,
-        delivered: true,
-        reason: 'the VR server reaches esx-01 on TCP 902',
-      },
-    ]);
+    expect(r.emitted).toEqual([reprotected(9, false)]);
     expect(r.state.reversed['vm-1']?.vms['vm-1']?.targetDisks).toBeNull();
   });
 
@@ -1377,8 +1394,8 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       { type: 'Reprotect', vm: 'vm-2' },
     ]);
     expect(w.recovered).toEqual({
-      'vm-1': { pit: 5, pitClock: 1, disks: { 'disk-0': { 1: 1 } } },
-      'vm-2': { pit: 8, pitClock: 1, disks: { 'disk-0': { 2: 2 } } },
+      'vm-1': { pit: 5, pitClock: 1, disks: { 'disk-0': { 1: 1 } }, planned: false },
+      'vm-2': { pit: 8, pitClock: 1, disks: { 'disk-0': { 2: 2 } }, planned: false },
     });
     expect(Object.keys(w.reversed)).toEqual(['vm-1', 'vm-2']);
   });

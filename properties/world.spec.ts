@@ -28,7 +28,8 @@ const configure: WorldEvent = {
   type: 'ConfigureReplication',
   vm: 'vm-1',
   rpoMinutes: 15,
-  retention: 0,
+  perDay: 0,
+  days: 0,
   seed: false,
 };
 const writes: WorldEvent[] = [0, 1, 2, 3, 4, 5].map((block) => ({

@@ -173,7 +173,8 @@ function fullSyncMs(blocks: number, touched: number): number {
     type: 'ConfigureReplication',
     vm: 'vm-1',
     rpoMinutes: 15,
-    retention: 0,
+    perDay: 0,
+    days: 0,
     seed: false,
   }).state;
   const t0 = performance.now();

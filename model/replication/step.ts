@@ -211,7 +211,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       return;
     }
     case 'ConfigureReplication':
-      return configure(ctx, vm, e.rpoMinutes, e.retention, e.seed);
+      return configure(ctx, vm, e.rpoMinutes, e.perDay, e.days, e.seed);
     case 'VMotion': {
       if (!s.setup.hosts.includes(e.host))
         return reject(s, `no host named ${e.host}; known hosts: ${s.setup.hosts.join(', ')}`);
@@ -239,7 +239,8 @@ function configure(
   ctx: Ctx,
   vm: VmState,
   rpo: number,
-  retention: number,
+  perDay: number,
+  days: number,
   seed: boolean,
 ): StepResult | undefined {
   const s = ctx.state;
@@ -257,10 +258,19 @@ function configure(
       `${vm.name}: RPO ${rpo} min is outside the ${range.min} min to ${range.max} min (24 h) allowed on ESXi ${version}`,
     );
   }
-  if (!Number.isInteger(retention) || retention < 0 || retention > MAX_RETENTION) {
+  // MPIT: N instances a day for D days, at most 24 in all (research-notes A2: "3 per day for
+  // 5 days"; F).
+  const whole = (n: number) => Number.isInteger(n) && n >= 0;
+  if (!whole(perDay) || !whole(days) || perDay * days > MAX_RETENTION) {
     return reject(
       s,
-      `${vm.name}: retention of ${retention} point-in-time instances is outside 0 to ${MAX_RETENTION}`,
+      `${vm.name}: retention of ${perDay} instance(s) a day for ${days} day(s) is outside what VR keeps: whole numbers, at most ${MAX_RETENTION} instances in all`,
+    );
+  }
+  if ((perDay === 0) !== (days === 0)) {
+    return reject(
+      s,
+      `${vm.name}: retention of ${perDay} instance(s) a day for ${days} day(s): give both, or 0 and 0 to keep only the latest`,
     );
   }
   const base: Record<string, BlockMap> = {};
@@ -298,7 +308,9 @@ function configure(
   setRepl(ctx, vm, {
     configuredAt: s.clock,
     rpoMinutes: rpo,
-    retention,
+    perDay,
+    days,
+    seeded: seed,
     // Initial configuration always starts with a full sync (research-notes A4).
     needsFullSync: true,
     paused: false,
@@ -510,14 +522,10 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
   // NFC (902) writes the whole bundle through a redo log and commits it at once (notes A3).
   const disks: Record<string, BlockMap> = {};
   for (const id of vm.diskOrder) disks[id] = applyBlocks(targetImage(r, id), st.blocks[id] ?? {});
-  const keep = r.retention + 1;
   const all = [...r.instances, { pit: st.pit, pitClock: st.pitClock, clock: s.clock, disks }];
-  // MPIT retention keeps the newest instances, up to 24 plus the latest (notes A2).
-  const instances = has(s.variant, 'mpit-prunes-newest')
-    ? all.length > keep
-      ? all.slice(0, keep)
-      : all
-    : all.slice(-keep);
+  const kept = retained(all, s.clock, r.perDay, r.days);
+  // Defect: pruning keeps as many, but from the oldest end.
+  const instances = has(s.variant, 'mpit-prunes-newest') ? all.slice(0, kept.length) : kept;
   // The scheduler keeps the last 15 delta durations (research-notes F).
   const deltaMinutes =
     st.kind === 'delta' ? [...r.deltaMinutes, s.clock - st.pitClock].slice(-15) : r.deltaMinutes;
@@ -551,6 +559,35 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
       st.kind === 'full' ? 'hbr.primary.SyncCompletedEvent' : 'hbr.primary.DeltaCompletedEvent',
   });
   return;
+}
+
+/**
+ * MPIT retention: the latest instance, and for each of the last perDay x days slots of the day
+ * (1440 / perDay minutes each) that have ended by `now`, the newest instance whose point in time
+ * falls in it. Research-notes A2 gives the policy ("3 per day for 5 days": 15 instances plus the
+ * latest) but not how VR picks the instance of a slot: the newest of each ended slot is an
+ * inference. Oldest first, as instances are kept.
+ */
+export function retained(
+  all: readonly Instance[],
+  now: number,
+  perDay: number,
+  days: number,
+): Instance[] {
+  const latest = all[all.length - 1];
+  if (!latest) return [];
+  const slot = (t: number) => Math.floor((t * perDay) / 1440);
+  const current = slot(now);
+  const newest = new Map<number, Instance>();
+  for (const i of all) {
+    const k = slot(i.pitClock);
+    if (perDay === 0 || k >= current || k < current - perDay * days) continue;
+    const had = newest.get(k);
+    if (!had || i.pitClock > had.pitClock || (i.pitClock === had.pitClock && i.pit > had.pit))
+      newest.set(k, i);
+  }
+  const keep = new Set<Instance>([...newest.values(), latest]);
+  return all.filter((i) => keep.has(i));
 }
 
 /**

@@ -55,7 +55,10 @@ export type ReplicationEvent =
       readonly type: 'ConfigureReplication';
       readonly vm: string;
       readonly rpoMinutes: number;
-      readonly retention: number;
+      /** MPIT: keep this many instances a day (0 with days 0: only the latest). */
+      readonly perDay: number;
+      /** ... for this many days; perDay x days is at most 24 (research-notes A2, F). */
+      readonly days: number;
       readonly seed: boolean;
     }
   | { readonly type: 'UnconfigureReplication'; readonly vm: string }
@@ -125,7 +128,11 @@ export interface Replication {
   /** The clock when replication was configured: the RPO clock starts there. */
   readonly configuredAt: number;
   readonly rpoMinutes: number;
-  readonly retention: number;
+  /** MPIT retention: perDay instances a day for days days (research-notes A2, F). */
+  readonly perDay: number;
+  readonly days: number;
+  /** Configured with a seed disk at the target (research-notes A7). */
+  readonly seeded: boolean;
   readonly needsFullSync: boolean;
   readonly paused: boolean;
   /** Set when the source lost its in-memory state (crash) until power-on reloads the psf. */
@@ -144,7 +151,7 @@ export interface Replication {
   readonly staging: Staging | null;
   /** What the target datastore held before the first commit: a seed, or nothing. */
   readonly base: Readonly<Record<string, BlockMap>>;
-  /** Oldest first; the last is the latest. At most retention + 1 are kept. */
+  /** Oldest first; the last is the latest. MPIT retention decides which older ones stay. */
   readonly instances: readonly Instance[];
   readonly blocksSent: number;
   readonly nextCycleId: number;

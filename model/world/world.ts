@@ -53,6 +53,7 @@ type Forwarded = Extract<
       | 'Pause'
       | 'Resume'
       | 'ConfigureReplication'
+      | 'SeedCopy'
       | 'SyncNow'
       | 'VMotion';
   }
@@ -75,8 +76,17 @@ export type WorldEvent =
           | 'VibRemove';
       }
     >
-  /** Recover at the DR site from the latest instance (pick 0) or an older retained one. */
-  | { readonly type: 'Failover'; readonly vm: string; readonly pick: number }
+  /**
+   * Recover at the DR site from the latest instance (pick 0) or an older retained one. A planned
+   * migration (SRM) recovers the latest after a final sync and shuts the source down; without
+   * it the recovery is a disaster recovery (research-notes A7).
+   */
+  | {
+      readonly type: 'Failover';
+      readonly vm: string;
+      readonly pick: number;
+      readonly planned?: boolean;
+    }
   /** Reverse replication after failover, with the old source disk as the seed (notes A7). */
   | { readonly type: 'Reprotect'; readonly vm: string };
 
@@ -145,6 +155,8 @@ export interface Recovered {
   readonly pit: number;
   readonly pitClock: number;
   readonly disks: Readonly<Record<string, BlockMap>>;
+  /** Recovered by a planned migration, not a disaster recovery (research-notes A7). */
+  readonly planned: boolean;
 }
 
 export interface WorldState {
@@ -448,19 +460,34 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
           emitted: [],
           error: `${e.vm}: no committed instance ${e.pick} back to recover from`,
         };
+      const planned = e.planned === true;
+      if (planned) {
+        const left = unsynced(vm);
+        if (e.pick !== 0 || left !== null)
+          return {
+            state: w,
+            emitted: [],
+            error: `${e.vm}: a planned migration recovers the latest instance after a final sync${e.pick !== 0 ? `, not instance ${e.pick} back` : `; ${left}`}`,
+          };
+      }
       let disks: Record<string, BlockMap> = { ...inst.disks };
       if (has(variant, 'failover-to-partial') && r.staging) {
         // Defect: the bundle still arriving at the VRS is written into the recovered disks.
         for (const [d, blocks] of Object.entries(r.staging.blocks))
           disks = { ...disks, [d]: applyBlocks(disks[d] ?? {}, blocks) };
       }
-      // Recovery stops replication from the old source (research-notes A7).
-      const paused = replStep(w.repl, { type: 'Pause', vm: e.vm }).state;
+      // Recovery stops replication from the old source (research-notes A7); a planned migration
+      // also shuts the source down.
+      let repl = replStep(w.repl, { type: 'Pause', vm: e.vm }).state;
+      if (planned) repl = replStep(repl, { type: 'PowerOff', vm: e.vm }).state;
       return {
         state: {
           ...w,
-          repl: paused,
-          recovered: { ...w.recovered, [e.vm]: { pit: inst.pit, pitClock: inst.pitClock, disks } },
+          repl,
+          recovered: {
+            ...w.recovered,
+            [e.vm]: { pit: inst.pit, pitClock: inst.pitClock, disks, planned },
+          },
         },
         emitted: [{ kind: 'failover', clock: w.repl.clock, vm: e.vm, pitClock: inst.pitClock }],
       };
@@ -498,6 +525,26 @@ export function worldStatus(w: WorldState, name: string): ReplicationStatus | nu
     rpoViolated: w.violated[name] === true,
     recovered: w.recovered[name] !== undefined,
   });
+}
+
+/**
+ * Why a planned migration cannot recover the VM yet, or null when its latest instance holds the
+ * source as it is: SRM's planned migration syncs the last changes first and stops on failure
+ * (research-notes A7).
+ */
+function unsynced(vm: VmState): string | null {
+  const r = vm.repl;
+  if (!r) return 'it is not replicated';
+  if (r.cycle || r.staging) return 'a transfer is still under way';
+  if (r.needsFullSync || r.recovering) return 'a full sync is pending';
+  const latest = latestInstance(r);
+  const behind = vm.diskOrder.reduce((n, id) => {
+    const src = vm.disks[id]?.blocks ?? {};
+    const dst = latest?.disks[id] ?? {};
+    const keys = new Set([...Object.keys(src), ...Object.keys(dst)].map(Number));
+    return n + [...keys].filter((k) => (src[k] ?? 0) !== (dst[k] ?? 0)).length;
+  }, 0);
+  return behind > 0 ? `${behind} block(s) are not yet at the DR site: Sync Now and wait` : null;
 }
 
 /** R8's verdict: the last instance is older than the RPO (research-notes A2). */
@@ -757,7 +804,8 @@ function reprotect(w: WorldState, name: string): WorldStep {
     ],
   };
   let s = initRepl(setup, w.variant);
-  const seeded = !has(w.variant, 'reprotect-without-checksums');
+  // Defect: the old source disk is not used as a seed, so every written block is sent.
+  const oldDiskAsSeed = !has(w.variant, 'reprotect-without-checksums');
   const rv = s.vms[name] as VmState;
   s = {
     ...s,
@@ -770,8 +818,7 @@ function reprotect(w: WorldState, name: string): WorldStep {
             { ...(rv.disks[id] as VmState['disks'][string]), blocks: rec.disks[id] ?? {} },
           ]),
         ),
-        // Defect: the old source disk is not used as a seed, so every written block is sent.
-        targetDisks: seeded ? vm.disks : null,
+        targetDisks: oldDiskAsSeed ? vm.disks : null,
       },
     },
   };
@@ -779,27 +826,27 @@ function reprotect(w: WorldState, name: string): WorldStep {
     type: 'ConfigureReplication',
     vm: name,
     rpoMinutes: r.rpoMinutes,
-    retention: 0,
-    seed: seeded,
+    perDay: 0,
+    days: 0,
+    seed: oldDiskAsSeed,
   }).state;
-  // SRM's optimized reprotect (research-notes A7): when the recovered instance is the latest
-  // and the old source's psf is intact, the psf names exactly the blocks written there since,
-  // so the reverse transfer sends those without checksumming both disks; otherwise full sync.
-  const latestPit = latestInstance(r)?.pit;
+  // SRM's optimized reprotect (research-notes A7, F): only back to the original site after a
+  // planned migration, never for a replication configured with seed disks, and only while the
+  // psf files are there (A4); otherwise a full sync that checksums both disks. The recovery
+  // gave the recovered VM psf files of its own, which name what it wrote since: nothing in the
+  // model, which writes to no recovered VM, and the planned migration's final sync left the old
+  // source equal to the recovered instance, so nothing differs.
   const optimized =
-    seeded &&
-    rec.pit === latestPit &&
+    oldDiskAsSeed &&
+    (rec.planned || has(w.variant, 'optimized-reprotect-after-disaster')) &&
+    !r.seeded &&
     !r.recovering &&
-    !r.needsFullSync &&
     vm.diskOrder.every((id) => r.disks[id]?.psf !== null && r.disks[id]?.psf !== undefined);
   if (optimized) {
     const reverse = s.vms[name]?.repl;
     if (reverse) {
       const disks = Object.fromEntries(
-        vm.diskOrder.map((id) => [
-          id,
-          { bitmap: r.disks[id]?.psf?.blocks ?? [], psf: reverse.disks[id]?.psf ?? null },
-        ]),
+        vm.diskOrder.map((id) => [id, { bitmap: [], psf: reverse.disks[id]?.psf ?? null }]),
       );
       s = {
         ...s,

@@ -30,6 +30,14 @@ export interface StepView {
   readonly result: StepResult;
   /** history[k] = source images after k events; history[after.tick] is now. */
   readonly history: readonly Images[];
+  /** The commits of each VM since it was last configured, oldest first, as the oracle saw them. */
+  readonly commits: Readonly<Record<string, readonly Commit[]>>;
+}
+
+/** A committed instance: its point in time as a step and as a clock minute. */
+export interface Commit {
+  readonly pit: number;
+  readonly pitClock: number;
 }
 
 export interface Invariant {
@@ -143,10 +151,41 @@ export const R2: Invariant = {
   },
 };
 
+/**
+ * The instances MPIT keeps after a commit at minute `now`, as point-in-time steps, ascending:
+ * the latest, and the newest of each of the last perDay x days slots of 1440 / perDay minutes
+ * that have ended (research-notes A2: "3 per day for 5 days" keeps 15 and the latest; F). Which
+ * instance of a slot stays is an inference the model shares.
+ */
+export function expectedRetained(
+  commits: readonly Commit[],
+  now: number,
+  perDay: number,
+  days: number,
+): number[] {
+  const latest = commits[commits.length - 1];
+  if (!latest) return [];
+  const keep = new Set([latest.pit]);
+  if (perDay > 0) {
+    const slotOf = (minute: number) => Math.floor((minute * perDay) / 1440);
+    const ended = new Set<number>();
+    for (let k = slotOf(now) - perDay * days; k < slotOf(now); k++) ended.add(k);
+    const taken = new Set<number>();
+    for (const c of [...commits].reverse()) {
+      const k = slotOf(c.pitClock);
+      if (ended.has(k) && !taken.has(k)) {
+        taken.add(k);
+        keep.add(c.pit);
+      }
+    }
+  }
+  return [...keep].sort((a, b) => a - b);
+}
+
 export const R3: Invariant = {
   id: 'R3',
-  name: 'monotonic recovery point',
-  doc: "True iff the latest committed instance's point in time never moves backwards while the VM stays replicated, and a commit never leaves it behind the instance just committed.",
+  name: 'monotonic recovery point, MPIT retention',
+  doc: "True iff the latest committed instance's point in time never moves backwards while the VM stays replicated, a commit never leaves it behind the instance just committed, and after each commit the instances kept are exactly the latest and the newest of each of the last N x D ended slots of the day (N a day for D days).",
   check(v) {
     for (const vm of Object.values(v.after.vms)) {
       if (!vm.repl) continue;
@@ -158,6 +197,13 @@ export const R3: Invariant = {
       const c = committed(v, vm.name);
       if (c && (!b || b.pit < c.pit)) {
         return `${vm.name}: the instance of step ${c.pit} was committed, yet the recovery point is ${b ? `step ${b.pit}` : 'nothing'}`;
+      }
+      if (!c) continue;
+      const r = vm.repl;
+      const want = expectedRetained(v.commits[vm.name] ?? [], v.after.clock, r.perDay, r.days);
+      const got = r.instances.map((i) => i.pit);
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        return `${vm.name}: at minute ${v.after.clock} the instances kept are those of steps ${got.join(', ')}, but ${r.perDay === 0 ? 'without MPIT only the latest stays' : `${r.perDay} a day for ${r.days} day(s) keeps the latest and the newest of each ended slot`}: steps ${want.join(', ')}`;
       }
     }
     return null;
@@ -331,10 +377,19 @@ export function simulate(
 ): Violation | null {
   let state = init(scenario.setup, variant);
   const history: Images[] = [images(state)];
+  // clocks[k]: the clock after k events, which a cycle started at step k takes as its minute.
+  const clocks: number[] = [state.clock];
+  const commits: Record<string, Commit[]> = {};
   for (let i = 0; i < scenario.events.length; i++) {
     const event = scenario.events[i] as ReplicationEvent;
     const result = step(state, event);
     history.push(images(result.state));
+    clocks.push(result.state.clock);
+    for (const e of result.emitted) {
+      if (e.kind === 'Configured') commits[e.vm] = [];
+      if (e.kind === 'InstanceCommitted')
+        commits[e.vm] = [...(commits[e.vm] ?? []), { pit: e.pit, pitClock: clocks[e.pit] ?? 0 }];
+    }
     const view: StepView = {
       index: i + 1,
       event,
@@ -342,6 +397,7 @@ export function simulate(
       after: result.state,
       result,
       history,
+      commits,
     };
     observe?.(view);
     for (const inv of invariants) {
@@ -381,9 +437,13 @@ export function expectedConfigError(
   if (!Number.isInteger(e.rpoMinutes) || e.rpoMinutes < min || e.rpoMinutes > RPO_MAX_MINUTES) {
     return { reason: `RPO outside ${min}-${RPO_MAX_MINUTES} min`, mention: `${min} min` };
   }
-  if (!Number.isInteger(e.retention) || e.retention < 0 || e.retention > MPIT_MAX) {
-    return { reason: 'retention outside 0-24', mention: String(MPIT_MAX) };
+  // MPIT: N a day for D days, at most 24 instances (research-notes A2, F).
+  const whole = (n: number) => Number.isInteger(n) && n >= 0;
+  if (!whole(e.perDay) || !whole(e.days) || e.perDay * e.days > MPIT_MAX) {
+    return { reason: 'retention over 24 instances or not whole', mention: String(MPIT_MAX) };
   }
+  if ((e.perDay === 0) !== (e.days === 0))
+    return { reason: 'retention with only one of per day and days', mention: 'both' };
   for (const id of vm.diskOrder) {
     const tgt = vm.targetDisks?.[id];
     if (e.seed && !tgt) return { reason: 'no seed present', mention: 'seed' };

@@ -8,6 +8,7 @@ import {
   GENERAL,
   POWER,
   type Profile,
+  RETENTION,
   SEEDS,
   scenarioArb,
 } from './arbitraries.ts';
@@ -114,18 +115,33 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
         ),
     },
   ),
-  always(R3, "the latest instance's point in time never moves backwards", GENERAL, RUNS),
-  sometimes(R3, 'some run commits more instances than retention keeps', GENERAL, TWIN_RUNS, {
-    'retention pruned an instance': (v) =>
-      Object.values(v.after.vms).some(
-        (vm) =>
-          committedNow(v) &&
-          vm.repl &&
-          vm.repl.instances.length === vm.repl.retention + 1 &&
-          vm.repl.instances.length > 0 &&
-          (v.before.vms[vm.name]?.repl?.instances.length ?? 0) === vm.repl.instances.length,
-      ),
-  }),
+  always(
+    R3,
+    "the latest instance's point in time never moves backwards, and MPIT keeps N a day for D days",
+    RETENTION,
+    RUNS,
+  ),
+  sometimes(
+    R3,
+    'some commit prunes an instance, and some keeps an older instance from an ended slot',
+    RETENTION,
+    TWIN_RUNS,
+    {
+      'retention pruned an instance': (v) =>
+        committedNow(v) &&
+        Object.values(v.after.vms).some(
+          (vm) =>
+            vm.repl !== null &&
+            vm.repl.instances.length > 0 &&
+            (v.before.vms[vm.name]?.repl?.instances.length ?? 0) >= vm.repl.instances.length,
+        ),
+      'an older instance kept from an ended slot': (v) =>
+        committedNow(v) &&
+        Object.values(v.after.vms).some(
+          (vm) => vm.repl !== null && vm.repl.perDay > 0 && vm.repl.instances.length >= 2,
+        ),
+    },
+  ),
   always(
     R4,
     'a write acknowledged before a cycle starts is in the replica once that cycle commits',

@@ -23,7 +23,7 @@ export function formatEvent(e: ReplicationEvent): string {
     case 'SeedCopy':
       return `SeedCopy(${e.vm}, ${e.uuid === 'same' ? 'same UUID' : 'different UUID'})`;
     case 'ConfigureReplication':
-      return `ConfigureReplication(${e.vm}, RPO ${e.rpoMinutes} min, ${e.retention} MPIT${e.seed ? ', seed' : ''})`;
+      return `ConfigureReplication(${e.vm}, RPO ${e.rpoMinutes} min, ${e.perDay === 0 && e.days === 0 ? 'latest instance only' : `${e.perDay} a day for ${e.days} day(s)`}${e.seed ? ', seed' : ''})`;
     default:
       return `${e.type}(${e.vm})`;
   }
@@ -125,7 +125,7 @@ export const REPLICATION_RENDER: AreaRender = {
     Pause: ['vm'],
     Resume: ['vm'],
     SeedCopy: ['vm', 'uuid'],
-    ConfigureReplication: ['vm', 'rpoMinutes', 'retention', 'seed'],
+    ConfigureReplication: ['vm', 'rpoMinutes', 'perDay', 'days', 'seed'],
     UnconfigureReplication: ['vm'],
     VMotion: ['vm', 'host'],
   },

@@ -27,6 +27,7 @@ import { recommendedWorld } from '../network/arbitraries.ts';
 import { expectedDecision } from '../network/oracle.ts';
 import { NET_SCENARIOS } from '../network/scenarios.ts';
 import type { PropertyDef, Violation } from '../registry-types.ts';
+import { expectedRetained } from '../replication/oracle.ts';
 
 export interface WorldCase {
   readonly setup: WorldSetup;
@@ -67,9 +68,14 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
           : fc.integer({ min: k.minBandwidth, max: Math.max(k.minBandwidth, 4) }),
         toCloud: k.faults ? fc.constantFrom(false, false, false, true) : fc.constant(false),
         rpo: fc.constantFrom(15, 15, 15, 30, 60),
-        retention: fc.integer({ min: 0, max: 2 }),
+        // MPIT (research-notes A2): none, or hourly slots worlds of a few hours live through.
+        mpit: fc.constantFrom(
+          { perDay: 0, days: 0 },
+          { perDay: 24, days: 1 },
+          { perDay: 12, days: 2 },
+        ),
       })
-      .chain(({ vms, bandwidth, toCloud, rpo, retention }) => {
+      .chain(({ vms, bandwidth, toCloud, rpo, mpit }) => {
         const replication: ReplicationSetup = {
           version,
           hosts: primary,
@@ -198,44 +204,62 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
               ? { weight: 6, arbitrary: fc.array(write, { minLength: 3, maxLength: 16 }) }
               : { weight: 6, arbitrary: write.map((e) => [e]) },
             { weight: 5, arbitrary: tick.map((e) => [e]) },
-            ...(k.faults ? [{ weight: 3, arbitrary: outage }] : []),
+            ...(k.faults
+              ? [
+                  { weight: 3, arbitrary: outage },
+                  // Long quiet stretches, so MPIT's hourly slots end (research-notes A2).
+                  {
+                    weight: 1,
+                    arbitrary: fc
+                      .integer({ min: 60, max: 150 })
+                      .map((minutes): WorldEvent[] => [{ type: 'Tick', minutes }]),
+                  },
+                ]
+              : []),
           ),
           { maxLength: 30 },
         );
         // Disasters end stories: a failover, if any, comes last, from the latest or an older
-        // instance; half of them follow a Sync Now a minute earlier, as a planned migration
-        // does, so the VRS is often mid-bundle when it happens.
+        // instance; some follow a Sync Now a minute earlier, so the VRS is often mid-bundle when
+        // the site is lost, and some are planned migrations (research-notes A7) after a Sync Now
+        // given time to land.
         const failover = k.faults
           ? fc.option(
               fc
                 .record({
                   vm,
-                  pick: fc.integer({ min: 0, max: retention }),
-                  planned: fc.boolean(),
+                  pick: fc.integer({ min: 0, max: mpit.perDay === 0 ? 0 : 3 }),
+                  mode: fc.constantFrom('disaster', 'mid-sync', 'planned'),
                   back: fc.double({ min: 0, max: 1, noNaN: true }).map((x) => x < 0.6),
                   writes: fc.uniqueArray(fc.integer({ min: 0, max: 15 }), {
                     minLength: 2,
                     maxLength: 8,
                   }),
                 })
-                .map(({ vm: v, pick, planned, back, writes }): WorldEvent[] => {
+                .map(({ vm: v, pick, mode, back, writes }): WorldEvent[] => {
                   const size = vms.find((x) => x.name === v)?.disks[0]?.sizeBlocks ?? 1;
-                  const pre: WorldEvent[] = planned
-                    ? [
-                        ...writes.map(
-                          (b): WorldEvent => ({
-                            type: 'GuestWrite',
-                            vm: v,
-                            disk: 'disk-0',
-                            block: b % size,
-                          }),
-                        ),
-                        { type: 'SyncNow', vm: v },
-                        { type: 'Tick', minutes: 1 },
-                      ]
-                    : [];
+                  const planned = mode === 'planned';
+                  const pre: WorldEvent[] =
+                    mode !== 'disaster'
+                      ? [
+                          ...writes.map(
+                            (b): WorldEvent => ({
+                              type: 'GuestWrite',
+                              vm: v,
+                              disk: 'disk-0',
+                              block: b % size,
+                            }),
+                          ),
+                          { type: 'SyncNow', vm: v },
+                          { type: 'Tick', minutes: planned ? 12 : 1 },
+                        ]
+                      : [];
                   const after: WorldEvent[] = back ? [{ type: 'Reprotect', vm: v }] : [];
-                  return [...pre, { type: 'Failover', vm: v, pick }, ...after];
+                  // After the final sync, SRM's planned migration (research-notes A7).
+                  const failover: WorldEvent = planned
+                    ? { type: 'Failover', vm: v, pick: 0, planned: true }
+                    : { type: 'Failover', vm: v, pick };
+                  return [...pre, failover, ...after];
                 }),
               { freq: 2 },
             )
@@ -253,24 +277,33 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
                 ),
               )
             : fc.constant([] as WorldEvent[]);
-        return fc.tuple(body, failover, allowedIp).map(([segments, fo, allowed]) => ({
-          setup,
-          events: [
-            ...allowed,
-            ...(toCloud ? [{ type: 'ApplianceBoot' } as WorldEvent] : []),
-            ...vms.map(
-              (v): WorldEvent => ({
-                type: 'ConfigureReplication',
-                vm: v.name,
-                rpoMinutes: rpo,
-                retention,
-                seed: false,
-              }),
-            ),
-            ...segments.flat(),
-            ...(fo ?? []),
-          ],
-        }));
+        // Some replications start from a seed disk copied to the target (research-notes A7).
+        const seeds = k.faults
+          ? fc.array(fc.boolean(), { minLength: vms.length, maxLength: vms.length })
+          : fc.constant(vms.map(() => false));
+        return fc
+          .tuple(body, failover, allowedIp, seeds)
+          .map(([segments, fo, allowed, seeded]) => ({
+            setup,
+            events: [
+              ...allowed,
+              ...(toCloud ? [{ type: 'ApplianceBoot' } as WorldEvent] : []),
+              ...vms.flatMap((v, i): WorldEvent[] => [
+                ...(seeded[i]
+                  ? [{ type: 'SeedCopy', vm: v.name, uuid: 'same' } as WorldEvent]
+                  : []),
+                {
+                  type: 'ConfigureReplication',
+                  vm: v.name,
+                  rpoMinutes: rpo,
+                  ...mpit,
+                  seed: seeded[i] === true,
+                },
+              ]),
+              ...segments.flat(),
+              ...(fo ?? []),
+            ],
+          }));
       });
   });
 }
@@ -376,6 +409,8 @@ interface WView {
   readonly after: WorldState;
   readonly emitted: readonly WorldEmitted[];
   readonly error?: string;
+  /** Each VM's commits since it was configured, oldest first, as the oracle saw them. */
+  readonly commits: Readonly<Record<string, readonly { clock: number; pitClock: number }[]>>;
 }
 
 type WCheck = (v: WView, memo: Map<string, number>) => string | null;
@@ -383,8 +418,13 @@ type WCheck = (v: WView, memo: Map<string, number>) => string | null;
 function foldWorld(c: WorldCase, variant: Variant, check: WCheck): Violation | null {
   let w = initWorld(c.setup, variant);
   const memo = new Map<string, number>();
+  const commits: Record<string, { clock: number; pitClock: number }[]> = {};
   for (const [i, e] of c.events.entries()) {
     const r = worldStep(w, e);
+    if (e.type === 'ConfigureReplication' && !r.error) commits[e.vm] = [];
+    for (const x of r.emitted)
+      if (x.kind === 'committed')
+        commits[x.vm] = [...(commits[x.vm] ?? []), { clock: x.clock, pitClock: x.pitClock }];
     const m = check(
       {
         index: i + 1,
@@ -393,6 +433,7 @@ function foldWorld(c: WorldCase, variant: Variant, check: WCheck): Violation | n
         after: r.state,
         emitted: r.emitted,
         ...(r.error ? { error: r.error } : {}),
+        commits,
       },
       memo,
     );
@@ -637,13 +678,54 @@ const checkStatus: WCheck = (v, memo) => {
   return null;
 };
 
+/**
+ * R10 with MPIT: pick k recovers the k-th newest instance the retention policy keeps (research-
+ * notes A2: N a day for D days, and the latest), computed from the commits the oracle saw, as of
+ * the last commit (when the VRS prunes); a pick past them is refused.
+ */
 const checkR10: WCheck = (v) => {
-  if (v.event.type !== 'Failover' || v.error) return null;
-  const r = v.before.repl.vms[v.event.vm]?.repl;
-  const got = v.after.recovered[v.event.vm];
-  const want = r?.instances[r.instances.length - 1 - v.event.pick];
-  if (!want || !got)
-    return `${v.event.vm}: failover succeeded without a committed instance to recover`;
+  if (v.event.type !== 'Failover') return null;
+  const { vm: name, pick } = v.event;
+  const r = v.before.repl.vms[name]?.repl;
+  const seen = v.commits[name] ?? [];
+  const last = seen[seen.length - 1];
+  const kept =
+    r && last
+      ? expectedRetained(
+          seen.map((c, i) => ({ pit: i, pitClock: c.pitClock })),
+          last.clock,
+          r.perDay,
+          r.days,
+        ).map((i) => seen[i] as { clock: number; pitClock: number })
+      : [];
+  const chosen = kept[kept.length - 1 - pick];
+  // A planned migration syncs first and stops if it cannot (research-notes A7): it recovers only
+  // the latest instance, and only when that holds the source as it is, nothing under way.
+  const vm = v.before.repl.vms[name];
+  const newest = r?.instances[r.instances.length - 1];
+  const behind =
+    !vm ||
+    !r ||
+    r.cycle !== null ||
+    r.staging !== null ||
+    r.needsFullSync ||
+    r.recovering ||
+    vm.diskOrder.some(
+      (d) => diffBlocks(vm.disks[d]?.blocks ?? {}, newest?.disks[d] ?? {}).length > 0,
+    );
+  const refused = v.event.planned === true && (pick !== 0 || behind);
+  if (v.error)
+    return chosen && !refused
+      ? `${name}: failover to the instance ${pick} back was refused (${v.error}), though MPIT keeps ${kept.length}`
+      : null;
+  if (refused)
+    return `${name}: a planned migration recovered though ${pick !== 0 ? `it asked for instance ${pick} back` : 'the source was not synced'}`;
+  const got = v.after.recovered[name];
+  const want = [...(r?.instances ?? [])].reverse().find((i) => i.pitClock === chosen?.pitClock);
+  if (!chosen || !want || !got)
+    return `${name}: failover to the instance ${pick} back succeeded, though MPIT keeps only ${kept.length}`;
+  if (got.pitClock !== chosen.pitClock)
+    return `${name}: failover to the instance ${pick} back recovered the instance of minute ${got.pitClock}, but the one MPIT keeps there is of minute ${chosen.pitClock}`;
   for (const [d, img] of Object.entries(want.disks)) {
     const g = got.disks[d] ?? {};
     const keys = new Set([...Object.keys(img), ...Object.keys(g)]);
@@ -663,7 +745,17 @@ const diffBlocks = (
     .filter((k) => (a[k] ?? 0) !== (b[k] ?? 0))
     .sort((x, y) => x - y);
 
-const checkR11: WCheck = (v) => {
+/**
+ * R11: reprotect uses the old source as the seed, so it sends exactly the blocks that differ;
+ * it is optimized (no checksum pass) only after a planned migration, never for a replication
+ * configured with seed disks, and only while the old source's psf files are there (research-
+ * notes A7, F); after a disaster recovery it is a checksum full sync.
+ */
+const checkR11: WCheck = (v, memo) => {
+  if (v.event.type === 'ConfigureReplication' && !v.error)
+    memo.set(`seeded:${v.event.vm}`, v.event.seed ? 1 : 0);
+  if (v.event.type === 'Failover' && !v.error)
+    memo.set(`planned:${v.event.vm}`, v.event.planned ? 1 : 0);
   if (v.event.type !== 'Reprotect' || v.error) return null;
   const name = v.event.vm;
   const rec = v.before.recovered[name];
@@ -676,6 +768,13 @@ const checkR11: WCheck = (v) => {
     (n, d) => n + diffBlocks(rec.disks[d] ?? {}, old.disks[d]?.blocks ?? {}).length,
     0,
   );
+  const planned = memo.get(`planned:${name}`) === 1;
+  const seeded = memo.get(`seeded:${name}`) === 1;
+  const psf = !old.repl?.recovering && old.diskOrder.every((d) => old.repl?.disks[d]?.psf);
+  const optimized = planned && !seeded && psf;
+  if (e.optimized !== optimized) {
+    return `${name}: reprotect is ${e.optimized ? 'optimized' : 'a full sync'}, but ${optimized ? 'after a planned migration, with no seed and the psf files there, it is optimized' : !planned ? 'after a disaster recovery it must checksum both disks' : seeded ? 'a replication configured with seed disks is never optimized' : 'without the psf files it must checksum both disks'} (research-notes A7)`;
+  }
   if (e.sent !== want) {
     return `${name}: reprotect's full sync sends ${e.sent} block(s), but the recovered disk and the old source differ in ${want}; the old source is the seed, so only those should go`;
   }
@@ -913,14 +1012,27 @@ export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
     faultyWorld,
     checkR11,
   ),
-  sometimes('R11', 'some reprotects send part of a disk and some send nothing', faultyWorld, {
-    'partial resend': (v) =>
-      v.emitted.some((e) => e.kind === 'reprotect' && e.sent > 0 && e.delivered),
-    'nothing to resend': (v) => v.emitted.some((e) => e.kind === 'reprotect' && e.sent === 0),
-    'optimized by the psf': (v) => v.emitted.some((e) => e.kind === 'reprotect' && e.optimized),
-    'full sync without a usable psf': (v) =>
-      v.emitted.some((e) => e.kind === 'reprotect' && !e.optimized),
-  }),
+  sometimes(
+    'R11',
+    'some reprotects send part of a disk and some nothing; some are optimized after a planned migration, and planned ones of seeded replications are not',
+    faultyWorld,
+    {
+      'partial resend': (v) =>
+        v.emitted.some((e) => e.kind === 'reprotect' && e.sent > 0 && e.delivered),
+      'nothing to resend': (v) => v.emitted.some((e) => e.kind === 'reprotect' && e.sent === 0),
+      'optimized after a planned migration': (v) =>
+        v.emitted.some((e) => e.kind === 'reprotect' && e.optimized),
+      'full sync after a disaster recovery': (v) =>
+        v.event.type === 'Reprotect' &&
+        v.before.recovered[v.event.vm]?.planned === false &&
+        v.emitted.some((e) => e.kind === 'reprotect' && !e.optimized),
+      'full sync of a seeded replication after a planned migration': (v) =>
+        v.event.type === 'Reprotect' &&
+        v.before.recovered[v.event.vm]?.planned === true &&
+        v.before.repl.vms[v.event.vm]?.repl?.seeded === true &&
+        v.emitted.some((e) => e.kind === 'reprotect' && !e.optimized),
+    },
+  ),
   always(
     'N6-e2e',
     'N6',

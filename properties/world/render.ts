@@ -19,7 +19,7 @@ export function formatWorldEvent(e: WorldEvent): string {
     case 'Tick':
       return `TimeAdvance(+${e.minutes} min)`;
     case 'Failover':
-      return `Failover(${e.vm}, ${e.pick === 0 ? 'latest instance' : `instance ${e.pick} back`})`;
+      return `${e.planned ? 'PlannedMigration' : 'Failover'}(${e.vm}, ${e.pick === 0 ? 'latest instance' : `instance ${e.pick} back`})`;
     case 'Reprotect':
       return `Reprotect(${e.vm}, back to the primary site)`;
     case 'RouteAdd':
@@ -51,7 +51,9 @@ function facts(w: WorldState): string[] {
     );
   }
   for (const [vm, rec] of Object.entries(w.recovered))
-    out.push(`${vm} recovered from the instance of minute ${rec.pitClock}`);
+    out.push(
+      `${vm} recovered from the instance of minute ${rec.pitClock}${rec.planned ? ' by a planned migration' : ''}`,
+    );
   return out;
 }
 
@@ -113,8 +115,9 @@ export const WORLD_RENDER: AreaRender = {
   eventFields: {
     Tick: ['minutes'],
     GuestWrite: ['vm', 'disk', 'block'],
-    ConfigureReplication: ['vm', 'rpoMinutes', 'retention', 'seed'],
+    ConfigureReplication: ['vm', 'rpoMinutes', 'perDay', 'days', 'seed'],
     SyncNow: ['vm'],
+    SeedCopy: ['vm', 'uuid'],
     VMotion: ['vm', 'host'],
     LinkDown: [],
     LinkUp: [],
