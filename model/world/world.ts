@@ -1,6 +1,7 @@
 // The two-site world: the replication protocol driven by a clock, a scheduler and bandwidth,
-// with every transfer routed by the sending host and filtered by its firewall (E1), RPO
-// violation and restore events (R8), and failover to a committed instance (R10).
+// with every transfer routed by the sending host and filtered by its firewall, every NFC commit
+// let into the replica host by its firewall (E1), RPO violation and restore events (R8), the
+// status a user sees, and failover to a committed instance (R10) with reprotect (R11).
 
 import { applyBlocks, type BlockMap } from '../disk.ts';
 import {
@@ -566,11 +567,12 @@ export interface Uneventful {
 
 /**
  * How many of the next `max` minutes would change nothing but the clock and the blocked VMs'
- * error: for every VM, no bundle waits for NFC, no transfer is under way, none falls due (the
- * scheduler below) unless its path is refused, and the RPO verdict stays as already recorded.
- * Every test here mirrors one in `minute`, taken at the clock that minute would see. The path
- * cannot change within the run: it depends on the link, the hosts, the firewalls and whether a
- * cycle is under way, and none of them moves.
+ * reachability: for every VM, no bundle waits for NFC, no transfer is under way, none falls due
+ * (the scheduler, `due`) unless its path is refused, and the RPO verdict stays as already
+ * recorded. Every test here mirrors one in `minute`, taken at the clock that minute would see.
+ * The path cannot change within the run: it depends on the link, the hosts, the firewalls and
+ * whether a cycle is under way, and none of them moves; nor does the scheduler's estimate, which
+ * comes from past deltas, and no transfer ends within the run.
  */
 export function uneventful(w: WorldState, max: number): Uneventful {
   let quiet = max;
@@ -612,7 +614,7 @@ export function uneventful(w: WorldState, max: number): Uneventful {
 
 /**
  * The effect of an uneventful run: the clock moves on, and every minute each blocked VM (in the
- * order `minute` visits them) reports its transfer blocked and carries the error.
+ * order `minute` visits them) reports its transfer blocked and shows it cannot connect.
  */
 function stride(w: WorldState, run: Uneventful, emitted: WorldEmitted[]): WorldState {
   const advanced = replStep(w.repl, { type: 'TimeAdvance', minutes: run.minutes }).state;
