@@ -106,19 +106,31 @@ export const fwCaseArb: fc.Arbitrary<FwCase> = hostsArb.chain((hosts) => {
     fc.record({ vm: fc.constantFrom('vm-1', 'vm-2'), host: h, toCloud: fc.boolean() }),
     { maxLength: 2 },
   );
+  // Often an admin has restricted a ruleset to its allowed IPs before anything else happens
+  // (research-notes D: the hardening script's --allowed-all false), so lists meet the probes.
+  const restricted = fc.option(
+    fc
+      .record({ host: h, ruleset, address: fc.constantFrom(...ALLOWED) })
+      .map(({ host, ruleset: rs, address }): FirewallEvent[] => [
+        { type: 'AllowedIpAdd', host, ruleset: rs, address },
+        { type: 'RulesetAllowedAll', host, ruleset: rs, allowedAll: false },
+      ]),
+    { freq: 2 },
+  );
   return fc
     .record({
+      first: restricted,
       events: fc.array(event, { maxLength: 14 }),
       placements,
       probes: fc.array(packetArb, { minLength: 1, maxLength: 6 }),
     })
-    .map(({ events, placements: ps, probes }) => ({
+    .map(({ first, events, placements: ps, probes }) => ({
       setup: {
         hosts,
         placements: ps.map((p) => ({ ...p, cluster: hosts.map((x) => x.name) })),
         probes,
       },
-      events,
+      events: [...(first ?? []), ...events],
     }));
 });
 
