@@ -7,7 +7,7 @@
 // Reprotect (R11, notes A7) with their refusals. Hand-made seed 000 worlds, no generators; one
 // state (a bundle left whole at the VRS) is reached with the replication model's own events.
 import { describe, expect, test } from 'vitest';
-import { firewallStep, initFirewall } from '../model/firewall/firewall.ts';
+import { type FirewallEvent, firewallStep, initFirewall } from '../model/firewall/firewall.ts';
 import { hostFromSetup, netStep } from '../model/network/host.ts';
 import type { Topology } from '../model/network/intent.ts';
 import { DEFAULT_STACK } from '../model/network/types.ts';
@@ -44,19 +44,8 @@ type NetWorldEvent = Extract<
   WorldEvent,
   { type: 'RouteAdd' | 'RouteRemove' | 'TagRemove' | 'TagAdd' }
 >;
-type FwWorldEvent = Extract<
-  WorldEvent,
-  {
-    type:
-      | 'RulesetSet'
-      | 'RulesetAllowedAll'
-      | 'AllowedIpAdd'
-      | 'AllowedIpRemove'
-      | 'ApplianceBoot'
-      | 'VibInstallManual'
-      | 'VibRemove';
-  }
->;
+/** The firewall events the world takes. */
+type FwWorldEvent = Extract<WorldEvent, FirewallEvent>;
 /** The events the world hands to the replication model unchanged. */
 type Forwarded = Extract<WorldEvent, ReplicationEvent>;
 

@@ -83,6 +83,17 @@ export function judgeFirewall(s: FwScenario, variant: Variant): FwVerdict {
 const host = (name: string, version: EsxiVersion) => ({ name, version });
 const boot: FirewallEvent = { type: 'ApplianceBoot' };
 
+/** A DR host whose vSphereClient ruleset admits only the management network. */
+const MANAGEMENT_ONLY: FirewallEvent[] = [
+  { type: 'RulesetAllowedAll', host: 'esx-dr-01', ruleset: NFC_INBOUND_RULESET, allowedAll: false },
+  {
+    type: 'AllowedIpAdd',
+    host: 'esx-dr-01',
+    ruleset: NFC_INBOUND_RULESET,
+    address: '172.16.0.0/24',
+  },
+];
+
 export const FW_SCENARIOS: readonly FwScenario[] = [
   {
     name: 'seed-003-65u1-auto',
@@ -126,20 +137,7 @@ export const FW_SCENARIOS: readonly FwScenario[] = [
     source: 'research-notes A1, F',
     hosts: [host('esx-dr-01', '7.0')],
     placements: [],
-    events: [
-      {
-        type: 'RulesetAllowedAll',
-        host: 'esx-dr-01',
-        ruleset: NFC_INBOUND_RULESET,
-        allowedAll: false,
-      },
-      {
-        type: 'AllowedIpAdd',
-        host: 'esx-dr-01',
-        ruleset: NFC_INBOUND_RULESET,
-        address: '172.16.0.0/24',
-      },
-    ],
+    events: MANAGEMENT_ONLY,
     check: 'host-to-host',
     expected: 'found',
   },
@@ -150,18 +148,7 @@ export const FW_SCENARIOS: readonly FwScenario[] = [
     hosts: [host('esx-dr-01', '7.0')],
     placements: [],
     events: [
-      {
-        type: 'RulesetAllowedAll',
-        host: 'esx-dr-01',
-        ruleset: NFC_INBOUND_RULESET,
-        allowedAll: false,
-      },
-      {
-        type: 'AllowedIpAdd',
-        host: 'esx-dr-01',
-        ruleset: NFC_INBOUND_RULESET,
-        address: '172.16.0.0/24',
-      },
+      ...MANAGEMENT_ONLY,
       { type: 'AllowedIpAdd', host: 'esx-dr-01', ruleset: NFC_INBOUND_RULESET, address: VR_SERVER },
     ],
     check: 'host-to-host',
