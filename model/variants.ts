@@ -1,5 +1,7 @@
-// Named behaviour variants, switched by data: the ESXi/VR version a run models, and the
-// defect zoo (realistic wrong behaviours every one of which some property must catch).
+// Named behaviour variants, switched by data: the ESXi/VR version a run models, the readings
+// (where the sources disagree, each reading is a correct model and every property must hold on
+// it), and the defect zoo (realistic wrong behaviours every one of which some property must
+// catch).
 
 /**
  * The ESXi versions modelled. Only 6.5 Update 1 is '6.5U1' (seed 003's failing vib download;
@@ -18,6 +20,7 @@ export const DEFECTS = [
   'fullsync-sends-all',
   'mpit-prunes-newest',
   'syncnow-without-lock',
+  'poweroff-shows-paused',
   'rpo-range-ignores-version',
   'tie-highest-vmk',
   'first-match-route',
@@ -28,14 +31,20 @@ export const DEFECTS = [
   'replication-on-custom-stack',
   'advisor-verifies-own-finding-only',
   'ruleset-enabled-ignored',
+  'rule-direction-ignored',
+  'allowed-ips-ignored',
+  'nfc-outbound-from-target',
   'vib-installs-on-65u1',
   'hbr-rule-in-vib',
   'vib-install-duplicates-ruleset',
   'mobility-checks-current-host-only',
   'rpo-violation-off-by-one',
+  'scheduler-latest-start',
   'ok-while-dropped',
+  'blocked-shows-error',
   'failover-to-partial',
   'reprotect-without-checksums',
+  'optimized-reprotect-after-disaster',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
@@ -90,6 +99,13 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     description:
       'Sync Now on a powered-off VM does not lock its disks, so power-on is allowed mid-sync',
     expectedInvariants: ['R9'],
+  },
+  'poweroff-shows-paused': {
+    area: 'replication',
+    alsoAreas: ['world'],
+    description:
+      "a powered-off VM's replication shows Paused, as if powering off paused it, instead of Not Active",
+    expectedInvariants: ['R9', 'F4-status'],
   },
   'rpo-range-ignores-version': {
     area: 'replication',
@@ -148,6 +164,26 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     description: 'a disabled ruleset still lets its ports through',
     expectedInvariants: ['F1'],
   },
+  'rule-direction-ignored': {
+    area: 'firewall',
+    alsoAreas: ['world'],
+    description:
+      "a rule matches packets of either direction, so vSphereClient's inbound 443 also lets the host's own HTTPS out",
+    expectedInvariants: ['F2-direction'],
+  },
+  'allowed-ips-ignored': {
+    area: 'firewall',
+    alsoAreas: ['world'],
+    description: "a ruleset's allowed-IP list is ignored: every address passes its rules",
+    expectedInvariants: ['F2-direction', 'F2'],
+  },
+  'nfc-outbound-from-target': {
+    area: 'firewall',
+    alsoAreas: ['world'],
+    description:
+      "NFC is gated by the target host's outgoing NFC ruleset instead of its incoming vSphereClient ruleset (the old reading of research-notes A1)",
+    expectedInvariants: ['F2', 'E1-nfc'],
+  },
   'vib-installs-on-65u1': {
     area: 'firewall',
     description:
@@ -175,16 +211,34 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     description: 'the RPO violation is raised when the age reaches the RPO, a minute early',
     expectedInvariants: ['R8'],
   },
+  'scheduler-latest-start': {
+    area: 'world',
+    description:
+      'the scheduler estimates a transfer from the blocks dirty now at full link speed and starts it as late as the RPO allows, instead of from the last deltas and half the RPO',
+    expectedInvariants: ['R8-pace'],
+  },
   'ok-while-dropped': {
     area: 'world',
     description:
       'a transfer whose traffic is dropped counts as sent, so the VM shows OK and no RPO violation',
     expectedInvariants: ['F4', 'R8'],
   },
+  'blocked-shows-error': {
+    area: 'world',
+    description:
+      'a transfer that cannot connect to the VRS (route, firewall, link) shows Error instead of Not Active',
+    expectedInvariants: ['F4-status'],
+  },
   'failover-to-partial': {
     area: 'world',
     description: 'failover writes the bundle still arriving at the VRS into the recovered disks',
     expectedInvariants: ['R10'],
+  },
+  'optimized-reprotect-after-disaster': {
+    area: 'world',
+    description:
+      "reprotect skips the checksum full sync after a disaster recovery too, trusting the recovered VM's psf, so the old site keeps writes the DR site never got",
+    expectedInvariants: ['R11'],
   },
   'reprotect-without-checksums': {
     area: 'world',
@@ -193,9 +247,45 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
   },
 };
 
+/**
+ * Where the sources disagree, each reading is kept: the default model follows one, a reading
+ * variant the other. A reading is not a defect: every property must hold on it, and the zoo's
+ * "caught" expectation does not apply.
+ */
+export const READINGS = ['ongoing-on-31031', 'paused-off-not-active'] as const;
+export type Reading = (typeof READINGS)[number];
+
+export interface ReadingInfo {
+  readonly area: 'replication' | 'network' | 'firewall' | 'world';
+  readonly alsoAreas?: readonly ('replication' | 'network' | 'firewall' | 'world')[];
+  /** What this reading says, in one sentence, against the default. */
+  readonly description: string;
+  /** The sources behind it. */
+  readonly source: string;
+}
+
+export const READING_INFO: Readonly<Record<Reading, ReadingInfo>> = {
+  'ongoing-on-31031': {
+    area: 'world',
+    description:
+      'ongoing (delta) replication also travels on TCP 31031, not 44046; the default follows seeds 001/002 (full sync 31031, deltas 44046)',
+    source:
+      'research-notes F and A1: the .vmx points the filter at the VR server 31031 with protocol lwd, govmomi issue 2639 shows Port 31031, KB 403723 blames a blocked 31031',
+  },
+  'paused-off-not-active': {
+    area: 'replication',
+    alsoAreas: ['world'],
+    description:
+      'a paused replication of a powered-off VM shows Not Active, not Paused; the sources are silent on the precedence (the default is an inference)',
+    source: 'research-notes A5 and A7 name both states but not which wins',
+  },
+};
+
 export interface Variant {
   readonly name: string;
   readonly defects: readonly Defect[];
+  /** The readings this variant follows where the sources disagree; none for the default. */
+  readonly readings?: readonly Reading[];
 }
 
 export const CORRECT: Variant = { name: 'correct', defects: [] };
@@ -205,13 +295,23 @@ export function zooVariants(): Variant[] {
   return DEFECTS.map((d) => ({ name: d, defects: [d] }));
 }
 
+/** One variant per reading, named after it: correct models, never part of the zoo. */
+export function readingVariants(): Variant[] {
+  return READINGS.map((r) => ({ name: r, defects: [], readings: [r] }));
+}
+
 export function variantByName(name: string): Variant | undefined {
   if (name === CORRECT.name) return CORRECT;
-  return zooVariants().find((v) => v.name === name);
+  return [...zooVariants(), ...readingVariants()].find((v) => v.name === name);
 }
 
 export function has(variant: Variant, defect: Defect): boolean {
   return variant.defects.includes(defect);
+}
+
+/** True iff the variant follows that reading of the sources. */
+export function reads(variant: Variant, reading: Reading): boolean {
+  return variant.readings?.includes(reading) === true;
 }
 
 /** RPO bounds in minutes: 15 min to 24 h in 5.x/6.0, 5 min from 6.5 (research-notes A2). */

@@ -1521,6 +1521,7 @@ describe('assembling a host: whole-host mistakes name the file and line', () => 
       label: id,
       enabled,
       allowedAll: true,
+      allowedIps: [],
       rules,
       vib: null,
     });

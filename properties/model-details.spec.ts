@@ -61,11 +61,15 @@ const out = (begin: number, end = begin): Rule => ({
   begin,
   end,
 });
+const VRS = '10.12.12.10';
+const APPLIANCE = '172.16.0.20';
+const inbound = (begin: number): Rule => ({ ...out(begin), direction: 'inbound' });
 const pkt = (
   port: number,
   direction: Packet['direction'] = 'outbound',
   protocol: Packet['protocol'] = 'tcp',
-): Packet => ({ direction, protocol, port });
+  remote = VRS,
+): Packet => ({ direction, protocol, port, remote });
 const allow = (ruleset: string, rule: string): Verdict => ({
   action: 'allow',
   ruleset,
@@ -109,7 +113,19 @@ describe('firewall verdicts: action, ruleset, rule and reason', () => {
   const fw = withVib('6.7');
   test.each<[string, Packet, Verdict]>([
     ['HBR 31031', pkt(31031), allow('HBR', 'outbound tcp dst 31031')],
-    ['NFC 902', pkt(902), allow('NFC', 'outbound tcp dst 902')],
+    ['NFC the host starts, 902 out', pkt(902), allow('NFC', 'outbound tcp dst 902')],
+    [
+      'NFC from the VR server, 902 in (notes A1)',
+      pkt(902, 'inbound'),
+      allow('vSphereClient', 'inbound tcp dst 902'),
+    ],
+    ['HTTPS into the host', pkt(443, 'inbound'), allow('vSphereClient', 'inbound tcp dst 443')],
+    [
+      'HTTPS out: httpClient is disabled out of the box (notes F)',
+      pkt(443),
+      drop('outbound tcp 443'),
+    ],
+    ['HBR 31031 in: only an outbound rule', pkt(31031, 'inbound'), drop('inbound tcp 31031')],
     ['the first to-cloud port', pkt(10000), allow(RTC, 'outbound tcp dst 10000-10010')],
     ['the last to-cloud port', pkt(10010), allow(RTC, 'outbound tcp dst 10000-10010')],
     ['one below the range', pkt(9999), drop('outbound tcp 9999')],
@@ -138,6 +154,7 @@ describe('firewall verdicts: action, ruleset, rule and reason', () => {
     expect(bare.rulesets.map((r) => [r.id, r.rules])).toStrictEqual([
       ['HBR', [out(44046)]],
       ['NFC', [out(902)]],
+      ['vSphereClient', [inbound(902), inbound(443)]],
       ['httpClient', [out(80), out(443)]],
     ]);
     expect(withVib('6.7', v).rulesets.find((r) => r.id === RTC)).toStrictEqual({
@@ -145,6 +162,7 @@ describe('firewall verdicts: action, ruleset, rule and reason', () => {
       label: 'Replication-to-Cloud Traffic',
       enabled: true,
       allowedAll: true,
+      allowedIps: [],
       rules: [out(10000, 10010), out(31031)],
       vib: 'vr2c-firewall',
     });
@@ -162,7 +180,7 @@ describe('firewall verdicts: action, ruleset, rule and reason', () => {
 // ---- firewall: events ----
 
 const names = (fw: HostFirewall) => rulesetList(fw).map((r) => r.name);
-const BUILT_IN = ['HBR', 'NFC', 'httpClient'];
+const BUILT_IN = ['HBR', 'NFC', 'vSphereClient', 'httpClient'];
 
 describe('firewallStep: the result of every event', () => {
   test('FirewallTick advances the clock by its minutes; the vib records the install minute', () => {
@@ -232,12 +250,13 @@ describe('firewallStep: the result of every event', () => {
     expect(rulesetList(hostOf(w))).toStrictEqual([
       { name: 'HBR', enabled: true },
       { name: 'NFC', enabled: false },
-      { name: 'httpClient', enabled: true },
+      { name: 'vSphereClient', enabled: true },
+      { name: 'httpClient', enabled: false },
       { name: RTC, enabled: true },
     ]);
   });
 
-  const curl = `vr2c-firewall: ${CURL56}`;
+  const curl = CURL56;
   test.each<[string, HostFirewall, FirewallEvent, Variant, string[], string[]]>([
     [
       'ApplianceBoot on 6.5U1 logs curl#56 each time and adds nothing',
@@ -345,7 +364,15 @@ describe('mobility findings', () => {
     ...initFirewall('h', '6.7', CORRECT),
     rulesets: [
       ...initFirewall('h', '6.7', CORRECT).rulesets,
-      { id: 'custom', label: 'custom', enabled: true, allowedAll: true, rules, vib: null },
+      {
+        id: 'custom',
+        label: 'custom',
+        enabled: true,
+        allowedAll: true,
+        allowedIps: [],
+        rules,
+        vib: null,
+      },
     ],
   });
   test.each<[string, boolean, HostFirewall]>([
@@ -355,7 +382,7 @@ describe('mobility findings', () => {
     ['a rule for 10001-10010 only', false, partial([out(10001, 10010)])],
     ['nothing for the range', false, initFirewall('h', '6.7', CORRECT)],
   ])('passesToCloud with %s is %s', (_name, passes, fw) => {
-    expect(passesToCloud(fw, CORRECT)).toBe(passes);
+    expect(passesToCloud(fw, CORRECT, APPLIANCE)).toBe(passes);
   });
 
   const firewalls = {
@@ -385,7 +412,7 @@ describe('mobility findings', () => {
       [],
     ],
   ])('%s', (_name, p, v, messages) => {
-    const found = mobilityFindings([p], firewalls, v);
+    const found = mobilityFindings([p], firewalls, v, APPLIANCE);
     expect(found.map((f) => f.message)).toStrictEqual(messages);
     expect(found.map((f) => [f.vm, f.from, f.to])).toStrictEqual(
       messages.map(() => ['vm-1', p.host, 'esx-02']),
@@ -1388,7 +1415,8 @@ describe('initial states in full', () => {
     begin: port,
     end: port,
   });
-  test('a host firewall starts with the built-in HBR, NFC and httpClient rulesets (research-notes A1, D)', () => {
+  test('a host firewall starts with the built-in HBR, NFC, vSphereClient and httpClient rulesets in their default states (research-notes A1, D, F)', () => {
+    const inb = (port: number) => ({ ...out(port), direction: 'inbound' });
     expect(initFirewall('esx-01', '6.7', CORRECT)).toStrictEqual({
       host: 'esx-01',
       version: '6.7',
@@ -1399,15 +1427,34 @@ describe('initial states in full', () => {
           label: 'vSphere Replication',
           enabled: true,
           allowedAll: true,
+          allowedIps: [],
           rules: [out(31031), out(44046)],
           vib: null,
         },
-        { id: 'NFC', label: 'NFC', enabled: true, allowedAll: true, rules: [out(902)], vib: null },
+        {
+          id: 'NFC',
+          label: 'NFC',
+          enabled: true,
+          allowedAll: true,
+          allowedIps: [],
+          rules: [out(902)],
+          vib: null,
+        },
+        {
+          id: 'vSphereClient',
+          label: 'vSphere Web Client',
+          enabled: true,
+          allowedAll: true,
+          allowedIps: [],
+          rules: [inb(902), inb(443)],
+          vib: null,
+        },
         {
           id: 'httpClient',
           label: 'httpClient',
-          enabled: true,
+          enabled: false,
           allowedAll: true,
+          allowedIps: [],
           rules: [out(80), out(443)],
           vib: null,
         },

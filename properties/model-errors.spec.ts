@@ -174,7 +174,8 @@ describe("replication status: 'Initial Full Sync' vs 'Full Sync' (research-notes
     type: 'ConfigureReplication',
     vm: 'vm-1',
     rpoMinutes: 15,
-    retention: 2,
+    perDay: 24,
+    days: 1,
     seed: false,
   };
   const write = (block: number): ReplicationEvent => ({
@@ -678,11 +679,15 @@ describe('network: advisor fixes', () => {
 // ---- firewall ----
 
 describe('firewall', () => {
-  const out = (port: number) => ({ direction: 'outbound', protocol: 'tcp', port }) as const;
+  const out = (port: number) =>
+    ({ direction: 'outbound', protocol: 'tcp', port, remote: '172.16.0.20' }) as const;
 
   test('a disabled firewall allows everything and says so', () => {
     const fw = { ...initFirewall('esx-01', '6.5U1', CORRECT), enabled: false };
-    for (const p of [out(10005), { direction: 'inbound', protocol: 'udp', port: 9 } as const]) {
+    for (const p of [
+      out(10005),
+      { direction: 'inbound', protocol: 'udp', port: 9, remote: '192.168.7.5' } as const,
+    ]) {
       expect(decide(fw, p, CORRECT)).toEqual({
         action: 'allow',
         ruleset: '(firewall disabled)',
@@ -690,8 +695,8 @@ describe('firewall', () => {
         reason: 'the firewall is disabled',
       });
     }
-    expect(passesToCloud(fw, CORRECT)).toBe(true);
-    expect(passesToCloud({ ...fw, enabled: true }, CORRECT)).toBe(false);
+    expect(passesToCloud(fw, CORRECT, '172.16.0.20')).toBe(true);
+    expect(passesToCloud({ ...fw, enabled: true }, CORRECT, '172.16.0.20')).toBe(false);
   });
 
   const w0: FirewallWorld = { now: 0, hosts: { 'esx-01': initFirewall('esx-01', '6.7', CORRECT) } };
@@ -701,6 +706,9 @@ describe('firewall', () => {
     { type: 'VibInstallManual', host: 'esx-09' },
     { type: 'VibRemove', host: 'esx-09' },
     { type: 'RulesetSet', host: 'esx-09', ruleset: 'HBR', enabled: false },
+    { type: 'RulesetAllowedAll', host: 'esx-09', ruleset: 'HBR', allowedAll: false },
+    { type: 'AllowedIpAdd', host: 'esx-09', ruleset: 'HBR', address: '10.12.12.10' },
+    { type: 'AllowedIpRemove', host: 'esx-09', ruleset: 'HBR', address: '10.12.12.10' },
   ])('$type on an unknown host is rejected', (e) => {
     const r = firewallStep(w0, e, CORRECT);
     expect(r.error).toBe('no host named esx-09');
@@ -729,7 +737,9 @@ describe('firewall', () => {
       w = r.world;
     }
     const placement = { vm: 'vm-1', host: 'esx-01', toCloud: true, cluster: ['esx-01', 'esx-02'] };
-    expect(mobilityFindings([placement], w.hosts, CORRECT).map((f) => f.message)).toEqual([
+    expect(
+      mobilityFindings([placement], w.hosts, CORRECT, '172.16.0.20').map((f) => f.message),
+    ).toEqual([
       'vm-1 runs on esx-01 (ESXi 6.7), which drops to-the-cloud replication: Replication-to-CloudTraffic is disabled',
       'vm-1 can move from esx-01 to esx-02 (ESXi 6.5U1), which drops to-the-cloud replication: Replication-to-CloudTraffic is missing',
     ]);
@@ -745,7 +755,8 @@ describe('world', () => {
     type: 'ConfigureReplication',
     vm: 'vm-1',
     rpoMinutes: 15,
-    retention: 0,
+    perDay: 0,
+    days: 0,
     seed: false,
   };
   const play = (w0: WorldState, events: readonly WorldEvent[]): WorldState => {
@@ -824,7 +835,8 @@ describe('world', () => {
     expect(vm ? pathOf(w, vm) : 'no vm').toEqual({ ok: false, reason });
     const r = worldStep(w, { type: 'Tick', minutes: 1 });
     expect(r.emitted).toEqual([{ kind: 'blocked', clock: 1, vm: 'vm-1', reason }]);
-    expect(r.state.repl.vms['vm-1']?.repl?.error).toBe(`cannot reach the VRS: ${reason}`);
+    expect(r.state.repl.vms['vm-1']?.repl?.unreachable).toBe(reason);
+    expect(r.state.repl.vms['vm-1']?.repl?.error).toBeNull();
   });
 
   const failedOver: WorldEvent[] = [
@@ -850,7 +862,9 @@ describe('world', () => {
       ...after.topology,
       hosts: after.topology.hosts.filter((h) => h.site !== 'dr'),
     };
-    const w = play(initWorld(setupWith({ topology }), CORRECT), failedOver);
+    // The replica needs its DR host to commit (NFC, research-notes A1): the host goes after.
+    const synced = play(initWorld(setupWith({}), CORRECT), failedOver);
+    const w = { ...synced, setup: { ...synced.setup, topology } };
     expect(w.recovered['vm-1']?.disks).toEqual({ 'disk-0': { 0: 1 } });
     const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
     expect([r.error, r.emitted]).toEqual(['vm-1: no DR host to replicate back from', []]);

@@ -13,10 +13,10 @@ import {
   writtenBlocks,
   ZERO,
 } from '../model/disk.ts';
-import { statusOf } from '../model/replication/status.ts';
+import { status, statusOf } from '../model/replication/status.ts';
 import { init, run, step } from '../model/replication/step.ts';
 import type { ReplicationEvent, ReplicationSetup } from '../model/replication/types.ts';
-import { CORRECT, ESXI_VERSIONS, zooVariants } from '../model/variants.ts';
+import { CORRECT, ESXI_VERSIONS, variantByName, zooVariants } from '../model/variants.ts';
 import { scaledRuns } from './harness.ts';
 import { prop } from './prop.ts';
 import { CONFIG, GENERAL, scenarioArb } from './replication/arbitraries.ts';
@@ -43,7 +43,8 @@ const configure = (vm = 'vm-1'): ReplicationEvent => ({
   type: 'ConfigureReplication',
   vm,
   rpoMinutes: 15,
-  retention: 2,
+  perDay: 24,
+  days: 1,
   seed: false,
 });
 
@@ -204,13 +205,75 @@ describe('statuses follow the research notes (A5, A7) and seed 003', () => {
     expect(step(s, { type: 'PowerOn', vm: 'vm-1' }).refused).toBeUndefined();
   });
 
-  test('a cut mid-transfer shows Error until the next commit', () => {
-    const s = run(ONE_VM, CORRECT, [
+  test('a cut mid-transfer shows Not Active, not Error, until traffic moves again (notes F)', () => {
+    const cut = run(ONE_VM, CORRECT, [
       configure(),
       { type: 'CycleStart', vm: 'vm-1' },
       { type: 'LinkDown' },
     ]);
+    expect(statusOf(cut, 'vm-1')).toBe('Not Active');
+    const up = step(cut, { type: 'LinkUp' }).state;
+    expect(statusOf(up, 'vm-1')).toBe('Not Active');
+    const resumed = step(up, { type: 'CycleStart', vm: 'vm-1' }).state;
+    expect(statusOf(resumed, 'vm-1')).toBe('Initial Full Sync');
+  });
+
+  test('a transfer that falls due with the link down is Not Active, and says why', () => {
+    const r = step(run(ONE_VM, CORRECT, [configure(), { type: 'LinkDown' }]), {
+      type: 'CycleStart',
+      vm: 'vm-1',
+    });
+    const why = 'the VRS is unreachable: the link to the DR site is down';
+    expect([r.refused, r.emitted]).toEqual([
+      undefined,
+      [{ kind: 'ConnectFailed', vm: 'vm-1', reason: why }],
+    ]);
+    expect(statusOf(r.state, 'vm-1')).toBe('Not Active');
+  });
+
+  test('powered off mid-transfer: Not Active, then OK after power-on, never Error (notes F)', () => {
+    let s = run(ONE_VM, CORRECT, [configure(), { type: 'CycleStart', vm: 'vm-1' }]);
+    s = step(s, { type: 'PowerOff', vm: 'vm-1' }).state;
+    expect(statusOf(s, 'vm-1')).toBe('Not Active');
+    s = step(s, { type: 'PowerOn', vm: 'vm-1' }).state;
+    expect(statusOf(s, 'vm-1')).toBe('OK');
+  });
+
+  test('paused and powered off: Paused by default, Not Active under the other reading (an inference)', () => {
+    const events: ReplicationEvent[] = [
+      configure(),
+      { type: 'Pause', vm: 'vm-1' },
+      { type: 'PowerOff', vm: 'vm-1' },
+    ];
+    expect(statusOf(run(ONE_VM, CORRECT, events), 'vm-1')).toBe('Paused');
+    const other = variantByName('paused-off-not-active');
+    if (!other) throw new Error('reading paused-off-not-active missing');
+    expect(statusOf(run(ONE_VM, other, events), 'vm-1')).toBe('Not Active');
+    expect(statusOf(run(ONE_VM, other, events.slice(0, 2)), 'vm-1')).toBe('Paused');
+  });
+
+  test('only a failure at the target shows Error: an NFC write that failed', () => {
+    const s = run(ONE_VM, CORRECT, [
+      configure(),
+      { type: 'CycleStart', vm: 'vm-1' },
+      { type: 'ChunkDelivered', vm: 'vm-1' },
+      { type: 'NfcFail', vm: 'vm-1' },
+    ]);
     expect(statusOf(s, 'vm-1')).toBe('Error');
+  });
+
+  test('the world adds what only it knows: the RPO violation and a failover (notes A5, F)', () => {
+    const vm = run(ONE_VM, CORRECT, [configure()]).vms['vm-1'];
+    if (!vm) throw new Error('vm-1 missing');
+    const late = { rpoViolated: true, recovered: false };
+    expect(status(vm, CORRECT, late)).toBe('OK(RPO violation)');
+    expect(status({ ...vm, power: 'off' }, CORRECT, late)).toBe('Not Active(RPO violation)');
+    const r = vm.repl as NonNullable<typeof vm.repl>;
+    expect(status({ ...vm, repl: { ...r, error: 'x' } }, CORRECT, late)).toBe(
+      'Error(RPO violation)',
+    );
+    expect(status({ ...vm, repl: { ...r, paused: true } }, CORRECT, late)).toBe('Paused');
+    expect(status(vm, CORRECT, { rpoViolated: true, recovered: true })).toBe('Recovered');
   });
 });
 
@@ -235,8 +298,8 @@ describe('R12 configuration errors are one line and say what is allowed', () => 
   );
 
   test('retention beyond 24 instances, a seed with another UUID, and a second replication are rejected', () => {
-    expect(step(on('6.7'), { ...configure(), retention: 25 } as ReplicationEvent).error).toBe(
-      'vm-1: retention of 25 point-in-time instances is outside 0 to 24',
+    expect(step(on('6.7'), { ...configure(), perDay: 3, days: 9 } as ReplicationEvent).error).toBe(
+      'vm-1: retention of 3 instance(s) a day for 9 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
     );
     const cloned = run(ONE_VM, CORRECT, [{ type: 'SeedCopy', vm: 'vm-1', uuid: 'different' }]);
     expect(step(cloned, { ...configure(), seed: true } as ReplicationEvent).error).toBe(
@@ -264,14 +327,17 @@ describe('faults and refusals mid-transfer (research-notes A3, A7; R5)', () => {
     ]);
   const repl = (s: ReturnType<typeof midway>) => s.vms['vm-1']?.repl;
 
-  test('a VRS restart loses the staged chunk and cuts the transfer with an error', () => {
+  test('a VRS restart loses the staged chunk and cuts the transfer, with no error of its own', () => {
     const before = midway();
     expect(repl(before)?.staging).not.toBeNull();
     const r = step(before, { type: 'VrsRestart' });
     expect(r.refused).toBeUndefined();
     expect(repl(r.state)?.staging).toBeNull();
     expect(repl(r.state)?.cycle).toBeNull();
-    expect(repl(r.state)?.error).toBe('VRS restarted; staged data lost');
+    expect([repl(r.state)?.error, repl(r.state)?.unreachable]).toEqual([null, null]);
+    expect(r.emitted).toEqual([
+      { kind: 'CycleAborted', vm: 'vm-1', reason: 'VRS restarted; staged data lost' },
+    ]);
   });
 
   test('NFC failure needs a complete bundle; then it discards the bundle and cuts the cycle', () => {
@@ -288,10 +354,10 @@ describe('faults and refusals mid-transfer (research-notes A3, A7; R5)', () => {
     expect(repl(r.state)?.instances).toEqual([]);
   });
 
-  test('power off stops the transfer; pause stops it without an error; repeats are refused', () => {
+  test('power off and pause stop the transfer without an error; repeats are refused', () => {
     const off = step(midway(), { type: 'PowerOff', vm: 'vm-1' });
     expect(repl(off.state)?.cycle).toBeNull();
-    expect(repl(off.state)?.error).toBe('VM powered off');
+    expect(repl(off.state)?.error).toBeNull();
     expect(step(off.state, { type: 'PowerOff', vm: 'vm-1' }).refused).toBe(
       'vm-1 is already powered off',
     );

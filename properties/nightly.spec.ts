@@ -384,7 +384,7 @@ function storiesSummary(): Summary {
     entry(k.property, variant, k.setup, k.events),
   );
   const dropped: WorldEvent[] = [
-    { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 15, retention: 0, seed: false },
+    { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 15, perDay: 0, days: 0, seed: false },
     { type: 'RulesetSet', host: 'esx-01', ruleset: 'HBR', enabled: false },
     { type: 'Tick', minutes: 40 },
   ];

@@ -54,7 +54,8 @@ const CONF: ReplicationEvent = {
   type: 'ConfigureReplication',
   vm: 'vm-1',
   rpoMinutes: 15,
-  retention: 1,
+  perDay: 24,
+  days: 1,
   seed: false,
 };
 const conf = (over: Partial<Extract<ReplicationEvent, { type: 'ConfigureReplication' }>>) =>
@@ -221,18 +222,6 @@ describe('refusals: the exact line, nothing emitted, the state only ticks', () =
       SYNC,
       'vm-1: the source is recovering from a crash',
     ],
-    [
-      'a cycle with the link down',
-      [CONF, { type: 'LinkDown' }],
-      CS,
-      'vm-1: the VRS is unreachable',
-    ],
-    [
-      'Sync Now with the link down',
-      [CONF, OFF, { type: 'LinkDown' }],
-      SYNC,
-      'vm-1: the VRS is unreachable',
-    ],
     ['a cycle of a powered-off VM', [CONF, OFF], CS, 'vm-1 is powered off (Not Active)'],
     ['a chunk of an unreplicated VM', [], CHUNK, 'vm-1: no transfer in flight'],
     ['a chunk with no cycle', COMMITTED, CHUNK, 'vm-1: no transfer in flight'],
@@ -244,6 +233,20 @@ describe('refusals: the exact line, nothing emitted, the state only ticks', () =
   ])('%s', (_name, before, e, why) => {
     expectRefused(go(before), e, why);
   });
+
+  test.each<[string, ReplicationEvent[], ReplicationEvent]>([
+    ['a cycle', [CONF], CS],
+    ['Sync Now of a powered-off VM', [CONF, OFF], SYNC],
+  ])(
+    '%s with the link down is no refusal: the VRS is recorded unreachable (notes F)',
+    (_n, before, e) => {
+      const s = go([...before, { type: 'LinkDown' }]);
+      const reason = 'the VRS is unreachable: the link to the DR site is down';
+      expectStep(s, e, next(s, { repl: { unreachable: reason } }), [
+        { kind: 'ConnectFailed', vm: 'vm-1', reason },
+      ]);
+    },
+  );
 });
 
 describe('rejections: the exact error, nothing emitted, the state only ticks', () => {
@@ -267,22 +270,34 @@ describe('rejections: the exact error, nothing emitted, the state only ticks', (
       'vm-1: RPO 15.5 min is outside the 5 min to 1440 min (24 h) allowed on ESXi 6.7',
     ],
     [
-      'retention of 25',
+      'retention of 5 a day for 5 days (25 instances)',
       [],
-      conf({ retention: 25 }),
-      'vm-1: retention of 25 point-in-time instances is outside 0 to 24',
+      conf({ perDay: 5, days: 5 }),
+      'vm-1: retention of 5 instance(s) a day for 5 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
     ],
     [
-      'negative retention',
+      'retention of 25 a day',
       [],
-      conf({ retention: -1 }),
-      'vm-1: retention of -1 point-in-time instances is outside 0 to 24',
+      conf({ perDay: 25, days: 1 }),
+      'vm-1: retention of 25 instance(s) a day for 1 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
     ],
     [
-      'a fractional retention',
+      'a negative count a day',
       [],
-      conf({ retention: 1.5 }),
-      'vm-1: retention of 1.5 point-in-time instances is outside 0 to 24',
+      conf({ perDay: -1, days: 1 }),
+      'vm-1: retention of -1 instance(s) a day for 1 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
+    ],
+    [
+      'a fractional count a day',
+      [],
+      conf({ perDay: 1.5, days: 2 }),
+      'vm-1: retention of 1.5 instance(s) a day for 2 day(s) is outside what VR keeps: whole numbers, at most 24 instances in all',
+    ],
+    [
+      'instances a day for no days',
+      [],
+      conf({ perDay: 3, days: 0 }),
+      'vm-1: retention of 3 instance(s) a day for 0 day(s): give both, or 0 and 0 to keep only the latest',
     ],
     [
       'a second replication',
@@ -341,12 +356,15 @@ describe('ConfigureReplication: the replication it creates', () => {
   const fresh = (over: Partial<Replication> = {}): Replication => ({
     configuredAt: 30,
     rpoMinutes: 15,
-    retention: 1,
+    perDay: 24,
+    days: 1,
+    seeded: false,
     needsFullSync: true,
     paused: false,
     recovering: false,
     locked: false,
     error: null,
+    unreachable: null,
     disks: {
       'disk-0': { bitmap: [], psf: { blocks: [], gen: 0, checkpoint: { blocks: [], gen: 0 } } },
       'disk-1': { bitmap: [], psf: { blocks: [], gen: 0, checkpoint: { blocks: [], gen: 0 } } },
@@ -357,19 +375,21 @@ describe('ConfigureReplication: the replication it creates', () => {
     instances: [],
     blocksSent: 0,
     nextCycleId: 1,
+    deltaMinutes: [],
     ...over,
   });
 
-  test.each<[string, number, number]>([
-    ['the smallest RPO and no retention', 5, 0],
-    ['an RPO of exactly 24 h', 1440, 1],
-    ['the largest retention', 15, 24],
-  ])('%s is accepted', (_name, rpoMinutes, retention) => {
+  test.each<[string, number, number, number]>([
+    ['the smallest RPO and no retention', 5, 0, 0],
+    ['an RPO of exactly 24 h', 1440, 1, 1],
+    ['the largest retention, 24 a day for a day', 15, 24, 1],
+    ['the largest retention, 3 a day for 8 days', 15, 3, 8],
+  ])('%s is accepted', (_name, rpoMinutes, perDay, days) => {
     const s = go([T(30)]);
     expectStep(
       s,
-      conf({ rpoMinutes, retention }),
-      next(s, { vm: { repl: fresh({ rpoMinutes, retention }) } }),
+      conf({ rpoMinutes, perDay, days }),
+      next(s, { vm: { repl: fresh({ rpoMinutes, perDay, days }) } }),
       [{ kind: 'Configured', vm: 'vm-1' }],
     );
   });
@@ -388,7 +408,9 @@ describe('ConfigureReplication: the replication it creates', () => {
     expectStep(
       seeded,
       conf({ seed: true }),
-      next(seeded, { vm: { repl: fresh({ base: { 'disk-0': { 2: 1 }, 'disk-1': { 1: 2 } } }) } }),
+      next(seeded, {
+        vm: { repl: fresh({ base: { 'disk-0': { 2: 1 }, 'disk-1': { 1: 2 } }, seeded: true }) },
+      }),
       [{ kind: 'Configured', vm: 'vm-1' }],
     );
   });
@@ -829,7 +851,7 @@ describe('BundleCommit: the instance, the psf checkpoint, MPIT pruning', () => {
     expect(replOf(r.state)).toEqual({
       ...replOf(s),
       instances: [
-        instance0,
+        // Within the hour MPIT (24 a day) keeps only the latest: the full sync's goes.
         {
           pit: 13,
           pitClock: 40,
@@ -840,6 +862,7 @@ describe('BundleCommit: the instance, the psf checkpoint, MPIT pruning', () => {
       staging: null,
       cycle: null,
       needsFullSync: false,
+      deltaMinutes: [0],
       disks: {
         'disk-0': {
           bitmap: [0, 7],
@@ -850,29 +873,69 @@ describe('BundleCommit: the instance, the psf checkpoint, MPIT pruning', () => {
     });
   });
 
-  const threeCommits = [...COMMITTED, W(6), CS, CHUNK, COMMIT, W(7), CS, CHUNK, COMMIT];
+  test('each delta records its minutes from start to commit, the last 15 kept; a full sync none (notes F)', () => {
+    const slow = go([...DELTA, T(3), CHUNK, COMMIT]);
+    expect(replOf(slow).deltaMinutes).toEqual([3]);
+    expect(replOf(go(COMMITTED)).deltaMinutes).toEqual([]);
+    const sixteen = Array.from({ length: 16 }, (_, i): ReplicationEvent[] => [
+      W(i % 8),
+      CS,
+      T(i),
+      CHUNK,
+      COMMIT,
+    ]).flat();
+    expect(replOf(go([...COMMITTED, ...sixteen])).deltaMinutes).toEqual(
+      Array.from({ length: 15 }, (_, i) => i + 1),
+    );
+  });
+
+  // MPIT (research-notes A2, F): commits at minutes 30 (the full sync), then per case.
+  const delta = (b: number) => [W(b), CS, CHUNK, COMMIT];
+  const sameHour = [...COMMITTED, ...delta(6), ...delta(7)];
+  const hourly = [...COMMITTED, T(60), ...delta(6), T(60), ...delta(7)];
+  const dayLater = [...COMMITTED, T(1500), ...delta(6)];
   const pits = (s: ReplicationState) => replOf(s).instances.map((i) => i.pit);
 
-  test.each<[string, number, Variant, number[]]>([
-    ['retention 0 keeps only the latest', 0, CORRECT, [16]],
-    ['retention 1 keeps the latest two', 1, CORRECT, [12, 16]],
-    ['retention 2 keeps all three', 2, CORRECT, [6, 12, 16]],
-    ['retention 5 keeps all three', 5, CORRECT, [6, 12, 16]],
+  test.each<[string, ReplicationEvent[], number, number, Variant, number[]]>([
+    ['no MPIT keeps only the latest', hourly, 0, 0, CORRECT, [18]],
     [
-      'mpit-prunes-newest with retention 1 keeps the oldest two',
+      '24 a day: three commits within the hour keep only the latest',
+      sameHour,
+      24,
+      1,
+      CORRECT,
+      [16],
+    ],
+    [
+      '24 a day: the newest of each ended hour, and the latest',
+      hourly,
+      24,
+      1,
+      CORRECT,
+      [6, 13, 18],
+    ],
+    ['2 a day: twelve-hour slots, none ended: the latest only', hourly, 2, 1, CORRECT, [18]],
+    ['24 a day for 1 day: an hour over a day old drops out', dayLater, 24, 1, CORRECT, [13]],
+    ['12 a day for 2 days: the same hour is still kept', dayLater, 12, 2, CORRECT, [6, 13]],
+    [
+      'the newest instance of an ended hour stays, an older one of the same hour goes',
+      [...sameHour, T(60), ...delta(5)],
+      24,
+      1,
+      CORRECT,
+      [16, 21],
+    ],
+    [
+      'mpit-prunes-newest keeps as many, from the oldest end: the latest commit is lost',
+      sameHour,
+      24,
       1,
       variant('mpit-prunes-newest'),
-      [6, 12],
+      [6],
     ],
-    [
-      'mpit-prunes-newest with retention 2 keeps all three',
-      2,
-      variant('mpit-prunes-newest'),
-      [6, 12, 16],
-    ],
-  ])('%s', (_name, retention, v, expected) => {
-    const events = threeCommits.map((e) => (e === CONF ? conf({ retention }) : e));
-    expect(pits(go(events, v))).toEqual(expected);
+  ])('%s', (_name, events, perDay, days, v, expected) => {
+    const run = events.map((e) => (e === CONF ? conf({ perDay, days }) : e));
+    expect(pits(go(run, v))).toEqual(expected);
   });
 
   test('a bundle whose cycle was cut still commits, leaving the tracking as it was', () => {
@@ -893,7 +956,7 @@ describe('BundleCommit: the instance, the psf checkpoint, MPIT pruning', () => {
         },
       ],
     });
-    expect(replOf(r.state).error).toBe('VM powered off');
+    expect(replOf(r.state).error).toBeNull();
   });
 });
 
@@ -913,7 +976,13 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
       { type: 'LinkDown' },
       next(s, {
         state: { link: 'down' },
-        repl: { cycle: null, staging: null, locked: false, error: reason, disks: SWAPPED_DISKS },
+        repl: {
+          cycle: null,
+          staging: null,
+          locked: false,
+          unreachable: reason,
+          disks: SWAPPED_DISKS,
+        },
       }),
       [aborted(reason)],
     );
@@ -933,7 +1002,10 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
       expectStep(
         s,
         { type: 'LinkDown' },
-        next(s, { state: { link: 'down' }, repl: { cycle: null, locked: false, error: reason } }),
+        next(s, {
+          state: { link: 'down' },
+          repl: { cycle: null, locked: false, unreachable: reason },
+        }),
         [aborted(reason)],
       );
     }
@@ -947,16 +1019,19 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
   test.each<[string, ReplicationEvent[]]>([
     ['half a bundle', HALF],
     ['a whole bundle', WHOLE],
-  ])('a VRS restart with %s loses the staging and cuts the cycle with an error', (_n, events) => {
-    const s = go(events);
-    const reason = 'VRS restarted; staged data lost';
-    expectStep(
-      s,
-      { type: 'VrsRestart' },
-      next(s, { repl: { cycle: null, staging: null, locked: false, error: reason } }),
-      [aborted(reason)],
-    );
-  });
+  ])(
+    'a VRS restart with %s loses the staging and cuts the cycle, no error of its own',
+    (_n, events) => {
+      const s = go(events);
+      const reason = 'VRS restarted; staged data lost';
+      expectStep(
+        s,
+        { type: 'VrsRestart' },
+        next(s, { repl: { cycle: null, staging: null, locked: false } }),
+        [aborted(reason)],
+      );
+    },
+  );
 
   test('a VRS restart without a cycle clears a staged bundle and emits nothing', () => {
     const s = go([...WHOLE, OFF]);
@@ -991,20 +1066,14 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
     expectStep(
       whole,
       OFF,
-      next(whole, {
-        vm: { power: 'off' },
-        repl: { cycle: null, locked: false, error: 'VM powered off' },
-      }),
+      next(whole, { vm: { power: 'off' }, repl: { cycle: null, locked: false } }),
       [aborted('VM powered off')],
     );
     const half = go(HALF);
     expectStep(
       half,
       OFF,
-      next(half, {
-        vm: { power: 'off' },
-        repl: { cycle: null, staging: null, locked: false, error: 'VM powered off' },
-      }),
+      next(half, { vm: { power: 'off' }, repl: { cycle: null, staging: null, locked: false } }),
       [aborted('VM powered off')],
     );
   });
@@ -1047,10 +1116,10 @@ describe('cuts: the CycleAborted reason, the bitmap and the staging left behind'
   });
 
   test('a paused VM that was in error keeps its error', () => {
-    const s = go([...HALF, { type: 'VrsRestart' }, CS, CHUNK]);
-    expect(replOf(s).error).toBe('VRS restarted; staged data lost');
+    const s = go([...WHOLE, NFC_FAIL, CS, CHUNK]);
+    expect(replOf(s).error).toBe('NFC commit failed');
     const r = step(s, PAUSE);
-    expect(replOf(r.state).error).toBe('VRS restarted; staged data lost');
+    expect(replOf(r.state).error).toBe('NFC commit failed');
   });
 
   test('vMotion moves the VM and restarts its transfer without an error', () => {

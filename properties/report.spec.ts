@@ -62,7 +62,14 @@ const setup: ReplicationSetup = {
 };
 
 const events: ReplicationEvent[] = [
-  { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 15, retention: 0, seed: false },
+  {
+    type: 'ConfigureReplication',
+    vm: 'vm-1',
+    rpoMinutes: 15,
+    perDay: 0,
+    days: 0,
+    seed: false,
+  },
   { type: 'CycleStart', vm: 'vm-1' },
   { type: 'ChunkDelivered', vm: 'vm-1' },
   { type: 'BundleCommit', vm: 'vm-1' },
@@ -319,7 +326,7 @@ describe('the pictures, on every stored shortest zoo counterexample', () => {
     const def = propertyById('R8');
     const setup = seed000World();
     const events: WorldEvent[] = [
-      { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 15, retention: 0, seed: false },
+      { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 15, perDay: 0, days: 0, seed: false },
       { type: 'RulesetSet', host: 'esx-01', ruleset: 'HBR', enabled: false },
       { type: 'Tick', minutes: 20 },
     ];

@@ -7,7 +7,7 @@
 // Reprotect (R11, notes A7) with their refusals. Hand-made seed 000 worlds, no generators; one
 // state (a bundle left whole at the VRS) is reached with the replication model's own events.
 import { describe, expect, test } from 'vitest';
-import { firewallStep, initFirewall } from '../model/firewall/firewall.ts';
+import { type FirewallEvent, firewallStep, initFirewall } from '../model/firewall/firewall.ts';
 import { hostFromSetup, netStep } from '../model/network/host.ts';
 import type { Topology } from '../model/network/intent.ts';
 import { DEFAULT_STACK } from '../model/network/types.ts';
@@ -16,13 +16,16 @@ import type { ReplicationEvent, VmSetup, VmState } from '../model/replication/ty
 import { CORRECT, type Variant } from '../model/variants.ts';
 import {
   ageOf,
+  estimateOf,
   initWorld,
   minuteByMinute,
+  nfcPathOf,
   pathOf,
   type WorldEmitted,
   type WorldEvent,
   type WorldSetup,
   type WorldState,
+  worldStatus,
   worldStep,
 } from '../model/world/world.ts';
 import { variantNamed } from './harness.ts';
@@ -41,10 +44,8 @@ type NetWorldEvent = Extract<
   WorldEvent,
   { type: 'RouteAdd' | 'RouteRemove' | 'TagRemove' | 'TagAdd' }
 >;
-type FwWorldEvent = Extract<
-  WorldEvent,
-  { type: 'RulesetSet' | 'ApplianceBoot' | 'VibInstallManual' | 'VibRemove' }
->;
+/** The firewall events the world takes. */
+type FwWorldEvent = Extract<WorldEvent, FirewallEvent>;
 /** The events the world hands to the replication model unchanged. */
 type Forwarded = Extract<WorldEvent, ReplicationEvent>;
 
@@ -81,11 +82,12 @@ const vmOf = (w: WorldState, name = 'vm-1') => {
   return vm;
 };
 
-const configure = (vm = 'vm-1', retention = 0): Forwarded => ({
+const configure = (vm = 'vm-1', perDay = 0, days = perDay === 0 ? 0 : 1): Forwarded => ({
   type: 'ConfigureReplication',
   vm,
   rpoMinutes: 15,
-  retention,
+  perDay,
+  days,
   seed: false,
 });
 const writes = (blocks: readonly number[], vm = 'vm-1'): WorldEvent[] =>
@@ -128,6 +130,12 @@ const blocked = (clock: number, reason: string, vm = 'vm-1'): WorldEmitted => ({
   vm,
   reason,
 });
+const started = (clock: number, cycle: 'full' | 'delta' = 'delta', vm = 'vm-1'): WorldEmitted => ({
+  kind: 'started',
+  clock,
+  vm,
+  cycle,
+});
 const blockedFrom = (from: number, to: number, reason: string): WorldEmitted[] =>
   Array.from({ length: to - from + 1 }, (_, i) => blocked(from + i, reason));
 
@@ -135,6 +143,7 @@ const blockedFrom = (from: number, to: number, reason: string): WorldEmitted[] =
 const synced = (over: Partial<WorldSetup> = {}, v: Variant = CORRECT, retention = 0) =>
   play(world(over, v), [configure('vm-1', retention), ...SIX, tick(3)]).w;
 const INITIAL_SYNC: WorldEmitted[] = [
+  started(1, 'full'),
   delivered(1, 2),
   delivered(2, 2),
   delivered(3, 2),
@@ -209,23 +218,35 @@ describe('pathOf: whether a transfer gets through now, and why not (E1)', () => 
     });
   });
 
-  test('the port follows the cycle: full sync on 31031, deltas and idle on 44046 (notes A1)', () => {
+  test('the port follows the transfer under way or about to start: a full sync, pending or running, on 31031, deltas on 44046 (notes A1)', () => {
     const closed = play(world(), [configure(), hbr(false)]).w;
-    expect(pathOf(closed, vmOf(closed))).toEqual({ ok: false, reason: dropped(44046) });
+    expect(vmOf(closed).repl?.needsFullSync).toBe(true);
+    expect(pathOf(closed, vmOf(closed))).toEqual({ ok: false, reason: dropped(31031) });
     const full = play(closed, [{ type: 'SyncNow', vm: 'vm-1' }]).w;
     expect(vmOf(full).repl?.cycle?.kind).toBe('full');
     expect(pathOf(full, vmOf(full))).toEqual({ ok: false, reason: dropped(31031) });
-    const delta = play(synced(), [hbr(false), ...writes([9]), { type: 'SyncNow', vm: 'vm-1' }]).w;
+    const idle = play(synced(), [hbr(false)]).w;
+    expect(pathOf(idle, vmOf(idle))).toEqual({ ok: false, reason: dropped(44046) });
+    const delta = play(idle, [...writes([9]), { type: 'SyncNow', vm: 'vm-1' }]).w;
     expect(vmOf(delta).repl?.cycle?.kind).toBe('delta');
     expect(pathOf(delta, vmOf(delta))).toEqual({ ok: false, reason: dropped(44046) });
+    // The other reading of the sources: deltas on 31031 too (research-notes F).
+    const other = play(synced({}, variant('ongoing-on-31031')), [hbr(false)]).w;
+    expect(pathOf(other, vmOf(other))).toEqual({ ok: false, reason: dropped(31031) });
   });
 
   test('hbr-rule-in-vib: the built-in HBR ruleset lacks 31031, so only a full sync is dropped', () => {
     const v = variant('hbr-rule-in-vib');
-    const idle = play(world({}, v), [configure()]).w;
-    expect(pathOf(idle, vmOf(idle))).toEqual(OK);
-    const full = play(idle, [{ type: 'SyncNow', vm: 'vm-1' }]).w;
+    const pending = play(world({}, v), [configure()]).w;
+    expect(pathOf(pending, vmOf(pending))).toEqual({ ok: false, reason: dropped(31031) });
+    const full = play(pending, [{ type: 'SyncNow', vm: 'vm-1' }]).w;
     expect(pathOf(full, vmOf(full))).toEqual({ ok: false, reason: dropped(31031) });
+    const vm = vmOf(pending);
+    const synced = {
+      ...vm,
+      repl: { ...(vm.repl as NonNullable<VmState['repl']>), needsFullSync: false },
+    };
+    expect(pathOf(pending, synced)).toEqual(OK);
   });
 
   test('to the cloud: TCP 10000 whatever the cycle, open once the appliance pushes the vib', () => {
@@ -397,6 +418,7 @@ describe('network and firewall events: applied to their part of the world only',
     expect(r.state.fw.hosts['esx-01']?.rulesets.map((x) => x.id)).toEqual([
       'HBR',
       'NFC',
+      'vSphereClient',
       'httpClient',
       'Replication-to-CloudTraffic',
     ]);
@@ -459,7 +481,7 @@ describe('replication events are forwarded as they are', () => {
     [
       'an RPO below the 15 min of ESXi 5.5',
       [],
-      { type: 'ConfigureReplication', vm: 'vm-1', rpoMinutes: 5, retention: 0, seed: false },
+      { ...configure(), rpoMinutes: 5 } as Forwarded,
       'vm-1: RPO 5 min is outside the 15 min to 1440 min (24 h) allowed on ESXi 5.5',
     ],
     [
@@ -510,14 +532,14 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
       ...writes([0, 1, 2]),
       tick(1),
     ]);
-    expect(emitted).toEqual([delivered(1, 3), committed(1, 1)]);
+    expect(emitted).toEqual([started(1, 'full'), delivered(1, 3), committed(1, 1)]);
     // configure, 3 writes, the minute, CycleStart, 3 chunks, the commit
     expect(w.repl.tick).toBe(10);
   });
 
   test('an empty full sync commits at once and reports no delivery', () => {
     const { w, emitted } = play(world(), [configure(), tick(2)]);
-    expect(emitted).toEqual([committed(1, 1)]);
+    expect(emitted).toEqual([started(1, 'full'), committed(1, 1)]);
     expect(w.repl.tick).toBe(6);
     expect(vmOf(w).repl?.instances.map((i) => [i.pitClock, i.clock])).toEqual([[1, 1]]);
   });
@@ -530,7 +552,9 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
       tick(3),
     ]);
     expect(emitted).toEqual([
+      started(1, 'full', 'vm-1'),
       committed(1, 1, 'vm-1'),
+      started(1, 'full', 'vm-2'),
       delivered(1, 1, 'vm-2'),
       delivered(2, 2, 'vm-2'),
       committed(2, 1, 'vm-2'),
@@ -538,24 +562,31 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
     expect(w.repl.tick).toBe(16);
   });
 
-  test('with nothing written, a delta falls due one minute before the RPO: minutes 15 and 29', () => {
+  test('with nothing written, a delta falls due at half the RPO: minutes 8, 15, 22 and 29', () => {
     const { w, emitted } = play(synced(), [tick(30)]);
-    expect(emitted).toEqual([committed(15, 15), committed(29, 29)]);
-    expect(w.repl.tick).toBe(54);
+    expect(emitted).toEqual([8, 15, 22, 29].flatMap((c) => [started(c), committed(c, c)]));
+    expect([w.repl.tick, vmOf(w).repl?.deltaMinutes]).toEqual([60, [0, 0, 0, 0]]);
   });
 
-  test('six dirty blocks at two a minute start the delta three minutes earlier, at 12', () => {
+  test('the blocks dirty now do not move the start; a 2-minute delta brings the next forward by its estimate, 3 (notes F)', () => {
     const { w, emitted } = play(synced(), [...SIX, tick(15)]);
     expect(emitted).toEqual([
-      delivered(12, 2),
-      delivered(13, 2),
-      delivered(14, 2),
-      committed(14, 12),
+      started(8),
+      delivered(8, 2),
+      delivered(9, 2),
+      delivered(10, 2),
+      committed(10, 8),
+      // Estimate 3 (2 plus 20%, rounded up): due when the instance of 8 is 4 minutes old.
+      started(12),
+      committed(12, 12),
+      // Deltas of 2 and 0: estimate 2 (1.2 rounded up), due at 5 minutes old.
+      started(17),
+      committed(17, 17),
     ]);
-    expect(w.repl.tick).toBe(47);
+    expect([w.repl.tick, vmOf(w).repl?.deltaMinutes]).toEqual([53, [2, 0, 0]]);
   });
 
-  test('at one block a minute the same six blocks start at 9', () => {
+  test('a delta expected to take half the RPO starts in the minute the last one lands', () => {
     const { emitted } = play(world({ bandwidth: 1 }), [
       configure(),
       ...writes([0]),
@@ -564,19 +595,71 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
       tick(14),
     ]);
     expect(emitted).toEqual([
+      started(1, 'full'),
       delivered(1, 1),
       committed(1, 1),
-      ...[9, 10, 11, 12, 13, 14].map((c) => delivered(c, 1)),
-      committed(14, 9),
+      started(8),
+      ...[8, 9, 10, 11, 12, 13].map((c) => delivered(c, 1)),
+      committed(13, 8),
+      // 5 minutes plus 20%: estimate 6, so the age of 5 already calls for the next; the minute's
+      // one block went to the last delta, so the empty one commits a minute later.
+      started(13),
+      committed(14, 13),
+      // Deltas of 5 and 1: estimate 4, due at 3 minutes old.
+      started(16),
+      committed(16, 16),
     ]);
   });
 
-  test('the estimate counts the bitmap, not every written block, once synced', () => {
-    const { emitted } = play(synced(), [...writes([6, 7]), tick(15)]);
-    expect(emitted).toEqual([delivered(14, 2), committed(14, 14)]);
+  test("a 10-minute transfer with a 15-minute RPO violates it before it lands (research-notes A2's example)", () => {
+    const ten = (o: number) => writes([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((b) => (b + o) % 16));
+    const { emitted } = play(world({ bandwidth: 1 }), [
+      configure(),
+      tick(1),
+      ...ten(0),
+      tick(7),
+      ...ten(3),
+      tick(9),
+      ...ten(6),
+      tick(12),
+    ]);
+    expect(emitted.filter((e) => e.kind !== 'delivered')).toEqual([
+      started(1, 'full'),
+      committed(1, 1),
+      started(8),
+      committed(17, 8),
+      started(17),
+      // The instance of minute 8 is 16 minutes old at 24; the next lands at 27.
+      { kind: 'rpoViolated', clock: 24, vm: 'vm-1', minutes: 1 },
+      committed(27, 17),
+      started(27),
+      { kind: 'rpoRestored', clock: 27, vm: 'vm-1' },
+    ]);
   });
 
-  test('minute by minute, beside a VM blocked mid-transfer, the delta still starts at 12', () => {
+  test('scheduler-latest-start: the old rule starts six dirty blocks at 12, as late as the RPO allows', () => {
+    const { emitted } = play(synced({}, variant('scheduler-latest-start')), [...SIX, tick(15)]);
+    expect(emitted).toEqual([
+      started(12),
+      delivered(12, 2),
+      delivered(13, 2),
+      delivered(14, 2),
+      committed(14, 12),
+    ]);
+  });
+
+  test.each<[string, number[], number]>([
+    ['no delta yet', [], 0],
+    ['one delta of 2 minutes: 2.4, rounded up', [2], 3],
+    ['deltas of 2 and 0: 1.2, rounded up', [2, 0], 2],
+    ['deltas of 5 and 5: exactly 6', [5, 5], 6],
+    ['fifteen deltas of 1 minute: 1.2, rounded up', Array(15).fill(1), 2],
+  ])('estimateOf: %s', (_n, deltaMinutes, estimate) => {
+    const r = vmOf(synced()).repl as NonNullable<VmState['repl']>;
+    expect(estimateOf({ ...r, deltaMinutes })).toBe(estimate);
+  });
+
+  test('minute by minute, beside a VM blocked mid-transfer, the delta still starts at 8', () => {
     // vm-2 on esx-02 keeps a full sync in flight behind its closed firewall, so no minute is
     // uneventful and the scheduler's own start minute is what shows.
     const base = seed000World();
@@ -612,29 +695,42 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
     ]);
     const vm2 = (c: number) => blocked(c, dropped(31031, 'esx-02'), 'vm-2');
     expect(emitted).toEqual([
+      started(1, 'full', 'vm-1'),
       committed(1, 1, 'vm-1'),
+      started(1, 'full', 'vm-2'),
       delivered(1, 1, 'vm-2'),
-      ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(vm2),
-      delivered(12, 2),
-      vm2(12),
-      delivered(13, 2),
-      vm2(13),
-      delivered(14, 2),
-      committed(14, 12),
-      vm2(14),
-      vm2(15),
+      ...[2, 3, 4, 5, 6, 7].map(vm2),
+      started(8),
+      delivered(8, 2),
+      vm2(8),
+      delivered(9, 2),
+      vm2(9),
+      delivered(10, 2),
+      committed(10, 8),
+      vm2(10),
+      vm2(11),
+      started(12),
+      committed(12, 12),
+      ...[12, 13, 14, 15].map(vm2),
     ]);
   });
 
-  test('after a crash with the psf lost, the estimate counts every written block (full sync)', () => {
+  test('after a crash with the psf lost, the full sync comes at the due minute like a delta', () => {
     const { w, emitted } = play(synced(), [
       { type: 'HostCrash', host: 'esx-01', psf: 'lost' },
       { type: 'PowerOn', vm: 'vm-1' },
       tick(20),
     ]);
     // Nothing differs after the checksums: the full sync commits in its first minute.
-    expect(emitted).toEqual([committed(12, 12)]);
-    expect(w.repl.tick).toBe(43);
+    expect(emitted).toEqual([
+      started(8, 'full'),
+      committed(8, 8),
+      started(15),
+      committed(15, 15),
+      started(22),
+      committed(22, 22),
+    ]);
+    expect([w.repl.tick, vmOf(w).repl?.deltaMinutes]).toEqual([49, [0, 0]]);
   });
 
   test('a bundle left whole at the VRS goes to NFC even with the link down (seed 001)', () => {
@@ -655,11 +751,12 @@ describe('Tick: transfers within bandwidth, the scheduler, NFC (notes A2, seed 0
   });
 });
 
-describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
-  test('a cut link before the first sync: blocked every minute, with the error', () => {
+describe('Tick: blocked transfers (E1, notes F: Not Active, not Error)', () => {
+  test('a cut link before the first sync: blocked every minute, Not Active', () => {
     const { w, emitted } = play(world(), [configure(), { type: 'LinkDown' }, tick(5)]);
     expect(emitted).toEqual(blockedFrom(1, 5, LINK));
-    expect(vmOf(w).repl?.error).toBe(`cannot reach the VRS: ${LINK}`);
+    expect([vmOf(w).repl?.unreachable, vmOf(w).repl?.error]).toEqual([LINK, null]);
+    expect(worldStatus(w, 'vm-1')).toBe('Not Active');
     expect([w.repl.tick, w.violated]).toEqual([7, { 'vm-1': false }]);
   });
 
@@ -675,27 +772,35 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
     );
   });
 
-  test("another VM's RPO flip before a VM falls due leaves that VM without an error until then", () => {
+  test("another VM's RPO flip before a VM falls due leaves that VM reachable until then", () => {
     // vm-2 (powered off) is violated at 17; vm-1, behind the cut link, falls due at 20.
     const start = play(initWorld(twoVms(), CORRECT), [
       configure('vm-2'),
       tick(1),
       { type: 'PowerOff', vm: 'vm-2' },
       tick(4),
-      configure('vm-1'),
+      // RPO 28: due when its instance of minute 6 is 14 minutes old, at 20.
+      { ...configure('vm-1'), rpoMinutes: 28 } as Forwarded,
       tick(1),
       { type: 'LinkDown' },
     ]);
-    expect(start.emitted).toEqual([committed(1, 1, 'vm-2'), committed(6, 6, 'vm-1')]);
+    expect(start.emitted).toEqual([
+      started(1, 'full', 'vm-2'),
+      committed(1, 1, 'vm-2'),
+      started(6, 'full'),
+      committed(6, 6, 'vm-1'),
+    ]);
     const mid = play(start.w, [tick(12)]);
     expect(mid.emitted).toEqual([{ kind: 'rpoViolated', clock: 17, vm: 'vm-2', minutes: 1 }]);
-    expect([mid.w.repl.clock, vmOf(mid.w).repl?.error]).toEqual([18, null]);
+    expect([mid.w.repl.clock, vmOf(mid.w).repl?.unreachable]).toEqual([18, null]);
+    expect(worldStatus(mid.w, 'vm-1')).toBe('OK');
     const due = play(mid.w, [tick(3)]);
     expect(due.emitted).toEqual([blocked(20, LINK), blocked(21, LINK)]);
-    expect(vmOf(due.w).repl?.error).toBe(`cannot reach the VRS: ${LINK}`);
+    expect(vmOf(due.w).repl?.unreachable).toBe(LINK);
+    expect(worldStatus(due.w, 'vm-1')).toBe('Not Active');
   });
 
-  test('a cut link after a commit: blocked from the due minute, violated at 17, restored at 20', () => {
+  test('a cut link after a commit: blocked from the due minute, 8, violated at 17, restored at 20', () => {
     const { w, emitted } = play(synced(), [
       { type: 'LinkDown' },
       tick(16),
@@ -703,29 +808,34 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
       tick(2),
     ]);
     expect(emitted).toEqual([
-      blocked(15, LINK),
-      blocked(16, LINK),
-      blocked(17, LINK),
+      ...blockedFrom(8, 17, LINK),
       { kind: 'rpoViolated', clock: 17, vm: 'vm-1', minutes: 1 },
       blocked(18, LINK),
       blocked(19, LINK),
+      started(20),
       committed(20, 20),
       { kind: 'rpoRestored', clock: 20, vm: 'vm-1' },
     ]);
-    expect([w.repl.tick, vmOf(w).repl?.error, w.violated]).toEqual([41, null, { 'vm-1': false }]);
+    expect([w.repl.tick, vmOf(w).repl?.unreachable, w.violated]).toEqual([
+      41,
+      null,
+      { 'vm-1': false },
+    ]);
+    expect(worldStatus(w, 'vm-1')).toBe('OK');
   });
 
-  test('the error stays while blocked, over one long tick as over single minutes', () => {
+  test('Not Active stays while blocked, over one long tick as over single minutes', () => {
     const long = play(synced(), [{ type: 'LinkDown' }, tick(16)]).w;
     const single = play(synced(), [
       { type: 'LinkDown' },
       ...Array.from({ length: 16 }, () => tick(1)),
     ]).w;
-    expect(vmOf(long).repl?.error).toBe(`cannot reach the VRS: ${LINK}`);
+    expect(vmOf(long).repl?.unreachable).toBe(LINK);
+    expect(worldStatus(long, 'vm-1')).toBe('Not Active(RPO violation)');
     expect(long).toEqual(single);
   });
 
-  test('a firewall closed mid-transfer: blocked on 31031 without an error, resumed when opened', () => {
+  test('a firewall closed mid-transfer: blocked on 31031, Not Active, resumed when opened', () => {
     const { w, emitted } = play(world(), [
       configure(),
       ...SIX,
@@ -736,6 +846,7 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
       tick(3),
     ]);
     expect(emitted).toEqual([
+      started(1, 'full'),
       delivered(1, 2),
       blocked(2, dropped(31031)),
       blocked(3, dropped(31031)),
@@ -743,27 +854,34 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
       delivered(5, 2),
       committed(5, 1),
     ]);
-    expect([w.repl.tick, vmOf(w).repl?.error]).toEqual([21, null]);
+    expect([w.repl.tick, vmOf(w).repl?.error, vmOf(w).repl?.unreachable]).toEqual([21, null, null]);
+    const mid = play(world(), [configure(), ...SIX, tick(1), hbr(false), tick(2)]).w;
+    expect(worldStatus(mid, 'vm-1')).toBe('Not Active');
   });
 
-  test('hbr-rule-in-vib: the full sync starts on 44046 and is then dropped on 31031', () => {
+  test('hbr-rule-in-vib: the full sync is judged on 31031 when it falls due, so it never starts', () => {
     const { w, emitted } = play(world({}, variant('hbr-rule-in-vib')), [
       configure(),
       ...SIX,
       tick(2),
     ]);
     expect(emitted).toEqual([blocked(1, dropped(31031)), blocked(2, dropped(31031))]);
-    expect([w.repl.tick, vmOf(w).repl?.error, vmOf(w).repl?.cycle?.kind]).toEqual([
-      10,
+    expect([w.repl.tick, vmOf(w).repl?.unreachable, vmOf(w).repl?.cycle]).toEqual([
+      9,
+      dropped(31031),
       null,
-      'full',
     ]);
   });
 
   test('a route removed mid-transfer blocks the cycle in flight', () => {
     const { w, emitted } = play(world(), [configure(), ...SIX, tick(1), removeRoute, tick(2)]);
     const reason = 'esx-01 sends replication out of vmk0, not vmk2';
-    expect(emitted).toEqual([delivered(1, 2), blocked(2, reason), blocked(3, reason)]);
+    expect(emitted).toEqual([
+      started(1, 'full'),
+      delivered(1, 2),
+      blocked(2, reason),
+      blocked(3, reason),
+    ]);
     expect(vmOf(w).repl?.cycle?.sent).toBe(2);
   });
 
@@ -782,7 +900,14 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
   test('ok-while-dropped: a dropped delta is counted as sent, so the age stays 0', () => {
     const v = variant('ok-while-dropped');
     const { w, emitted } = play(synced({}, v), [hbr(false), ...writes([7]), tick(16)]);
-    expect(emitted).toEqual(blockedFrom(14, 19, dropped(44046)));
+    // Each minute from the due minute, 8, the defect starts a delta, finds it dropped, and counts
+    // it as sent.
+    expect(emitted).toEqual(
+      [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19].flatMap((c) => [
+        started(c),
+        blocked(c, dropped(44046)),
+      ]),
+    );
     expect(w.sourceDone).toEqual({ 'vm-1': 19 });
     expect([ageOf(w, vmOf(w)), w.violated, vmOf(w).repl?.error, vmOf(w).repl?.cycle]).toEqual([
       0,
@@ -796,6 +921,110 @@ describe('Tick: blocked transfers (E1, notes A6: an error, not OK)', () => {
     });
     const quiet = play(w, [hbr(true), tick(5)]).w;
     expect(quiet.sourceDone).toEqual({ 'vm-1': 19 });
+  });
+});
+
+describe('NFC into the replica host (research-notes A1, corrected; F)', () => {
+  const dr = (e: Omit<FwWorldEvent, 'host'>): WorldEvent =>
+    ({ ...e, host: 'esx-dr-01' }) as WorldEvent;
+  const client = (enabled: boolean) =>
+    dr({ type: 'RulesetSet', ruleset: 'vSphereClient', enabled } as FwWorldEvent);
+  const closedIn =
+    "esx-dr-01's firewall drops NFC from the VR server 10.12.12.20 on TCP 902: no enabled ruleset allows inbound tcp 902; default action DROP";
+  const nfcBlocked = (clock: number, reason: string): WorldEmitted => ({
+    kind: 'nfcBlocked',
+    clock,
+    vm: 'vm-1',
+    reason,
+  });
+
+  test('the VR server reaches the replica host on the fixed seed 000 layout', () => {
+    const w = play(world(), [configure()]).w;
+    expect(nfcPathOf(w, vmOf(w))).toEqual({
+      ok: true,
+      reason: 'the VR server reaches esx-dr-01 on TCP 902',
+    });
+  });
+
+  test('a closed vSphereClient keeps the whole bundle at the VRS, Not Active, until it opens', () => {
+    const { w, emitted } = play(world(), [configure(), client(false), ...SIX, tick(4)]);
+    expect(emitted).toEqual([
+      started(1, 'full'),
+      delivered(1, 2),
+      delivered(2, 2),
+      delivered(3, 2),
+      nfcBlocked(3, closedIn),
+      nfcBlocked(4, closedIn),
+    ]);
+    expect(vmOf(w).repl?.staging?.complete).toBe(true);
+    expect(vmOf(w).repl?.instances).toEqual([]);
+    expect(worldStatus(w, 'vm-1')).toBe('Not Active');
+    const open = play(w, [client(true), tick(1)]);
+    expect(open.emitted).toEqual([committed(5, 1)]);
+    expect(worldStatus(open.w, 'vm-1')).toBe('OK');
+  });
+
+  test('the outgoing NFC ruleset of the replica host plays no part; nfc-outbound-from-target says it does', () => {
+    const off = dr({ type: 'RulesetSet', ruleset: 'NFC', enabled: false } as FwWorldEvent);
+    expect(play(world(), [configure(), off, ...SIX, tick(3)]).emitted).toEqual(INITIAL_SYNC);
+    const v = variant('nfc-outbound-from-target');
+    const old = play(world({}, v), [configure(), off, ...SIX, tick(3)]);
+    expect(old.emitted.at(-1)).toEqual(
+      nfcBlocked(
+        3,
+        "esx-dr-01's firewall drops NFC from the VR server 10.12.12.20 on TCP 902: no enabled ruleset allows outbound tcp 902; default action DROP",
+      ),
+    );
+  });
+
+  test.each<[string, string, boolean]>([
+    ['the VR server itself', '10.12.12.20', true],
+    ['its subnet', '10.12.12.0/24', true],
+    ['only the management network', '172.17.0.0/24', false],
+  ])('an allowed-IP list on vSphereClient naming %s: NFC %s', (_n, address, passes) => {
+    const w = play(world(), [
+      configure(),
+      dr({ type: 'AllowedIpAdd', ruleset: 'vSphereClient', address } as FwWorldEvent),
+      dr({
+        type: 'RulesetAllowedAll',
+        ruleset: 'vSphereClient',
+        allowedAll: false,
+      } as FwWorldEvent),
+    ]).w;
+    expect(nfcPathOf(w, vmOf(w))).toEqual(
+      passes
+        ? { ok: true, reason: 'the VR server reaches esx-dr-01 on TCP 902' }
+        : {
+            ok: false,
+            reason: `esx-dr-01's firewall drops NFC from the VR server 10.12.12.20 on TCP 902: vSphereClient allows inbound tcp dst 902 only for ${address}, not 10.12.12.20; default action DROP`,
+          },
+    );
+  });
+
+  test("the replica host's replies must leave as intended: a wrong route there blocks NFC", () => {
+    const w = play(world(), [
+      configure(),
+      {
+        type: 'RouteAdd',
+        host: 'esx-dr-01',
+        netstack: DEFAULT_STACK,
+        network: '10.12.12.20/32',
+        gateway: '172.17.0.1',
+        persist: true,
+      },
+    ]).w;
+    expect(nfcPathOf(w, vmOf(w))).toEqual({
+      ok: false,
+      reason: 'NFC replies: esx-dr-01 sends nfc out of vmk0, not vmk2',
+    });
+  });
+
+  test('to the cloud the provider commits: no NFC hop in the model', () => {
+    const w = play(world({ topology: CLOUD, toCloud: true }), [configure()]).w;
+    expect(nfcPathOf(w, vmOf(w))).toEqual({
+      ok: true,
+      reason: 'to the cloud: the provider commits',
+    });
   });
 });
 
@@ -862,9 +1091,10 @@ describe('long ticks in strides = the same minutes one by one (minuteByMinute), 
 // ---- Failover and Reprotect ----
 
 describe('Failover: recover at the DR site from a committed instance (R10)', () => {
-  // Two instances kept: pitClock 1 (blocks 0-5) and pitClock 14 (blocks 0-7); block 8 after.
+  // 24 a day: at minute 64 the first hour has ended, so MPIT keeps its newest instance, of
+  // minute 57 (blocks 0-7), and the latest, of minute 64 (block 8 too).
   const twoInstances = () =>
-    play(synced({}, CORRECT, 1), [...writes([6, 7]), tick(12), ...writes([8]), tick(1)]).w;
+    play(synced({}, CORRECT, 24), [...writes([6, 7]), tick(55), ...writes([8]), tick(8)]).w;
 
   test.each<[string, () => WorldState, string, number, string]>([
     ['an unknown VM', world, 'vm-9', 0, 'vm-9: no committed instance 0 back to recover from'],
@@ -877,7 +1107,7 @@ describe('Failover: recover at the DR site from a committed instance (R10)', () 
       'vm-1: no committed instance 0 back to recover from',
     ],
     [
-      'a pick past the retained instances',
+      'a pick past the instances MPIT keeps',
       twoInstances,
       'vm-1',
       2,
@@ -899,23 +1129,25 @@ describe('Failover: recover at the DR site from a committed instance (R10)', () 
   });
 
   test.each<[number, number, number, Record<number, number>]>([
-    [0, 31, 14, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 }],
-    [1, 8, 1, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6 }],
+    [0, 107, 64, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8, 8: 9 }],
+    [1, 96, 57, { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 }],
   ])(
     'pick %i recovers pit %i of minute %i and pauses the old source',
     (pick, pit, pitClock, disk) => {
       const w = twoInstances();
       const r = worldStep(w, { type: 'Failover', vm: 'vm-1', pick });
       expect(Object.keys(r)).toEqual(['state', 'emitted']);
-      expect(r.emitted).toEqual([{ kind: 'failover', clock: 16, vm: 'vm-1', pitClock }]);
-      expect(r.state.recovered).toEqual({ 'vm-1': { pit, pitClock, disks: { 'disk-0': disk } } });
+      expect(r.emitted).toEqual([{ kind: 'failover', clock: 66, vm: 'vm-1', pitClock }]);
+      expect(r.state.recovered).toEqual({
+        'vm-1': { pit, pitClock, disks: { 'disk-0': disk }, planned: false },
+      });
       expect(r.state.repl).toEqual(replStep(w.repl, { type: 'Pause', vm: 'vm-1' }).state);
       expect([vmOf(r.state).repl?.paused, r.state.repl.tick]).toEqual([true, w.repl.tick + 1]);
     },
   );
 
   // Blocks 0 and 6 of the next delta (0, 6, 7) have reached the VRS when the site is lost.
-  const midDelta = (v: Variant) => play(synced({}, v), [...writes([0, 6, 7]), tick(10)]).w;
+  const midDelta = (v: Variant) => play(synced({}, v), [...writes([0, 6, 7]), tick(5)]).w;
 
   test('mid-delta, the correct model recovers the committed instance only', () => {
     const w = midDelta(CORRECT);
@@ -939,14 +1171,32 @@ describe('Failover: recover at the DR site from a committed instance (R10)', () 
 
 describe('Reprotect: replicate back from the DR site, the old disk as seed (R11, notes A7)', () => {
   const reverseRoute = scenario('seed-000-dr-reverse-present').hosts;
+  // MPIT 24 a day keeps the instances of minutes 57 (blocks 0-7) and 64 (0-8).
+  const lastSync = [...writes([6, 7]), tick(55), ...writes([8]), tick(8)];
+  /** A disaster recovery after block 9 was written at the primary and never replicated. */
   const failedOver = (pick: number, over: Partial<WorldSetup> = {}, v: Variant = CORRECT) =>
-    play(synced(over, v, 1), [
-      ...writes([6, 7]),
-      tick(12),
-      ...writes([8]),
-      tick(1),
-      { type: 'Failover', vm: 'vm-1', pick },
+    play(synced(over, v, 24), [...lastSync, ...writes([9]), { type: 'Failover', vm: 'vm-1', pick }])
+      .w;
+  /** A planned migration: everything replicated, the source shut down, the latest recovered. */
+  const migrated = (over: Partial<WorldSetup> = {}, v: Variant = CORRECT) =>
+    play(synced(over, v, 24), [
+      ...lastSync,
+      { type: 'Failover', vm: 'vm-1', pick: 0, planned: true },
     ]).w;
+  const reprotected = (
+    sent: number,
+    optimized: boolean,
+    delivered = true,
+    reason = 'the VR server reaches esx-01 on TCP 902',
+  ): WorldEmitted => ({
+    kind: 'reprotect',
+    clock: 66,
+    vm: 'vm-1',
+    sent,
+    optimized,
+    delivered,
+    reason,
+  });
 
   test.each<[string, () => WorldState, string, string]>([
     [
@@ -983,21 +1233,12 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
     expect(r.error).toBe(error);
   });
 
-  test('optimized: the psf names the one block written since; delivered over the route back', () => {
-    const w = failedOver(0, { hosts: reverseRoute });
+  test('after a planned migration: optimized, nothing to send, delivered over the route back', () => {
+    const w = migrated({ hosts: reverseRoute });
+    expect(vmOf(w).power).toBe('off');
     const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
     expect(Object.keys(r)).toEqual(['state', 'emitted']);
-    expect(r.emitted).toEqual([
-      {
-        kind: 'reprotect',
-        clock: 16,
-        vm: 'vm-1',
-        sent: 1,
-        optimized: true,
-        delivered: true,
-        reason: 'routed as intended and allowed',
-      },
-    ]);
+    expect(r.emitted).toEqual([reprotected(0, true)]);
     const back = r.state.reversed['vm-1'];
     expect(back?.setup).toEqual({
       version: '5.5',
@@ -1013,54 +1254,70 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
         },
       ],
     });
+    const image = { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8, 8: 9 };
     const rv = back?.vms['vm-1'];
-    expect(rv?.disks).toEqual({
-      'disk-0': {
-        uuid: 'u-1',
-        sizeBlocks: 16,
-        blocks: { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 },
-      },
-    });
+    expect(rv?.disks).toEqual({ 'disk-0': { uuid: 'u-1', sizeBlocks: 16, blocks: image } });
     expect(rv?.targetDisks).toEqual(vmOf(w).disks);
-    const image = { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 };
-    // configure, the cycle, one chunk, the commit; the old disk (with block 8) is the base.
+    // configure, the empty delta, the chunk that completes it, the commit.
     expect(back?.tick).toBe(4);
     expect(rv?.repl).toEqual({
       configuredAt: 0,
       rpoMinutes: 15,
-      retention: 0,
+      perDay: 0,
+      days: 0,
+      seeded: true,
       needsFullSync: false,
       paused: false,
       recovering: false,
       locked: false,
       error: null,
+      unreachable: null,
       disks: {
         'disk-0': { bitmap: [], psf: { blocks: [], gen: 0, checkpoint: { blocks: [], gen: 0 } } },
       },
       cycle: null,
       staging: null,
-      base: { 'disk-0': { ...image, 8: 9 } },
+      base: { 'disk-0': image },
       instances: [{ pit: 1, pitClock: 0, clock: 0, disks: { 'disk-0': image } }],
-      blocksSent: 1,
+      blocksSent: 0,
       nextCycleId: 2,
+      deltaMinutes: [0],
     });
     // The primary world is untouched apart from the reverse replication.
     expect(r.state).toEqual({ ...w, reversed: { 'vm-1': back } });
+  });
+
+  test.each<[string, WorldEvent, string]>([
+    [
+      'with a block not yet replicated',
+      { type: 'Failover', vm: 'vm-1', pick: 0, planned: true },
+      'vm-1: a planned migration recovers the latest instance after a final sync; 1 block(s) are not yet at the DR site: Sync Now and wait',
+    ],
+    [
+      'of an older instance',
+      { type: 'Failover', vm: 'vm-1', pick: 1, planned: true },
+      'vm-1: a planned migration recovers the latest instance after a final sync, not instance 1 back',
+    ],
+  ])('a planned migration %s is refused and changes nothing', (_n, e, error) => {
+    const w = play(synced({}, CORRECT, 24), [...lastSync, ...writes([9])]).w;
+    const r = worldStep(w, e);
+    expect([r.state, r.emitted, r.error]).toEqual([w, [], error]);
+  });
+
+  test('after a disaster recovery: a checksum full sync sends the block the old site kept', () => {
+    const r = worldStep(failedOver(0, { hosts: reverseRoute }), { type: 'Reprotect', vm: 'vm-1' });
+    expect(r.emitted).toEqual([reprotected(1, false)]);
+    const rv = r.state.reversed['vm-1']?.vms['vm-1']?.repl;
+    expect(rv?.instances.map((i) => i.disks)).toEqual([
+      { 'disk-0': { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8, 8: 9 } },
+    ]);
   });
 
   test('without a route back at the DR host the reverse transfer starts but is not delivered', () => {
     const w = failedOver(0);
     const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
     expect(r.emitted).toEqual([
-      {
-        kind: 'reprotect',
-        clock: 16,
-        vm: 'vm-1',
-        sent: 1,
-        optimized: true,
-        delivered: false,
-        reason: 'esx-dr-01 sends replication out of vmk0, not vmk2',
-      },
+      reprotected(1, false, false, 'esx-dr-01 sends replication out of vmk0, not vmk2'),
     ]);
     const rv = r.state.reversed['vm-1']?.vms['vm-1']?.repl;
     expect([
@@ -1068,39 +1325,39 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       rv?.cycle?.kind,
       rv?.cycle?.toSend,
       rv?.instances,
-    ]).toEqual([2, 'delta', [{ disk: 'disk-0', block: 8 }], []]);
+    ]).toEqual([2, 'full', [{ disk: 'disk-0', block: 9 }], []]);
   });
 
-  test('an older instance is not optimized: the checksums find the three blocks that differ', () => {
+  test('an older instance: the checksums find the two blocks that differ', () => {
     const r = worldStep(failedOver(1, { hosts: reverseRoute }), { type: 'Reprotect', vm: 'vm-1' });
-    expect(r.emitted).toEqual([
-      {
-        kind: 'reprotect',
-        clock: 16,
-        vm: 'vm-1',
-        sent: 3,
-        optimized: false,
-        delivered: true,
-        reason: 'routed as intended and allowed',
-      },
-    ]);
+    expect(r.emitted).toEqual([reprotected(2, false)]);
     expect(r.state.reversed['vm-1']?.vms['vm-1']?.repl?.instances.map((i) => i.disks)).toEqual([
-      { 'disk-0': { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6 } },
+      { 'disk-0': { 0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 7, 7: 8 } },
     ]);
   });
 
-  test('after a host crash the old psf is not trusted: full sync with checksums', () => {
-    const w = play(synced({ hosts: reverseRoute }, CORRECT, 1), [
-      ...writes([6, 7]),
-      tick(12),
-      ...writes([8]),
-      { type: 'HostCrash', host: 'esx-01', psf: 'intact' },
-      { type: 'Failover', vm: 'vm-1', pick: 0 },
+  test('a replication configured with a seed is never optimized, even after a planned migration', () => {
+    const w = play(world({ hosts: reverseRoute }), [
+      { type: 'SeedCopy', vm: 'vm-1', uuid: 'same' },
+      { ...configure('vm-1', 24), seed: true } as Forwarded,
+      ...SIX,
+      tick(3),
+      ...lastSync,
+      { type: 'Failover', vm: 'vm-1', pick: 0, planned: true },
     ]).w;
     const r = worldStep(w, { type: 'Reprotect', vm: 'vm-1' });
-    expect(r.emitted.map((e) => (e.kind === 'reprotect' ? [e.sent, e.optimized] : e))).toEqual([
-      [1, false],
-    ]);
+    expect(r.emitted).toEqual([reprotected(0, false)]);
+  });
+
+  test('optimized-reprotect-after-disaster trusts the psf after a disaster: block 9 stays at the old site', () => {
+    const v = variant('optimized-reprotect-after-disaster');
+    const r = worldStep(failedOver(0, { hosts: reverseRoute }, v), {
+      type: 'Reprotect',
+      vm: 'vm-1',
+    });
+    expect(r.emitted).toEqual([reprotected(0, true)]);
+    const rv = r.state.reversed['vm-1']?.vms['vm-1']?.repl;
+    expect(rv?.instances.at(-1)?.disks['disk-0']?.[9]).toBe(10);
   });
 
   test('reprotect-without-checksums sends every written block back', () => {
@@ -1109,17 +1366,7 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       type: 'Reprotect',
       vm: 'vm-1',
     });
-    expect(r.emitted).toEqual([
-      {
-        kind: 'reprotect',
-        clock: 16,
-        vm: 'vm-1',
-        sent: 8,
-        optimized: false,
-        delivered: true,
-        reason: 'routed as intended and allowed',
-      },
-    ]);
+    expect(r.emitted).toEqual([reprotected(9, false)]);
     expect(r.state.reversed['vm-1']?.vms['vm-1']?.targetDisks).toBeNull();
   });
 
@@ -1136,8 +1383,8 @@ describe('Reprotect: replicate back from the DR site, the old disk as seed (R11,
       { type: 'Reprotect', vm: 'vm-2' },
     ]);
     expect(w.recovered).toEqual({
-      'vm-1': { pit: 5, pitClock: 1, disks: { 'disk-0': { 1: 1 } } },
-      'vm-2': { pit: 8, pitClock: 1, disks: { 'disk-0': { 2: 2 } } },
+      'vm-1': { pit: 5, pitClock: 1, disks: { 'disk-0': { 1: 1 } }, planned: false },
+      'vm-2': { pit: 8, pitClock: 1, disks: { 'disk-0': { 2: 2 } }, planned: false },
     });
     expect(Object.keys(w.reversed)).toEqual(['vm-1', 'vm-2']);
   });

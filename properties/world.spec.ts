@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, inject, test } from 'vitest';
-import { CORRECT, type Variant, zooVariants } from '../model/variants.ts';
+import {
+  CORRECT,
+  readingVariants,
+  type Variant,
+  variantByName,
+  zooVariants,
+} from '../model/variants.ts';
 import {
   initWorld,
   minuteByMinute,
@@ -9,19 +15,21 @@ import {
   type WorldSetup,
   type WorldState,
   type WorldStep,
+  worldStatus,
   worldStep,
 } from '../model/world/world.ts';
 import { scaledRuns } from './harness.ts';
 import { prop } from './prop.ts';
 import { propertySuite } from './suite.ts';
-import { faultyWorld, seed000World } from './world/properties.ts';
+import { faultyWorld, seed000World, slowWorld } from './world/properties.ts';
 
 // vm-1 of the seed 000 world, RPO 15, and six blocks written to it.
 const configure: WorldEvent = {
   type: 'ConfigureReplication',
   vm: 'vm-1',
   rpoMinutes: 15,
-  retention: 0,
+  perDay: 0,
+  days: 0,
   seed: false,
 };
 const writes: WorldEvent[] = [0, 1, 2, 3, 4, 5].map((block) => ({
@@ -71,8 +79,8 @@ describe('time, bandwidth and RPO events (research-notes A2, A6)', () => {
     ]);
   });
 
-  test('a dropped replication shows Error, not OK, once it is due', () => {
-    const { w } = run([
+  test('a dropped replication shows Not Active once it is due, and Not Active(RPO violation) once late (research-notes F)', () => {
+    const dropped: WorldEvent[] = [
       configure,
       {
         type: 'RouteRemove',
@@ -81,10 +89,19 @@ describe('time, bandwidth and RPO events (research-notes A2, A6)', () => {
         network: '10.12.12.0/24',
       },
       { type: 'Tick', minutes: 2 },
-    ]);
-    expect(w.repl.vms['vm-1']?.repl?.error).toMatch(
-      /cannot reach the VRS: esx-01 sends replication out of vmk0, not vmk2/,
+    ];
+    const { w } = run(dropped);
+    expect(w.repl.vms['vm-1']?.repl?.unreachable).toBe(
+      'esx-01 sends replication out of vmk0, not vmk2',
     );
+    expect(w.repl.vms['vm-1']?.repl?.error).toBeNull();
+    expect(worldStatus(w, 'vm-1')).toBe('Not Active');
+    const late = run([...dropped, { type: 'Tick', minutes: 14 }]).w;
+    expect(worldStatus(late, 'vm-1')).toBe('Not Active(RPO violation)');
+    // The same world with the defect shows Error.
+    let bad = initWorld(setup, variantByName('blocked-shows-error') as Variant);
+    for (const e of dropped) bad = worldStep(bad, e).state;
+    expect(worldStatus(bad, 'vm-1')).toBe('Error');
   });
 });
 
@@ -109,10 +126,17 @@ describe('metamorphic: a long tick is the same as its minutes one by one', () =>
     return { w, emitted };
   };
   const strides = (w: WorldState, minutes: number) => worldStep(w, { type: 'Tick', minutes });
-  prop([faultyWorld, fc.constantFrom(CORRECT, ...zooVariants())], {
-    seed,
-    numRuns: scaledRuns(150),
-  })('Tick n in strides = Tick n minute by minute: same states, same emitted events', (c, v) => {
+  // Slow worlds too: their schedulers carry histories of long deltas.
+  prop(
+    [
+      fc.oneof(faultyWorld, slowWorld),
+      fc.constantFrom(CORRECT, ...zooVariants(), ...readingVariants()),
+    ],
+    {
+      seed,
+      numRuns: scaledRuns(150),
+    },
+  )('Tick n in strides = Tick n minute by minute: same states, same emitted events', (c, v) => {
     const whole = fold(c, v, strides);
     const minutes = fold(c, v, minuteByMinute);
     expect(minutes.emitted).toEqual(whole.emitted);
@@ -165,10 +189,18 @@ describe('a stride is as long as nothing happens, and no longer (research-notes 
       0,
       [],
     ],
-    // Clock 5, last point in time minute 1: due at minute 15 (age 14 + 0 + 1 >= 15).
-    ['up to the minute before the next transfer falls due', committed, CORRECT, 9, []],
-    // Six dirty blocks take 3 minutes: due at minute 12.
-    ['dirty blocks bring the due minute forward', [...committed, ...writes], CORRECT, 6, []],
+    // Clock 5, last point in time minute 1, no delta yet: due at minute 8 (age 7, half the RPO).
+    ['up to the minute before the next transfer falls due', committed, CORRECT, 2, []],
+    // The estimate comes from past deltas, not from the blocks dirty now (research-notes F).
+    ['dirty blocks leave the due minute where it was', [...committed, ...writes], CORRECT, 2, []],
+    // The delta of minute 8 took 2 minutes: estimate 3 (2 + 20%, rounded up), due at minute 12.
+    [
+      'a past delta brings the due minute forward by its estimate',
+      [...committed, ...writes, { type: 'Tick', minutes: 5 }],
+      CORRECT,
+      1,
+      [],
+    ],
     // Paused: never due; the verdict flips at minute 17 (age 16 > 15).
     [
       'paused: up to the minute before the RPO verdict flips',
@@ -178,25 +210,32 @@ describe('a stride is as long as nothing happens, and no longer (research-notes 
       [],
     ],
     [
-      'a due transfer that cannot leave: blocked from minute 15, up to the flip',
+      'a due transfer that cannot leave: blocked from minute 8, up to the flip',
       [...committed, { type: 'LinkDown' }],
       CORRECT,
       11,
-      [{ vm: 'vm-1', from: 10 }],
+      [{ vm: 'vm-1', from: 3 }],
     ],
     [
       'the off-by-one defect flips a minute early',
       [...committed, { type: 'LinkDown' }],
       variant('rpo-violation-off-by-one'),
       10,
-      [{ vm: 'vm-1', from: 10 }],
+      [{ vm: 'vm-1', from: 3 }],
     ],
     [
       'a defect that starts transfers regardless: stops where one would start',
       [...committed, { type: 'LinkDown' }],
       variant('ok-while-dropped'),
-      9,
+      2,
       [],
+    ],
+    [
+      'the old scheduler starts as late as the RPO allows: due at minute 15',
+      [...committed, { type: 'LinkDown' }],
+      variant('scheduler-latest-start'),
+      11,
+      [{ vm: 'vm-1', from: 10 }],
     ],
     [
       'violated and blocked: blocked throughout',
@@ -212,17 +251,17 @@ describe('a stride is as long as nothing happens, and no longer (research-notes 
   });
 
   test('a run shorter than the first blocked minute reports no blocked VM', () => {
-    expect(uneventful(at([...committed, { type: 'LinkDown' }]), 5)).toEqual({
-      minutes: 5,
+    expect(uneventful(at([...committed, { type: 'LinkDown' }]), 2)).toEqual({
+      minutes: 2,
       blocked: [],
     });
   });
 
   test('a VM blocked only after the other VM flips is left to a later stride', () => {
-    // vm-1 (RPO 30) falls due at minute 30 with the link down; paused vm-2 (RPO 15) flips at
-    // minute 17, which ends the stride first: vm-1 must not carry its error yet.
+    // vm-1 (RPO 40) falls due at minute 21 with the link down; paused vm-2 (RPO 15) flips at
+    // minute 17, which ends the stride first: vm-1 must not be Not Active yet.
     const events: WorldEvent[] = [
-      { ...configure, rpoMinutes: 30 },
+      { ...configure, rpoMinutes: 40 },
       { ...configure, vm: 'vm-2' },
       { type: 'Tick', minutes: 5 },
       { type: 'Pause', vm: 'vm-2' },
@@ -242,24 +281,24 @@ describe('a stride is as long as nothing happens, and no longer (research-notes 
       { type: 'LinkDown' },
     ];
     const w = at(events, CORRECT, two);
+    // vm-2's empty full sync waits for vm-1's bandwidth and lands at 4, both with pit 1.
     expect(uneventful(w, 40)).toEqual({
       minutes: 11,
       blocked: [
-        { vm: 'vm-1', from: 10, reason: down },
-        { vm: 'vm-2', from: 10, reason: down },
+        { vm: 'vm-1', from: 3, reason: down },
+        { vm: 'vm-2', from: 3, reason: down },
       ],
     });
     const r = worldStep(w, { type: 'Tick', minutes: 12 });
     expect(r.emitted.map((e) => [e.kind, e.clock, e.vm])).toEqual([
-      ['blocked', 15, 'vm-1'],
-      ['blocked', 15, 'vm-2'],
-      ['blocked', 16, 'vm-1'],
-      ['blocked', 16, 'vm-2'],
-      ['blocked', 17, 'vm-1'],
-      ['blocked', 17, 'vm-2'],
+      ...[8, 9, 10, 11, 12, 13, 14, 15, 16, 17].flatMap((c) => [
+        ['blocked', c, 'vm-1'],
+        ['blocked', c, 'vm-2'],
+      ]),
       ['rpoViolated', 17, 'vm-1'],
       ['rpoViolated', 17, 'vm-2'],
     ]);
-    expect(r.state.repl.vms['vm-2']?.repl?.error).toBe(`cannot reach the VRS: ${down}`);
+    expect(r.state.repl.vms['vm-2']?.repl?.unreachable).toBe(down);
+    expect(worldStatus(r.state, 'vm-2')).toBe('Not Active(RPO violation)');
   });
 });

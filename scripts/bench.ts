@@ -183,7 +183,8 @@ function fullSyncMs(blocks: number, touched: number): number {
     type: 'ConfigureReplication',
     vm: 'vm-1',
     rpoMinutes: 15,
-    retention: 0,
+    perDay: 0,
+    days: 0,
     seed: false,
   }).state;
   const t0 = performance.now();
@@ -250,7 +251,12 @@ function verdictsPerSec(): number {
   for (let i = 0; i < n; i++)
     decide(
       fw,
-      { direction: 'outbound', protocol: 'tcp', port: ports[i % ports.length] as number },
+      {
+        direction: 'outbound',
+        protocol: 'tcp',
+        port: ports[i % ports.length] as number,
+        remote: '10.12.12.10',
+      },
       CORRECT,
     );
   return Math.round((n / (performance.now() - t0)) * 1000);

@@ -195,10 +195,10 @@ function firewallFix(
 ): { commands: string[]; steps: string[]; note?: string } {
   const passes = (x: HostFirewall) =>
     f.class === 'to-cloud'
-      ? passesToCloud(x, variant)
+      ? passesToCloud(x, variant, formatIp(f.dst))
       : ports.every(
           (port) =>
-            fwDecide(x, { direction: 'outbound', protocol: 'tcp', port }, variant).action ===
+            fwDecide(x, { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) }, variant).action ===
             'allow',
         );
   const world = { now: 0, hosts: { [fw.host]: fw } };
@@ -302,10 +302,10 @@ export function judgeHosts(
     if (spec && fw) {
       const dropped = spec.ports.filter(
         (port) =>
-          fwDecide(fw, { direction: 'outbound', protocol: 'tcp', port }, variant).action === 'drop',
+          fwDecide(fw, { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) }, variant).action === 'drop',
       );
       if (dropped.length === 0)
-        allowedBy = `; ${f.port} out allowed by ${fwDecide(fw, { direction: 'outbound', protocol: 'tcp', port: spec.ports[0] ?? 0 }, variant).ruleset}`;
+        allowedBy = `; ${f.port} out allowed by ${fwDecide(fw, { direction: 'outbound', protocol: 'tcp', port: spec.ports[0] ?? 0, remote: formatIp(f.dst) }, variant).ruleset}`;
       else {
         const why =
           f.class === 'to-cloud'

@@ -433,6 +433,7 @@ export function assembleHost(
         label: r.id,
         enabled: r.enabled,
         allowedAll: true,
+        allowedIps: [],
         rules: rules.get(r.id) ?? [],
         vib: r.id === TO_CLOUD_RULESET ? VR2C_VIB : null,
       })),

@@ -1,6 +1,7 @@
 // The ESXi host firewall and the vr2c-firewall vib's lifecycle, as a pure step function.
 // Sources: research-notes C7 and D, seed 003.
 
+import { contains, type Prefix, parseIp, parsePrefix, prefix } from '../network/ipv4.ts';
 import type { EsxiVersion } from '../variants.ts';
 import { has, type Variant } from '../variants.ts';
 
@@ -16,7 +17,13 @@ export interface Ruleset {
   readonly id: string;
   readonly label: string;
   readonly enabled: boolean;
+  /** Every remote address may use the ruleset's rules (`--allowed-all true`). */
   readonly allowedAll: boolean;
+  /**
+   * `esxcli network firewall ruleset allowedip list`: addresses and prefixes, as added; they
+   * restrict every rule of the ruleset once allowedAll is false (research-notes A1: KB 432374).
+   */
+  readonly allowedIps: readonly string[];
   readonly rules: readonly Rule[];
   /** The vib that brought it, for rulesets that are not built in. */
   readonly vib: string | null;
@@ -46,58 +53,66 @@ export interface HostFirewall {
 
 export const VR2C_VIB = 'vr2c-firewall';
 export const TO_CLOUD_RULESET = 'Replication-to-CloudTraffic';
-/** seed 003: the 6.5U1 download failure, as esxupdate.log records it. */
-export const CURL56 = '[Errno 14] curl#56 - "Content-Length: in 200 response"';
+/** The built-in ruleset that lets NFC (TCP 902) into a host (research-notes A1, F). */
+export const NFC_INBOUND_RULESET = 'vSphereClient';
+/**
+ * seed 003: the 6.5U1 download failure, character for character as the seed prints what
+ * esxupdate.log shows (an en dash and typographic double quotes).
+ */
+export const CURL56 = '[Errno 14] curl#56 \u2013 \u201cContent-Length: in 200 response\u201d';
 
-/** Built-in rulesets for replication: HBR (31031, 44046) and NFC (902) outgoing (notes A1, D). */
+const rule = (direction: Rule['direction'], begin: number, end = begin): Rule => ({
+  direction,
+  protocol: 'tcp',
+  portType: 'dst',
+  begin,
+  end,
+});
+
+/**
+ * The built-in rulesets replication meets, with their default states as ESXi 8.0U2's `ruleset
+ * list` shows them (research-notes F: HBR, NFC and vSphereClient enabled, httpClient disabled;
+ * earlier versions are taken to ship the same defaults, an inference). Every one allows all
+ * addresses until an admin restricts it (research-notes D: the hardening script's
+ * `--allowed-all false`).
+ */
 export function builtInRulesets(): Ruleset[] {
-  const out = (begin: number, end = begin): Rule => ({
-    direction: 'outbound',
-    protocol: 'tcp',
-    portType: 'dst',
-    begin,
-    end,
-  });
+  const builtIn = (
+    id: string,
+    label: string,
+    enabled: boolean,
+    rules: readonly Rule[],
+  ): Ruleset => ({ id, label, enabled, allowedAll: true, allowedIps: [], rules, vib: null });
   return [
-    {
-      id: 'HBR',
-      label: 'vSphere Replication',
-      enabled: true,
-      allowedAll: true,
-      rules: [out(31031), out(44046)],
-      vib: null,
-    },
-    { id: 'NFC', label: 'NFC', enabled: true, allowedAll: true, rules: [out(902)], vib: null },
-    {
-      id: 'httpClient',
-      label: 'httpClient',
-      enabled: true,
-      allowedAll: true,
-      rules: [out(80), out(443)],
-      vib: null,
-    },
+    // HBR: outgoing TCP 31031 and 44046 (research-notes A1, vSphere 6.7 security guide). Its
+    // label is a placeholder: no source gives HBR's display label (research-notes D).
+    builtIn('HBR', 'vSphere Replication', true, [rule('outbound', 31031), rule('outbound', 44046)]),
+    // NFC the host itself starts: outgoing TCP 902 (research-notes D). Label: a placeholder.
+    builtIn('NFC', 'NFC', true, [rule('outbound', 902)]),
+    // NFC into the host, from the VR server among others: incoming TCP 443 and 902, "vSphere Web
+    // Client (443, 902)" (research-notes A1: KB 432374).
+    builtIn(NFC_INBOUND_RULESET, 'vSphere Web Client', true, [
+      rule('inbound', 902),
+      rule('inbound', 443),
+    ]),
+    // Outgoing HTTP(S) from the host; disabled out of the box (research-notes F). Label: a
+    // placeholder.
+    builtIn('httpClient', 'httpClient', false, [rule('outbound', 80), rule('outbound', 443)]),
   ];
 }
 
 /** What the vr2c-firewall vib adds: TCP 10000-10010 outgoing, enabled at once (notes D). */
 function toCloudRuleset(variant: Variant): Ruleset {
-  const rules: Rule[] = [
-    { direction: 'outbound', protocol: 'tcp', portType: 'dst', begin: 10000, end: 10010 },
-  ];
-  if (has(variant, 'hbr-rule-in-vib')) {
-    rules.push({
-      direction: 'outbound',
-      protocol: 'tcp',
-      portType: 'dst',
-      begin: 31031,
-      end: 31031,
-    });
-  }
+  const rules: Rule[] = [rule('outbound', 10000, 10010)];
+  if (has(variant, 'hbr-rule-in-vib')) rules.push(rule('outbound', 31031));
   return {
     id: TO_CLOUD_RULESET,
     label: 'Replication-to-Cloud Traffic',
     enabled: true,
+    // A freshly installed vib's ruleset allows every address (inference: nothing in the
+    // sources restricts it).
     allowedAll: true,
+    allowedIps: [],
     rules,
     vib: VR2C_VIB,
   };
@@ -125,6 +140,8 @@ export interface Packet {
   readonly direction: 'inbound' | 'outbound';
   readonly protocol: 'tcp' | 'udp';
   readonly port: number;
+  /** The far end, a dotted IPv4 address: the source of an inbound packet, the destination of an outbound one. */
+  readonly remote: string;
 }
 
 export interface Verdict {
@@ -138,6 +155,28 @@ export interface Verdict {
 const showRule = (r: Rule) =>
   `${r.direction} ${r.protocol} ${r.portType} ${r.begin === r.end ? r.begin : `${r.begin}-${r.end}`}`;
 
+/** An allowed-IP entry as esxcli takes it: an address or a prefix (research-notes F). */
+export function parseAllowedIp(text: string): Prefix | null {
+  try {
+    return text.includes('/') ? parsePrefix(text) : prefix(parseIp(text), 32);
+  } catch {
+    return null;
+  }
+}
+
+/** True iff the ruleset's allowed-IP setting admits the remote address. */
+export function admits(rs: Ruleset, remote: string): boolean {
+  if (rs.allowedAll) return true;
+  const ip = parseIp(remote);
+  return rs.allowedIps.some((a) => {
+    const p = parseAllowedIp(a);
+    return p !== null && contains(p, ip);
+  });
+}
+
+const showAllowed = (rs: Ruleset) =>
+  rs.allowedIps.length === 0 ? 'no address' : rs.allowedIps.join(', ');
+
 /** The firewall's verdict for a packet, naming the ruleset and rule, or default-drop. */
 export function decide(fw: HostFirewall, p: Packet, variant: Variant): Verdict {
   if (!fw.enabled)
@@ -147,30 +186,54 @@ export function decide(fw: HostFirewall, p: Packet, variant: Variant): Verdict {
       rule: '-',
       reason: 'the firewall is disabled',
     };
+  // Defect: a rule matches packets of either direction.
+  const anyDirection = has(variant, 'rule-direction-ignored');
+  let excluded: { rs: Ruleset; rule: Rule } | null = null;
   for (const rs of fw.rulesets) {
     if (!rs.enabled && !has(variant, 'ruleset-enabled-ignored')) continue;
-    const rule = rs.rules.find(
-      (r) =>
-        r.direction === p.direction &&
-        r.protocol === p.protocol &&
-        r.begin <= p.port &&
-        p.port <= r.end,
+    const r = rs.rules.find(
+      (x) =>
+        (anyDirection || x.direction === p.direction) &&
+        x.protocol === p.protocol &&
+        x.begin <= p.port &&
+        p.port <= x.end,
     );
-    if (rule) {
-      return {
-        action: 'allow',
-        ruleset: rs.id,
-        rule: showRule(rule),
-        reason: `${rs.id} allows ${showRule(rule)}`,
-      };
+    if (!r) continue;
+    // The allowed-IP list restricts every rule of its ruleset (research-notes A1, F).
+    if (!admits(rs, p.remote) && !has(variant, 'allowed-ips-ignored')) {
+      excluded ??= { rs, rule: r };
+      continue;
     }
+    return {
+      action: 'allow',
+      ruleset: rs.id,
+      rule: showRule(r),
+      reason: rs.allowedAll
+        ? `${rs.id} allows ${showRule(r)}`
+        : `${rs.id} allows ${showRule(r)} for ${p.remote} (allowed IPs ${showAllowed(rs)})`,
+    };
   }
+  const why = excluded
+    ? `${excluded.rs.id} allows ${showRule(excluded.rule)} only for ${showAllowed(excluded.rs)}, not ${p.remote}`
+    : `no enabled ruleset allows ${p.direction} ${p.protocol} ${p.port}`;
   return {
     action: 'drop',
     ruleset: 'default-drop',
     rule: '-',
-    reason: `no enabled ruleset allows ${p.direction} ${p.protocol} ${p.port}; default action DROP`,
+    reason: `${why}; default action DROP`,
   };
+}
+
+/**
+ * The packet NFC needs through the target host's firewall: the VR server opens TCP 902 into
+ * the target host (research-notes A1, corrected; F), so the host judges it inbound, from the VR
+ * server's address.
+ */
+export function nfcPacket(vrServer: string, variant: Variant): Packet {
+  // Defect: the old reading, the target host's outgoing NFC ruleset gating NFC.
+  if (has(variant, 'nfc-outbound-from-target'))
+    return { direction: 'outbound', protocol: 'tcp', port: 902, remote: vrServer };
+  return { direction: 'inbound', protocol: 'tcp', port: 902, remote: vrServer };
 }
 
 export type FirewallEvent =
@@ -188,6 +251,27 @@ export type FirewallEvent =
       readonly ruleset: string;
       readonly enabled: boolean;
     }
+  /** `esxcli network firewall ruleset set -r <ruleset> --allowed-all <true|false>`. */
+  | {
+      readonly type: 'RulesetAllowedAll';
+      readonly host: string;
+      readonly ruleset: string;
+      readonly allowedAll: boolean;
+    }
+  /** `esxcli network firewall ruleset allowedip add -r <ruleset> -i <address or prefix>`. */
+  | {
+      readonly type: 'AllowedIpAdd';
+      readonly host: string;
+      readonly ruleset: string;
+      readonly address: string;
+    }
+  /** `esxcli network firewall ruleset allowedip remove -r <ruleset> -i <address or prefix>`. */
+  | {
+      readonly type: 'AllowedIpRemove';
+      readonly host: string;
+      readonly ruleset: string;
+      readonly address: string;
+    }
   | { readonly type: 'FirewallTick'; readonly minutes: number };
 
 function install(fw: HostFirewall, now: number, variant: Variant): HostFirewall {
@@ -200,6 +284,8 @@ function install(fw: HostFirewall, now: number, variant: Variant): HostFirewall 
       ? fw.vibs
       : [
           ...fw.vibs,
+          // Version, vendor and acceptance level are placeholders: no source gives them
+          // (research-notes D, UNCONFIRMED).
           {
             name: VR2C_VIB,
             version: '6.5.0',
@@ -219,7 +305,7 @@ function autoInstall(fw: HostFirewall, now: number, variant: Variant): HostFirew
     return fw;
   // seed 003: ESXi 6.5U1 cannot fetch the vib; esxupdate.log has curl#56 and no ruleset appears.
   if (fw.version === '6.5U1' && !has(variant, 'vib-installs-on-65u1')) {
-    return { ...fw, esxupdateLog: [...fw.esxupdateLog, `${VR2C_VIB}: ${CURL56}`] };
+    return { ...fw, esxupdateLog: [...fw.esxupdateLog, CURL56] };
   }
   return install(fw, now, variant);
 }
@@ -261,17 +347,44 @@ export function firewallStep(
           rulesets: fw.rulesets.filter((r) => r.vib !== VR2C_VIB),
         }),
       };
-    case 'RulesetSet': {
-      if (!fw.rulesets.some((r) => r.id === e.ruleset))
-        return { world: w, error: `${e.host}: no ruleset ${e.ruleset}` };
+    case 'RulesetSet':
+    case 'RulesetAllowedAll':
+    case 'AllowedIpAdd':
+    case 'AllowedIpRemove': {
+      const rs = fw.rulesets.find((r) => r.id === e.ruleset);
+      if (!rs) return { world: w, error: `${e.host}: no ruleset ${e.ruleset}` };
+      const next = rulesetChange(rs, e);
+      if (typeof next === 'string') return { world: w, error: `${e.host}: ${next}` };
       return {
-        world: put({
-          ...fw,
-          rulesets: fw.rulesets.map((r) => (r.id === e.ruleset ? { ...r, enabled: e.enabled } : r)),
-        }),
+        world: put({ ...fw, rulesets: fw.rulesets.map((r) => (r.id === e.ruleset ? next : r)) }),
       };
     }
   }
+}
+
+/** The ruleset after an esxcli change, or why esxcli refuses it. */
+function rulesetChange(
+  rs: Ruleset,
+  e: Extract<
+    FirewallEvent,
+    { type: 'RulesetSet' | 'RulesetAllowedAll' | 'AllowedIpAdd' | 'AllowedIpRemove' }
+  >,
+): Ruleset | string {
+  if (e.type === 'RulesetSet') return { ...rs, enabled: e.enabled };
+  if (e.type === 'RulesetAllowedAll') return { ...rs, allowedAll: e.allowedAll };
+  const p = parseAllowedIp(e.address);
+  if (!p)
+    return `${rs.id}: expected an IPv4 address or prefix such as 10.12.12.10 or 10.12.12.0/24, got "${e.address}"`;
+  const same = (a: string) => {
+    const q = parseAllowedIp(a);
+    return q !== null && q.addr === p.addr && q.len === p.len;
+  };
+  if (e.type === 'AllowedIpAdd') {
+    if (rs.allowedIps.some(same)) return `${rs.id}: ${e.address} is already an allowed IP`;
+    return { ...rs, allowedIps: [...rs.allowedIps, e.address] };
+  }
+  if (!rs.allowedIps.some(same)) return `${rs.id}: ${e.address} is not an allowed IP`;
+  return { ...rs, allowedIps: rs.allowedIps.filter((a) => !same(a)) };
 }
 
 /** `esxcli software vib list` rows for the vibs the model tracks. */

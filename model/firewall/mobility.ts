@@ -19,28 +19,37 @@ export interface MobilityFinding {
   readonly message: string;
 }
 
-/** True iff a host lets to-the-cloud replication out (TCP 10000-10010, research-notes D). */
-export function passesToCloud(fw: HostFirewall, variant: Variant): boolean {
+/**
+ * True iff a host lets to-the-cloud replication out to the VR appliance at `appliance`
+ * (TCP 10000-10010, research-notes D).
+ */
+export function passesToCloud(fw: HostFirewall, variant: Variant, appliance: string): boolean {
   return [10000, 10010].every(
     (port) =>
-      decide(fw, { direction: 'outbound', protocol: 'tcp', port }, variant).action === 'allow',
+      decide(fw, { direction: 'outbound', protocol: 'tcp', port, remote: appliance }, variant)
+        .action === 'allow',
   );
 }
 
+/** The findings for VMs replicated to the cloud through the VR appliance at `appliance`. */
 export function mobilityFindings(
   placements: readonly Placement[],
   firewalls: Readonly<Record<string, HostFirewall>>,
   variant: Variant,
+  appliance: string,
 ): MobilityFinding[] {
   const out: MobilityFinding[] = [];
   for (const p of placements.filter((x) => x.toCloud)) {
     const targets = has(variant, 'mobility-checks-current-host-only') ? [p.host] : p.cluster;
     for (const h of targets) {
       const fw = firewalls[h];
-      if (!fw || passesToCloud(fw, variant)) continue;
-      const why = fw.rulesets.some((r) => r.id === TO_CLOUD_RULESET)
-        ? `${TO_CLOUD_RULESET} is disabled`
-        : `${TO_CLOUD_RULESET} is missing`;
+      if (!fw || passesToCloud(fw, variant, appliance)) continue;
+      const rs = fw.rulesets.find((r) => r.id === TO_CLOUD_RULESET);
+      const why = !rs
+        ? `${TO_CLOUD_RULESET} is missing`
+        : rs.enabled
+          ? `${TO_CLOUD_RULESET} does not allow the VR appliance ${appliance}`
+          : `${TO_CLOUD_RULESET} is disabled`;
       out.push({
         vm: p.vm,
         from: p.host,

@@ -131,7 +131,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       for (const vm of Object.values(ctx.vms)) {
         const r = vm.repl;
         if (r?.cycle && !(r.staging?.cycleId === r.cycle.id && r.staging.complete)) {
-          abortCycle(ctx, vm, 'link to the DR site went down mid-transfer', true);
+          abortCycle(ctx, vm, 'link to the DR site went down mid-transfer', 'unreachable');
         }
       }
       return;
@@ -141,11 +141,12 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       ctx.state = { ...s, link: 'up' };
       return;
     case 'VrsRestart':
-      // Staging lives in the VRS's memory and scratch space: a restart loses it (R5).
+      // Staging lives in the VRS's memory and scratch space: a restart loses it (R5). The VRS
+      // is back at once, so the next transfer connects: no status of its own (inference).
       for (const vm of Object.values(ctx.vms)) {
         if (!vm.repl) continue;
         const v = setRepl(ctx, vm, { ...vm.repl, staging: null });
-        if (v.repl?.cycle) abortCycle(ctx, v, 'VRS restarted; staged data lost', true);
+        if (v.repl?.cycle) abortCycle(ctx, v, 'VRS restarted; staged data lost', 'none');
       }
       return;
     case 'HostCrash':
@@ -171,15 +172,16 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       if (!r?.staging?.complete) return refuse(s, `${vm.name}: no complete bundle at NFC`);
       // NFC writes into a redo log first; a failed write discards it (research-notes A3).
       const v = setRepl(ctx, vm, { ...r, staging: null, error: 'NFC write to the target failed' });
-      if (v.repl?.cycle?.id === r.staging.cycleId) abortCycle(ctx, v, 'NFC commit failed', true);
+      if (v.repl?.cycle?.id === r.staging.cycleId) abortCycle(ctx, v, 'NFC commit failed', 'error');
       return;
     }
     case 'PowerOff': {
       if (vm.power === 'off') return refuse(s, `${vm.name} is already powered off`);
       let v: VmState = { ...vm, power: 'off' };
       setVm(ctx, v);
-      // A powered-off VM moves no data (research-notes A7): its transfer stops here.
-      if (v.repl?.cycle) v = abortCycle(ctx, v, 'VM powered off', true);
+      // A powered-off VM moves no data (research-notes A7): its transfer stops here, which is
+      // no failure, so no Error after the next power-on (research-notes F).
+      if (v.repl?.cycle) v = abortCycle(ctx, v, 'VM powered off', 'none');
       return;
     }
     case 'PowerOn':
@@ -189,7 +191,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       if (!r) return refuse(s, `${vm.name} is not replicated`);
       if (r.paused) return refuse(s, `${vm.name} is already paused`);
       const v = setRepl(ctx, vm, { ...r, paused: true });
-      if (r.cycle) abortCycle(ctx, v, 'replication paused', false);
+      if (r.cycle) abortCycle(ctx, v, 'replication paused', 'none');
       return;
     }
     case 'Resume': {
@@ -209,7 +211,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       return;
     }
     case 'ConfigureReplication':
-      return configure(ctx, vm, e.rpoMinutes, e.retention, e.seed);
+      return configure(ctx, vm, e.rpoMinutes, e.perDay, e.days, e.seed);
     case 'VMotion': {
       if (!s.setup.hosts.includes(e.host))
         return reject(s, `no host named ${e.host}; known hosts: ${s.setup.hosts.join(', ')}`);
@@ -220,7 +222,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       // memory, so nothing is lost; the transfer restarts from the new host (task 4's brief).
       let v: VmState = { ...vm, host: e.host };
       setVm(ctx, v);
-      if (v.repl?.cycle) v = abortCycle(ctx, v, `moved to ${e.host}`, false);
+      if (v.repl?.cycle) v = abortCycle(ctx, v, `moved to ${e.host}`, 'none');
       return;
     }
     case 'UnconfigureReplication': {
@@ -237,7 +239,8 @@ function configure(
   ctx: Ctx,
   vm: VmState,
   rpo: number,
-  retention: number,
+  perDay: number,
+  days: number,
   seed: boolean,
 ): StepResult | undefined {
   const s = ctx.state;
@@ -255,10 +258,19 @@ function configure(
       `${vm.name}: RPO ${rpo} min is outside the ${range.min} min to ${range.max} min (24 h) allowed on ESXi ${version}`,
     );
   }
-  if (!Number.isInteger(retention) || retention < 0 || retention > MAX_RETENTION) {
+  // MPIT: N instances a day for D days, at most 24 in all (research-notes A2: "3 per day for
+  // 5 days"; F).
+  const whole = (n: number) => Number.isInteger(n) && n >= 0;
+  if (!whole(perDay) || !whole(days) || perDay * days > MAX_RETENTION) {
     return reject(
       s,
-      `${vm.name}: retention of ${retention} point-in-time instances is outside 0 to ${MAX_RETENTION}`,
+      `${vm.name}: retention of ${perDay} instance(s) a day for ${days} day(s) is outside what VR keeps: whole numbers, at most ${MAX_RETENTION} instances in all`,
+    );
+  }
+  if ((perDay === 0) !== (days === 0)) {
+    return reject(
+      s,
+      `${vm.name}: retention of ${perDay} instance(s) a day for ${days} day(s): give both, or 0 and 0 to keep only the latest`,
     );
   }
   const base: Record<string, BlockMap> = {};
@@ -296,13 +308,16 @@ function configure(
   setRepl(ctx, vm, {
     configuredAt: s.clock,
     rpoMinutes: rpo,
-    retention,
+    perDay,
+    days,
+    seeded: seed,
     // Initial configuration always starts with a full sync (research-notes A4).
     needsFullSync: true,
     paused: false,
     recovering: false,
     locked: false,
     error: null,
+    unreachable: null,
     disks,
     cycle: null,
     staging: null,
@@ -310,6 +325,7 @@ function configure(
     instances: [],
     blocksSent: 0,
     nextCycleId: 1,
+    deltaMinutes: [],
   });
   ctx.emitted.push({ kind: 'Configured', vm: vm.name });
   return;
@@ -374,9 +390,15 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
   if (r.paused) return refuse(s, `${vm.name}: replication is paused`);
   if (r.cycle) return refuse(s, `${vm.name}: a transfer is already in flight`);
   if (r.recovering) return refuse(s, `${vm.name}: the source is recovering from a crash`);
-  if (s.link === 'down') return refuse(s, `${vm.name}: the VRS is unreachable`);
   // A powered-off VM is Not Active; only Sync Now starts it, and locks its disks (seed 003).
   if (vm.power === 'off' && !syncNow) return refuse(s, `${vm.name} is powered off (Not Active)`);
+  if (s.link === 'down') {
+    // The transfer cannot connect: the replication is Not Active until one does (notes F).
+    const reason = 'the VRS is unreachable: the link to the DR site is down';
+    setRepl(ctx, vm, { ...r, unreachable: reason });
+    ctx.emitted.push({ kind: 'ConnectFailed', vm: vm.name, reason });
+    return;
+  }
   const kind: CycleKind = r.needsFullSync ? 'full' : 'delta';
   const toSend: BlockRef[] = [];
   const disks: Record<string, DiskTracking> = { ...r.disks };
@@ -411,6 +433,7 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
     ...r,
     disks,
     cycle,
+    unreachable: null,
     nextCycleId: r.nextCycleId + 1,
     locked: syncNow && vm.power === 'off' && !has(s.variant, 'syncnow-without-lock'),
   });
@@ -476,6 +499,7 @@ function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
     instances,
     base,
     blocksSent: r.blocksSent + chunk.length,
+    unreachable: null,
     cycle: { ...c, sent },
     staging: {
       cycleId: c.id,
@@ -498,15 +522,14 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
   // NFC (902) writes the whole bundle through a redo log and commits it at once (notes A3).
   const disks: Record<string, BlockMap> = {};
   for (const id of vm.diskOrder) disks[id] = applyBlocks(targetImage(r, id), st.blocks[id] ?? {});
-  const keep = r.retention + 1;
   const all = [...r.instances, { pit: st.pit, pitClock: st.pitClock, clock: s.clock, disks }];
-  // MPIT retention keeps the newest instances, up to 24 plus the latest (notes A2).
-  const instances = has(s.variant, 'mpit-prunes-newest')
-    ? all.length > keep
-      ? all.slice(0, keep)
-      : all
-    : all.slice(-keep);
-  let next: Replication = { ...r, instances, staging: null };
+  const kept = retained(all, s.clock, r.perDay, r.days);
+  // Defect: pruning keeps as many, but from the oldest end.
+  const instances = has(s.variant, 'mpit-prunes-newest') ? all.slice(0, kept.length) : kept;
+  // The scheduler keeps the last 15 delta durations (research-notes F).
+  const deltaMinutes =
+    st.kind === 'delta' ? [...r.deltaMinutes, s.clock - st.pitClock].slice(-15) : r.deltaMinutes;
+  let next: Replication = { ...r, instances, staging: null, unreachable: null, deltaMinutes };
   if (r.cycle?.id === st.cycleId) {
     const tracking: Record<string, DiskTracking> = {};
     for (const id of vm.diskOrder) {
@@ -538,8 +561,46 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
   return;
 }
 
-/** Ends the VM's transfer without a commit; its blocks go back to the bitmap. */
-function abortCycle(ctx: Ctx, vm: VmState, reason: string, isError: boolean): VmState {
+/**
+ * MPIT retention: the latest instance, and for each of the last perDay x days slots of the day
+ * (1440 / perDay minutes each) that have ended by `now`, the newest instance whose point in time
+ * falls in it. Research-notes A2 gives the policy ("3 per day for 5 days": 15 instances plus the
+ * latest) but not how VR picks the instance of a slot: the newest of each ended slot is an
+ * inference. Oldest first, as instances are kept.
+ */
+export function retained(
+  all: readonly Instance[],
+  now: number,
+  perDay: number,
+  days: number,
+): Instance[] {
+  const latest = all[all.length - 1];
+  if (!latest) return [];
+  const slot = (t: number) => Math.floor((t * perDay) / 1440);
+  const current = slot(now);
+  const newest = new Map<number, Instance>();
+  for (const i of all) {
+    const k = slot(i.pitClock);
+    if (perDay === 0 || k >= current || k < current - perDay * days) continue;
+    const had = newest.get(k);
+    if (!had || i.pitClock > had.pitClock || (i.pitClock === had.pitClock && i.pit > had.pit))
+      newest.set(k, i);
+  }
+  const keep = new Set<Instance>([...newest.values(), latest]);
+  return all.filter((i) => keep.has(i));
+}
+
+/**
+ * Ends the VM's transfer without a commit; its blocks go back to the bitmap. `effect` says what
+ * the user sees: an Error (a failure at the target), Not Active (the VRS cannot be reached), or
+ * nothing of its own.
+ */
+function abortCycle(
+  ctx: Ctx,
+  vm: VmState,
+  reason: string,
+  effect: 'error' | 'unreachable' | 'none',
+): VmState {
   const r = vm.repl as Replication;
   const c = r.cycle as Cycle;
   const disks: Record<string, DiskTracking> = {};
@@ -561,7 +622,8 @@ function abortCycle(ctx: Ctx, vm: VmState, reason: string, isError: boolean): Vm
     cycle: null,
     staging,
     locked: false,
-    error: isError ? reason : r.error,
+    error: effect === 'error' ? reason : r.error,
+    unreachable: effect === 'unreachable' ? reason : r.unreachable,
   });
   ctx.emitted.push({ kind: 'CycleAborted', vm: vm.name, reason });
   return next;

@@ -55,7 +55,10 @@ export type ReplicationEvent =
       readonly type: 'ConfigureReplication';
       readonly vm: string;
       readonly rpoMinutes: number;
-      readonly retention: number;
+      /** MPIT: keep this many instances a day (0 with days 0: only the latest). */
+      readonly perDay: number;
+      /** ... for this many days; perDay x days is at most 24 (research-notes A2, F). */
+      readonly days: number;
       readonly seed: boolean;
     }
   | { readonly type: 'UnconfigureReplication'; readonly vm: string }
@@ -125,23 +128,38 @@ export interface Replication {
   /** The clock when replication was configured: the RPO clock starts there. */
   readonly configuredAt: number;
   readonly rpoMinutes: number;
-  readonly retention: number;
+  /** MPIT retention: perDay instances a day for days days (research-notes A2, F). */
+  readonly perDay: number;
+  readonly days: number;
+  /** Configured with a seed disk at the target (research-notes A7). */
+  readonly seeded: boolean;
   readonly needsFullSync: boolean;
   readonly paused: boolean;
   /** Set when the source lost its in-memory state (crash) until power-on reloads the psf. */
   readonly recovering: boolean;
   /** Power-on is refused while a Sync Now of a powered-off VM runs (seed 003). */
   readonly locked: boolean;
+  /** A failure at the target (an NFC write), shown as Error until a commit succeeds. */
   readonly error: string | null;
+  /**
+   * Why the last transfer could not connect to the VRS (route, firewall, link), shown as Not
+   * Active until traffic moves again (research-notes F).
+   */
+  readonly unreachable: string | null;
   readonly disks: Readonly<Record<string, DiskTracking>>;
   readonly cycle: Cycle | null;
   readonly staging: Staging | null;
   /** What the target datastore held before the first commit: a seed, or nothing. */
   readonly base: Readonly<Record<string, BlockMap>>;
-  /** Oldest first; the last is the latest. At most retention + 1 are kept. */
+  /** Oldest first; the last is the latest. MPIT retention decides which older ones stay. */
   readonly instances: readonly Instance[];
   readonly blocksSent: number;
   readonly nextCycleId: number;
+  /**
+   * How long the last deltas took, start to commit, in minutes, oldest first: at most 15, what
+   * the scheduler estimates the next one from (research-notes F).
+   */
+  readonly deltaMinutes: readonly number[];
 }
 
 export interface VmState {
@@ -188,6 +206,8 @@ export type Emitted =
       readonly vcEvent: string;
     }
   | { readonly kind: 'CycleAborted'; readonly vm: string; readonly reason: string }
+  /** A transfer fell due but could not connect to the VRS (the replication is Not Active). */
+  | { readonly kind: 'ConnectFailed'; readonly vm: string; readonly reason: string }
   | { readonly kind: 'FullSyncRequired'; readonly vm: string; readonly reason: string }
   | { readonly kind: 'Configured'; readonly vm: string }
   | { readonly kind: 'Unconfigured'; readonly vm: string };

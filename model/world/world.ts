@@ -1,6 +1,7 @@
 // The two-site world: the replication protocol driven by a clock, a scheduler and bandwidth,
-// with every transfer routed by the sending host and filtered by its firewall (E1), RPO
-// violation and restore events (R8), and failover to a committed instance (R10).
+// with every transfer routed by the sending host and filtered by its firewall, every NFC commit
+// let into the replica host by its firewall (E1), RPO violation and restore events (R8), the
+// status a user sees, and failover to a committed instance (R10) with reprotect (R11).
 
 import { applyBlocks, type BlockMap } from '../disk.ts';
 import {
@@ -9,20 +10,23 @@ import {
   type FirewallWorld,
   firewallStep,
   initFirewall,
+  nfcPacket,
 } from '../firewall/firewall.ts';
 import { hostFromSetup, netStep } from '../network/host.ts';
-import { flowsOf, type Topology } from '../network/intent.ts';
+import { flowsOf, type Topology, type TrafficClass } from '../network/intent.ts';
 import { formatIp } from '../network/ipv4.ts';
 import { lookup } from '../network/lookup.ts';
 import type { HostSetup, NetEvent, NetHost } from '../network/types.ts';
+import { type ReplicationStatus, status } from '../replication/status.ts';
 import { init as initRepl, latestInstance, step as replStep } from '../replication/step.ts';
 import type {
+  Replication,
   ReplicationEvent,
   ReplicationSetup,
   ReplicationState,
   VmState,
 } from '../replication/types.ts';
-import { has, type Variant } from '../variants.ts';
+import { has, reads, type Variant } from '../variants.ts';
 
 export interface WorldSetup {
   /** VMs on primary hosts; the world moves one block per ChunkDelivered. */
@@ -50,6 +54,7 @@ type Forwarded = Extract<
       | 'Pause'
       | 'Resume'
       | 'ConfigureReplication'
+      | 'SeedCopy'
       | 'SyncNow'
       | 'VMotion';
   }
@@ -61,10 +66,28 @@ export type WorldEvent =
   | Extract<NetEvent, { type: 'RouteAdd' | 'RouteRemove' | 'Reboot' | 'TagRemove' | 'TagAdd' }>
   | Extract<
       FirewallEvent,
-      { type: 'RulesetSet' | 'ApplianceBoot' | 'VibInstallManual' | 'VibRemove' }
+      {
+        type:
+          | 'RulesetSet'
+          | 'RulesetAllowedAll'
+          | 'AllowedIpAdd'
+          | 'AllowedIpRemove'
+          | 'ApplianceBoot'
+          | 'VibInstallManual'
+          | 'VibRemove';
+      }
     >
-  /** Recover at the DR site from the latest instance (pick 0) or an older retained one. */
-  | { readonly type: 'Failover'; readonly vm: string; readonly pick: number }
+  /**
+   * Recover at the DR site from the latest instance (pick 0) or an older retained one. A planned
+   * migration (SRM) recovers the latest after a final sync and shuts the source down; without
+   * it the recovery is a disaster recovery (research-notes A7).
+   */
+  | {
+      readonly type: 'Failover';
+      readonly vm: string;
+      readonly pick: number;
+      readonly planned?: boolean;
+    }
   /** Reverse replication after failover, with the old source disk as the seed (notes A7). */
   | { readonly type: 'Reprotect'; readonly vm: string };
 
@@ -75,8 +98,23 @@ export type WorldEmitted =
       readonly vm: string;
       readonly pitClock: number;
     }
+  /** A transfer starts: the instance's point in time is this minute (research-notes A2). */
+  | {
+      readonly kind: 'started';
+      readonly clock: number;
+      readonly vm: string;
+      readonly cycle: 'full' | 'delta';
+    }
+  /** A due transfer, or one under way, cannot get from the source host to the VRS. */
   | {
       readonly kind: 'blocked';
+      readonly clock: number;
+      readonly vm: string;
+      readonly reason: string;
+    }
+  /** A whole bundle waits at the VRS: NFC cannot reach the target host (research-notes A1). */
+  | {
+      readonly kind: 'nfcBlocked';
       readonly clock: number;
       readonly vm: string;
       readonly reason: string;
@@ -118,6 +156,8 @@ export interface Recovered {
   readonly pit: number;
   readonly pitClock: number;
   readonly disks: Readonly<Record<string, BlockMap>>;
+  /** Recovered by a planned migration, not a disaster recovery (research-notes A7). */
+  readonly planned: boolean;
 }
 
 export interface WorldState {
@@ -171,24 +211,85 @@ export interface Path {
 
 /**
  * Whether a VM's transfer gets through now (E1): the link is up, the sending host routes the
- * flow through its intended vmk and next hop, and its firewall lets the port out. A flow that
- * leaves by another gateway is taken as lost: in seed 000 the management gateway has no path
- * to the replication network.
+ * flow through its intended vmk and next hop, and its firewall lets the port out to the VRS. A
+ * flow that leaves by another gateway is taken as lost: in seed 000 the management gateway has
+ * no path to the replication network.
  */
 export function pathOf(w: WorldState, vm: VmState): Path {
   if (w.repl.link === 'down') return { ok: false, reason: 'the link to the DR site is down' };
-  const routed = routeOf(w, vm.host);
+  const routed = routeOf(w, vm.host, w.setup.toCloud ? 'to-cloud' : 'replication');
   if (routed) return routed;
-  const full = vm.repl?.cycle?.kind === 'full';
-  // Full sync on 31031, deltas on 44046 (research-notes A1); to the cloud on 10000-10010.
-  const port = w.setup.toCloud ? 10000 : full ? 31031 : 44046;
+  const port = portOf(w, vm);
   const fwHost = w.fw.hosts[vm.host];
   if (fwHost) {
-    const v = decide(fwHost, { direction: 'outbound', protocol: 'tcp', port }, w.variant);
+    const remote = peerOf(w.setup.topology, vm.host, w.setup.toCloud);
+    const v = decide(fwHost, { direction: 'outbound', protocol: 'tcp', port, remote }, w.variant);
     if (v.action === 'drop')
       return { ok: false, reason: `${vm.host}'s firewall drops TCP ${port}: ${v.reason}` };
   }
   return { ok: true, reason: 'routed as intended and allowed' };
+}
+
+/**
+ * The port of the VM's transfer: the one under way, else the one that would start now (a full
+ * sync while one is pending). Full sync on 31031 and deltas on 44046 (seeds 001, 002; research-
+ * notes A1), or 31031 for both (reading ongoing-on-31031, research-notes F); to the cloud on
+ * 10000-10010 (seed 003).
+ */
+export function portOf(w: WorldState, vm: VmState): number {
+  if (w.setup.toCloud) return 10000;
+  const kind = vm.repl?.cycle?.kind ?? (vm.repl?.needsFullSync ? 'full' : 'delta');
+  return kind === 'full' || reads(w.variant, 'ongoing-on-31031') ? 31031 : 44046;
+}
+
+/** The DR host that holds a site's replicas: its first host (an inference: one target host). */
+export function replicaHostOf(t: Topology, site: string): string | undefined {
+  return t.hosts.find((h) => h.site === site)?.name;
+}
+
+/**
+ * Whether the VRS can hand a VM's whole bundle to the target host now (research-notes A1,
+ * corrected; seed 001): NFC opens TCP 902 from the VR server into the target host, so the target
+ * host's firewall must let it in (vSphereClient with its allowed IPs), and the target host must
+ * route its replies back to the VR server as intended. The link between the sites plays no part:
+ * both ends are at the DR site. To the cloud, the provider's NFC is out of the model.
+ */
+export function nfcPathOf(w: WorldState, vm: VmState): Path {
+  if (w.setup.toCloud) return { ok: true, reason: 'to the cloud: the provider commits' };
+  const t = w.setup.topology;
+  const site = t.hosts.find((h) => h.name === vm.host)?.site;
+  const to = t.replication.find((r) => r.from === site)?.to;
+  const target = to === undefined ? undefined : replicaHostOf(t, to);
+  const vrs = t.appliances.find((a) => a.role === 'vrs' && a.site === to)?.ip;
+  if (!target || !vrs) return { ok: false, reason: `${vm.host} replicates to no DR host` };
+  return nfcHop(w, target, vrs);
+}
+
+function nfcHop(w: WorldState, target: string, vrs: string): Path {
+  const fw = w.fw.hosts[target];
+  if (fw) {
+    const v = decide(fw, nfcPacket(vrs, w.variant), w.variant);
+    if (v.action === 'drop')
+      return {
+        ok: false,
+        reason: `${target}'s firewall drops NFC from the VR server ${vrs} on TCP 902: ${v.reason}`,
+      };
+  }
+  const reply = routeOf(w, target, 'nfc');
+  if (reply) return { ok: false, reason: `NFC replies: ${reply.reason}` };
+  return { ok: true, reason: `the VR server reaches ${target} on TCP 902` };
+}
+
+/**
+ * The address a host's transfers go to: the VRS of the site it replicates to, or its own site's
+ * VR appliance to the cloud (seed 003). A host with no such appliance sends nowhere; routing
+ * reports that first, so the address is then never used.
+ */
+function peerOf(t: Topology, hostName: string, toCloud: boolean): string {
+  const site = t.hosts.find((h) => h.name === hostName)?.site;
+  const to = toCloud ? site : t.replication.find((r) => r.from === site)?.to;
+  const role = toCloud ? 'vr-appliance' : 'vrs';
+  return t.appliances.find((a) => a.role === role && a.site === to)?.ip ?? '0.0.0.0';
 }
 
 /**
@@ -210,8 +311,7 @@ function child<K extends object, V>(m: WeakMap<K, V>, k: K, make: () => V): V {
   return made;
 }
 
-function routeOf(w: WorldState, hostName: string): Path | null {
-  const cls = w.setup.toCloud ? 'to-cloud' : 'replication';
+function routeOf(w: WorldState, hostName: string, cls: TrafficClass): Path | null {
   const host = w.net[hostName];
   if (!host) return { ok: false, reason: `${hostName} has no ${cls} flow in the topology` };
   const byHost = child(routeMemo, w.setup.topology, () => new WeakMap());
@@ -264,6 +364,39 @@ function dirtyBlocks(vm: VmState): number {
   return Object.values(r.disks).reduce((n, t) => n + t.bitmap.length, 0);
 }
 
+/**
+ * How long VR expects the next transfer to take, in whole minutes: the average of the last 15
+ * deltas plus 20% (research-notes F, VMware blog 2014), rounded up; none before the first delta.
+ */
+export function estimateOf(r: Replication): number {
+  const d = r.deltaMinutes;
+  if (d.length === 0) return 0;
+  return Math.ceil((d.reduce((a, b) => a + b, 0) * 6) / (d.length * 5));
+}
+
+/**
+ * True iff the scheduler starts the VM's next transfer at minute `clock`. The first full sync
+ * starts at once. VR aims to complete a cycle within half the RPO (research-notes F, the 2014
+ * blog; A2: a transfer taking more than RPO/2 makes violations periodic), so the next transfer
+ * starts when the latest instance is half the RPO old less the estimate. Reading "aims to
+ * complete within half the RPO" as that start minute is an inference: the sources give no
+ * formula.
+ */
+export function due(w: WorldState, vm: VmState, clock: number): boolean {
+  const r = vm.repl;
+  if (!r) return false;
+  const latest = latestInstance(r);
+  if (!latest) return true;
+  const age = clock - latest.pitClock;
+  // Defect: the old rule, an estimate from the blocks dirty now at full link speed, and the
+  // start as late as the RPO allows.
+  if (has(w.variant, 'scheduler-latest-start')) {
+    const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
+    return age + estimate + 1 >= r.rpoMinutes;
+  }
+  return age + estimateOf(r) >= Math.floor(r.rpoMinutes / 2);
+}
+
 export interface WorldStep {
   readonly state: WorldState;
   readonly emitted: readonly WorldEmitted[];
@@ -309,6 +442,9 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
       };
     }
     case 'RulesetSet':
+    case 'RulesetAllowedAll':
+    case 'AllowedIpAdd':
+    case 'AllowedIpRemove':
     case 'ApplianceBoot':
     case 'VibInstallManual':
     case 'VibRemove': {
@@ -325,19 +461,34 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
           emitted: [],
           error: `${e.vm}: no committed instance ${e.pick} back to recover from`,
         };
+      const planned = e.planned === true;
+      if (planned) {
+        const left = unsynced(vm);
+        if (e.pick !== 0 || left !== null)
+          return {
+            state: w,
+            emitted: [],
+            error: `${e.vm}: a planned migration recovers the latest instance after a final sync${e.pick !== 0 ? `, not instance ${e.pick} back` : `; ${left}`}`,
+          };
+      }
       let disks: Record<string, BlockMap> = { ...inst.disks };
       if (has(variant, 'failover-to-partial') && r.staging) {
         // Defect: the bundle still arriving at the VRS is written into the recovered disks.
         for (const [d, blocks] of Object.entries(r.staging.blocks))
           disks = { ...disks, [d]: applyBlocks(disks[d] ?? {}, blocks) };
       }
-      // Recovery stops replication from the old source (research-notes A7).
-      const paused = replStep(w.repl, { type: 'Pause', vm: e.vm }).state;
+      // Recovery stops replication from the old source (research-notes A7); a planned migration
+      // also shuts the source down.
+      let repl = replStep(w.repl, { type: 'Pause', vm: e.vm }).state;
+      if (planned) repl = replStep(repl, { type: 'PowerOff', vm: e.vm }).state;
       return {
         state: {
           ...w,
-          repl: paused,
-          recovered: { ...w.recovered, [e.vm]: { pit: inst.pit, pitClock: inst.pitClock, disks } },
+          repl,
+          recovered: {
+            ...w.recovered,
+            [e.vm]: { pit: inst.pit, pitClock: inst.pitClock, disks, planned },
+          },
         },
         emitted: [{ kind: 'failover', clock: w.repl.clock, vm: e.vm, pitClock: inst.pitClock }],
       };
@@ -346,13 +497,55 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
       return reprotect(w, e.vm);
     default: {
       const r = replStep(w.repl, e);
+      // Sync Now starts a transfer at once, or finds the VRS out of reach (seed 003).
+      const emitted: WorldEmitted[] = r.emitted.flatMap((x): WorldEmitted[] =>
+        x.kind === 'CycleStarted'
+          ? [{ kind: 'started', clock: w.repl.clock, vm: x.vm, cycle: x.cycle }]
+          : x.kind === 'ConnectFailed'
+            ? [{ kind: 'blocked', clock: w.repl.clock, vm: x.vm, reason: x.reason }]
+            : [],
+      );
       return {
         state: { ...w, repl: r.state },
-        emitted: [],
+        emitted,
         ...(r.error ? { error: r.error } : {}),
       };
     }
   }
+}
+
+/**
+ * The status a user sees for a VM (research-notes A5, F): the one definition in
+ * model/replication/status.ts, given what the world knows (the RPO violation it raised, a
+ * failover). Null for a VM that is not replicated.
+ */
+export function worldStatus(w: WorldState, name: string): ReplicationStatus | null {
+  const vm = w.repl.vms[name];
+  if (!vm) return null;
+  return status(vm, w.variant, {
+    rpoViolated: w.violated[name] === true,
+    recovered: w.recovered[name] !== undefined,
+  });
+}
+
+/**
+ * Why a planned migration cannot recover the VM yet, or null when its latest instance holds the
+ * source as it is: SRM's planned migration syncs the last changes first and stops on failure
+ * (research-notes A7).
+ */
+function unsynced(vm: VmState): string | null {
+  const r = vm.repl;
+  if (!r) return 'it is not replicated';
+  if (r.cycle || r.staging) return 'a transfer is still under way';
+  if (r.needsFullSync || r.recovering) return 'a full sync is pending';
+  const latest = latestInstance(r);
+  const behind = vm.diskOrder.reduce((n, id) => {
+    const src = vm.disks[id]?.blocks ?? {};
+    const dst = latest?.disks[id] ?? {};
+    const keys = new Set([...Object.keys(src), ...Object.keys(dst)].map(Number));
+    return n + [...keys].filter((k) => (src[k] ?? 0) !== (dst[k] ?? 0)).length;
+  }, 0);
+  return behind > 0 ? `${behind} block(s) are not yet at the DR site: Sync Now and wait` : null;
 }
 
 /** R8's verdict: the last instance is older than the RPO (research-notes A2). */
@@ -374,11 +567,12 @@ export interface Uneventful {
 
 /**
  * How many of the next `max` minutes would change nothing but the clock and the blocked VMs'
- * error: for every VM, no bundle waits for NFC, no transfer is under way, none falls due (the
- * scheduler below) unless its path is refused, and the RPO verdict stays as already recorded.
- * Every test here mirrors one in `minute`, taken at the clock that minute would see. The path
- * cannot change within the run: it depends on the link, the hosts, the firewalls and whether a
- * cycle is under way, and none of them moves.
+ * reachability: for every VM, no bundle waits for NFC, no transfer is under way, none falls due
+ * (the scheduler, `due`) unless its path is refused, and the RPO verdict stays as already
+ * recorded. Every test here mirrors one in `minute`, taken at the clock that minute would see.
+ * The path cannot change within the run: it depends on the link, the hosts, the firewalls and
+ * whether a cycle is under way, and none of them moves; nor does the scheduler's estimate, which
+ * comes from past deltas, and no transfer ends within the run.
  */
 export function uneventful(w: WorldState, max: number): Uneventful {
   let quiet = max;
@@ -394,9 +588,6 @@ export function uneventful(w: WorldState, max: number): Uneventful {
     const recorded = w.violated[vm.name];
     if (recorded === undefined) return { minutes: 0, blocked: [] };
     const schedules = !r.paused && vm.power === 'on' && !r.recovering;
-    const latest = latestInstance(r);
-    const since = latest?.pitClock ?? r.configuredAt;
-    const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
     let from = 0;
     let reason = '';
     for (let m = 1; m <= quiet; m++) {
@@ -404,8 +595,8 @@ export function uneventful(w: WorldState, max: number): Uneventful {
         quiet = m - 1;
         break;
       }
-      const due = schedules && (!latest || w.repl.clock + m - since + estimate + 1 >= r.rpoMinutes);
-      if (from === 0 && due) {
+      // Nothing the scheduler reads changes within the run but the clock.
+      if (from === 0 && schedules && due(w, vm, w.repl.clock + m)) {
         // Due from here to the end of the run (the clock only grows), on an unchanging path.
         const path = has(w.variant, 'ok-while-dropped') ? null : pathOf(w, vm);
         if (!path || path.ok) {
@@ -423,7 +614,7 @@ export function uneventful(w: WorldState, max: number): Uneventful {
 
 /**
  * The effect of an uneventful run: the clock moves on, and every minute each blocked VM (in the
- * order `minute` visits them) reports its transfer blocked and carries the error.
+ * order `minute` visits them) reports its transfer blocked and shows it cannot connect.
  */
 function stride(w: WorldState, run: Uneventful, emitted: WorldEmitted[]): WorldState {
   const advanced = replStep(w.repl, { type: 'TimeAdvance', minutes: run.minutes }).state;
@@ -438,8 +629,7 @@ function stride(w: WorldState, run: Uneventful, emitted: WorldEmitted[]): WorldS
   const vms = { ...repl.vms };
   for (const b of run.blocked) {
     const vm = vms[b.vm] as VmState;
-    const r = vm.repl as NonNullable<VmState['repl']>;
-    vms[b.vm] = { ...vm, repl: { ...r, error: `cannot reach the VRS: ${b.reason}` } };
+    vms[b.vm] = { ...vm, repl: cannotConnect(w.variant, vm, b.reason) };
   }
   repl = { ...repl, vms };
   return { ...w, repl };
@@ -457,6 +647,18 @@ export function minuteByMinute(w: WorldState, minutes: number): WorldStep {
   return { state: cur, emitted };
 }
 
+/**
+ * The replication of a VM whose transfer could not connect to the VRS: Not Active until traffic
+ * moves again (research-notes F: KB 403723), not Error.
+ */
+function cannotConnect(variant: Variant, vm: VmState, reason: string): Replication {
+  const r = vm.repl as Replication;
+  // Defect: the old reading, a replication that cannot connect shows Error.
+  if (has(variant, 'blocked-shows-error'))
+    return { ...r, error: `cannot reach the VRS: ${reason}` };
+  return { ...r, unreachable: reason };
+}
+
 /** One minute: the clock, the scheduler, transfers within bandwidth, NFC commits, RPO. */
 function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
   let w: WorldState = { ...w0, repl: replStep(w0.repl, { type: 'TimeAdvance', minutes: 1 }).state };
@@ -464,84 +666,88 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
   let budget = w.setup.bandwidth;
   const sourceDone: Record<string, number> = { ...w.sourceDone };
   for (const name of Object.keys(w.repl.vms)) {
+    const vmNow = () => w.repl.vms[name] as VmState;
+    const setRepl = (repl: Replication) => {
+      w = { ...w, repl: { ...w.repl, vms: { ...w.repl.vms, [name]: { ...vmNow(), repl } } } };
+    };
     const apply = (e: ReplicationEvent) => {
       const r = replStep(w.repl, e);
       w = { ...w, repl: r.state };
       for (const x of r.emitted) {
         if (x.kind === 'InstanceCommitted') {
-          const inst = latestInstance(r.state.vms[name]?.repl as NonNullable<VmState['repl']>);
+          const inst = latestInstance(r.state.vms[name]?.repl as Replication);
           emitted.push({ kind: 'committed', clock, vm: name, pitClock: inst?.pitClock ?? clock });
         }
       }
       return r;
     };
-    let vm = w.repl.vms[name] as VmState;
-    if (!vm.repl) continue;
-    // A bundle left whole at the VRS goes to NFC (seed 001).
-    if (vm.repl.staging?.complete) apply({ type: 'BundleCommit', vm: name });
-    vm = w.repl.vms[name] as VmState;
-    const r = vm.repl;
-    if (!r) continue;
-    if (!r.cycle && !r.paused && vm.power === 'on' && !r.recovering) {
-      // research-notes A2: the next transfer must start early enough to land within the RPO.
-      const latest = latestInstance(r);
-      const age = clock - (latest?.pitClock ?? r.configuredAt);
-      const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
-      if (!latest || age + estimate + 1 >= r.rpoMinutes) {
-        const path = pathOf(w, vm);
-        // Defect: the agent starts the transfer without checking the path (and later counts it
-        // as sent).
-        if (path.ok || has(w.variant, 'ok-while-dropped')) apply({ type: 'CycleStart', vm: name });
-        else {
-          // A due transfer that cannot reach the VRS shows as an error (research-notes A6:
-          // hbrDisconnected / remoteSiteDown), not as OK.
-          const vms = {
-            ...w.repl.vms,
-            [name]: { ...vm, repl: { ...r, error: `cannot reach the VRS: ${path.reason}` } },
-          };
-          w = { ...w, repl: { ...w.repl, vms } };
-          emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
-        }
+    // A whole bundle at the VRS goes to NFC (seed 001), if NFC reaches the target host.
+    const commit = () => {
+      const nfc = nfcPathOf(w, vmNow());
+      if (nfc.ok) {
+        apply({ type: 'BundleCommit', vm: name });
+        return;
       }
-    }
-    vm = w.repl.vms[name] as VmState;
-    const c = vm.repl?.cycle;
-    if (c) {
-      const path = pathOf(w, vm);
+      emitted.push({ kind: 'nfcBlocked', clock, vm: name, reason: nfc.reason });
+      setRepl({ ...(vmNow().repl as Replication), unreachable: nfc.reason });
+    };
+    /** The transfer under way moves within what is left of the minute's bandwidth. */
+    const move = () => {
+      const c = vmNow().repl?.cycle;
+      if (!c || vmNow().repl?.staging?.complete) return;
+      const path = pathOf(w, vmNow());
       if (!path.ok) {
         emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
+        const repl = vmNow().repl as Replication;
         if (has(w.variant, 'ok-while-dropped')) {
           // Defect: the agent counts the bundle as sent though nothing arrived, and ends the cycle.
-          const repl = vm.repl as NonNullable<VmState['repl']>;
           const disks = Object.fromEntries(
             Object.entries(repl.disks).map(([d, t]) => [
               d,
               { ...t, psf: t.psf ? { ...t.psf, blocks: t.bitmap } : null },
             ]),
           );
-          const vms = {
-            ...w.repl.vms,
-            [name]: { ...vm, repl: { ...repl, cycle: null, disks, error: null } },
-          };
-          w = { ...w, repl: { ...w.repl, vms } };
+          setRepl({ ...repl, cycle: null, disks, error: null, unreachable: null });
           sourceDone[name] = c.pitClock;
-        }
+        } else setRepl({ ...repl, unreachable: path.reason });
+        return;
+      }
+      let sent = 0;
+      while (budget > 0) {
+        const cur = vmNow().repl;
+        if (!cur?.cycle || cur.staging?.complete) break;
+        const res = apply({ type: 'ChunkDelivered', vm: name });
+        if (res.refused) break;
+        const n = res.emitted.reduce(
+          (k, x) => k + (x.kind === 'ChunkSent' ? x.blocks.length : 0),
+          0,
+        );
+        sent += n;
+        budget -= Math.max(n, 1);
+      }
+      if (sent > 0) emitted.push({ kind: 'delivered', clock, vm: name, blocks: sent });
+      if (vmNow().repl?.staging?.complete) commit();
+    };
+    if (!vmNow().repl) continue;
+    if (vmNow().repl?.staging?.complete) commit();
+    move();
+    // The scheduler, after the transfer under way: one that lands this minute may be followed
+    // at once by the next (research-notes A2: "you can start another replication immediately").
+    const vm = vmNow();
+    const r = vm.repl;
+    if (r && !r.cycle && !r.paused && vm.power === 'on' && !r.recovering && due(w, vm, clock)) {
+      const path = pathOf(w, vm);
+      // Defect: the agent starts the transfer without checking the path (and later counts it as
+      // sent).
+      if (path.ok || has(w.variant, 'ok-while-dropped')) {
+        const res = apply({ type: 'CycleStart', vm: name });
+        const started = res.emitted.find((x) => x.kind === 'CycleStarted');
+        if (started?.kind === 'CycleStarted')
+          emitted.push({ kind: 'started', clock, vm: name, cycle: started.cycle });
+        move();
       } else {
-        let sent = 0;
-        while (budget > 0) {
-          const cur = w.repl.vms[name]?.repl;
-          if (!cur?.cycle || cur.staging?.complete) break;
-          const res = apply({ type: 'ChunkDelivered', vm: name });
-          if (res.refused) break;
-          const n = res.emitted.reduce(
-            (k, x) => k + (x.kind === 'ChunkSent' ? x.blocks.length : 0),
-            0,
-          );
-          sent += n;
-          budget -= Math.max(n, 1);
-        }
-        if (sent > 0) emitted.push({ kind: 'delivered', clock, vm: name, blocks: sent });
-        if (w.repl.vms[name]?.repl?.staging?.complete) apply({ type: 'BundleCommit', vm: name });
+        emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
+        setRepl(cannotConnect(w.variant, vm, path.reason));
       }
     }
   }
@@ -600,7 +806,8 @@ function reprotect(w: WorldState, name: string): WorldStep {
     ],
   };
   let s = initRepl(setup, w.variant);
-  const seeded = !has(w.variant, 'reprotect-without-checksums');
+  // Defect: the old source disk is not used as a seed, so every written block is sent.
+  const oldDiskAsSeed = !has(w.variant, 'reprotect-without-checksums');
   const rv = s.vms[name] as VmState;
   s = {
     ...s,
@@ -613,8 +820,7 @@ function reprotect(w: WorldState, name: string): WorldStep {
             { ...(rv.disks[id] as VmState['disks'][string]), blocks: rec.disks[id] ?? {} },
           ]),
         ),
-        // Defect: the old source disk is not used as a seed, so every written block is sent.
-        targetDisks: seeded ? vm.disks : null,
+        targetDisks: oldDiskAsSeed ? vm.disks : null,
       },
     },
   };
@@ -622,27 +828,27 @@ function reprotect(w: WorldState, name: string): WorldStep {
     type: 'ConfigureReplication',
     vm: name,
     rpoMinutes: r.rpoMinutes,
-    retention: 0,
-    seed: seeded,
+    perDay: 0,
+    days: 0,
+    seed: oldDiskAsSeed,
   }).state;
-  // SRM's optimized reprotect (research-notes A7): when the recovered instance is the latest
-  // and the old source's psf is intact, the psf names exactly the blocks written there since,
-  // so the reverse transfer sends those without checksumming both disks; otherwise full sync.
-  const latestPit = latestInstance(r)?.pit;
+  // SRM's optimized reprotect (research-notes A7, F): only back to the original site after a
+  // planned migration, never for a replication configured with seed disks, and only while the
+  // psf files are there (A4); otherwise a full sync that checksums both disks. The recovery
+  // gave the recovered VM psf files of its own, which name what it wrote since: nothing in the
+  // model, which writes to no recovered VM, and the planned migration's final sync left the old
+  // source equal to the recovered instance, so nothing differs.
   const optimized =
-    seeded &&
-    rec.pit === latestPit &&
+    oldDiskAsSeed &&
+    (rec.planned || has(w.variant, 'optimized-reprotect-after-disaster')) &&
+    !r.seeded &&
     !r.recovering &&
-    !r.needsFullSync &&
     vm.diskOrder.every((id) => r.disks[id]?.psf !== null && r.disks[id]?.psf !== undefined);
   if (optimized) {
     const reverse = s.vms[name]?.repl;
     if (reverse) {
       const disks = Object.fromEntries(
-        vm.diskOrder.map((id) => [
-          id,
-          { bitmap: r.disks[id]?.psf?.blocks ?? [], psf: reverse.disks[id]?.psf ?? null },
-        ]),
+        vm.diskOrder.map((id) => [id, { bitmap: [], psf: reverse.disks[id]?.psf ?? null }]),
       );
       s = {
         ...s,
@@ -664,7 +870,16 @@ function reprotect(w: WorldState, name: string): WorldStep {
     replication: [{ from: dir.to, to: dir.from }],
   };
   const back: WorldState = { ...w, setup: { ...w.setup, topology: reversedTopology }, repl: s };
-  const path = pathOf(back, s.vms[name] as VmState);
+  // The reverse transfer reaches the primary VRS, whose NFC writes into the old source's host.
+  const primaryVrs = w.setup.topology.appliances.find(
+    (a) => a.role === 'vrs' && a.site === dir.from,
+  )?.ip;
+  const sending = pathOf(back, s.vms[name] as VmState);
+  const path = !sending.ok
+    ? sending
+    : primaryVrs
+      ? nfcHop(back, vm.host, primaryVrs)
+      : { ok: false, reason: `no VRS at ${dir.from} to replicate back to` };
   if (path.ok) {
     for (let i = 0; i < sent + 1 && !s.vms[name]?.repl?.staging?.complete; i++)
       s = replStep(s, { type: 'ChunkDelivered', vm: name }).state;

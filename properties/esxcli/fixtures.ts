@@ -67,6 +67,12 @@ export function baseFirewall(s: HostSetup): HostFirewall {
   const fw = initFirewall(s.name, s.version, CORRECT);
   return {
     ...fw,
+    // The fixture hosts keep the rulesets they were generated with (HBR, NFC, httpClient
+    // enabled) until the host check's side of issue 17 regenerates them with vSphereClient and
+    // the real default states.
+    rulesets: fw.rulesets
+      .filter((r) => r.id !== 'vSphereClient')
+      .map((r) => (r.id === 'httpClient' ? { ...r, enabled: true } : r)),
     vibs: [
       {
         name: 'esx-base',

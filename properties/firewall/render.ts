@@ -5,11 +5,13 @@ import {
   type FirewallWorld,
   firewallStep,
   initFirewall,
+  nfcPacket,
+  type Packet,
 } from '../../model/firewall/firewall.ts';
 import { mobilityFindings } from '../../model/firewall/mobility.ts';
 import { CORRECT, type Variant, variantByName } from '../../model/variants.ts';
 import type { AnyScenario, AreaRender, Fact } from '../registry-types.ts';
-import type { FwCase } from './properties.ts';
+import { type FwCase, VR_APPLIANCE, VR_SERVER } from './properties.ts';
 
 export function formatFirewallEvent(e: FirewallEvent): string {
   switch (e.type) {
@@ -19,6 +21,11 @@ export function formatFirewallEvent(e: FirewallEvent): string {
       return `TimeAdvance(+${e.minutes} min)`;
     case 'RulesetSet':
       return `RulesetSet(${e.host}, ${e.ruleset}, ${e.enabled ? 'enabled' : 'disabled'})`;
+    case 'RulesetAllowedAll':
+      return `RulesetAllowedAll(${e.host}, ${e.ruleset}, ${e.allowedAll ? 'every address' : 'only its allowed IPs'})`;
+    case 'AllowedIpAdd':
+    case 'AllowedIpRemove':
+      return `${e.type}(${e.host}, ${e.ruleset}, ${e.address})`;
     default:
       return `${e.type}(${e.host})`;
   }
@@ -29,7 +36,7 @@ function hostFacts(w: FirewallWorld, host: string): string[] {
   if (!fw) return [];
   return [
     `${host} vibs: ${fw.vibs.map((v) => v.name).join(', ') || 'none'}`,
-    `${host} rulesets: ${fw.rulesets.map((r) => `${r.id}${r.enabled ? '' : ' (disabled)'}`).join(', ')}`,
+    `${host} rulesets: ${fw.rulesets.map((r) => `${r.id}${r.enabled ? '' : ' (disabled)'}${r.allowedAll ? '' : ` (allowed IPs: ${r.allowedIps.join(', ') || 'none'})`}`).join(', ')}`,
     ...fw.esxupdateLog.map((l, i) => `${host} esxupdate.log[${i}]: ${l}`),
   ];
 }
@@ -52,15 +59,22 @@ function fwFacts(c: FwCase['setup'], w: FirewallWorld, variant: Variant, error?:
     }
     const fw = w.hosts[h.name];
     if (!fw) continue;
-    for (const port of [10000, 31031, 44046, 902]) {
-      const v = decide(fw, { direction: 'outbound', protocol: 'tcp', port }, variant);
+    // To the cloud and to the VR server out; NFC in from the VR server (research-notes A1).
+    const packets: Packet[] = [
+      { direction: 'outbound', protocol: 'tcp', port: 10000, remote: VR_APPLIANCE },
+      { direction: 'outbound', protocol: 'tcp', port: 31031, remote: VR_SERVER },
+      { direction: 'outbound', protocol: 'tcp', port: 44046, remote: VR_SERVER },
+      nfcPacket(VR_SERVER, variant),
+    ];
+    for (const p of packets) {
+      const v = decide(fw, p, variant);
       out.push([
-        `${h.name} TCP ${port} out`,
+        `${h.name} TCP ${p.port} ${p.direction === 'inbound' ? `in from ${p.remote}` : `out to ${p.remote}`}`,
         v.action === 'allow' ? `allowed: ${v.reason}` : 'dropped (default action DROP)',
       ]);
     }
   }
-  const found = mobilityFindings(c.placements, w.hosts, variant);
+  const found = mobilityFindings(c.placements, w.hosts, variant, VR_APPLIANCE);
   out.push(['mobility findings', found.map((f) => f.message).join('; ') || 'none']);
   if (error !== undefined) out.push(['step outcome', `refused: ${error}`]);
   return out;
@@ -71,6 +85,11 @@ export const FIREWALL_RENDER: AreaRender = {
     const c = s as FwCase['setup'];
     return [
       ...c.hosts.map((h) => `${h.name}: ESXi ${h.version}, firewall enabled, default action DROP`),
+      ...(c.probes && c.probes.length > 0
+        ? [
+            `probes: ${c.probes.map((p) => `${p.direction} ${p.protocol} ${p.port} ${p.direction === 'inbound' ? 'from' : 'to'} ${p.remote}`).join('; ')}`,
+          ]
+        : []),
       ...c.placements.map(
         (p) =>
           `${p.vm} on ${p.host}${p.toCloud ? ', replicated to the cloud' : ''}; cluster ${p.cluster.join(', ')}`,
@@ -113,6 +132,9 @@ export const FIREWALL_RENDER: AreaRender = {
     VibInstallManual: ['host'],
     VibRemove: ['host'],
     RulesetSet: ['host', 'ruleset', 'enabled'],
+    RulesetAllowedAll: ['host', 'ruleset', 'allowedAll'],
+    AllowedIpAdd: ['host', 'ruleset', 'address'],
+    AllowedIpRemove: ['host', 'ruleset', 'address'],
     FirewallTick: ['minutes'],
   },
   reduce: (sc: AnyScenario) => {

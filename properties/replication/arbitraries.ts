@@ -61,6 +61,12 @@ export const GENERAL: Profile = {
   preconfigure: true,
 };
 
+/** Time passes in long steps, so MPIT slots end between commits (research-notes A2). */
+export const RETENTION: Profile = {
+  ...GENERAL,
+  weights: { ...GENERAL.weights, TimeAdvance: 12 },
+};
+
 export const CRASHES: Profile = {
   ...GENERAL,
   weights: { ...GENERAL.weights, HostCrash: 2, PowerOn: 4, LinkDown: 1, Pause: 0, Resume: 0 },
@@ -94,6 +100,17 @@ export const CONFIG: Profile = {
   crashWeight: 0,
   preconfigure: false,
 };
+
+/** Valid MPIT policies (research-notes A2: "3 per day for 5 days"), none among them. */
+export const MPIT_POLICY = fc.constantFrom(
+  { perDay: 0, days: 0 },
+  { perDay: 24, days: 1 },
+  { perDay: 12, days: 2 },
+  { perDay: 6, days: 4 },
+  { perDay: 3, days: 5 },
+  { perDay: 2, days: 1 },
+  { perDay: 1, days: 7 },
+);
 
 const vmSetup = (name: string): fc.Arbitrary<VmSetup> =>
   fc.record({
@@ -164,8 +181,9 @@ function eventArb(setup: ReplicationSetup, profile: Profile): fc.Arbitrary<Repli
     vm.map((name) => ({ type, vm: name }) as ReplicationEvent);
   const all: Record<EventType, fc.Arbitrary<ReplicationEvent>> = {
     GuestWrite: write,
+    // Up to four hours: long enough for MPIT slots (an hour at 24 a day) to end.
     TimeAdvance: fc
-      .integer({ min: 1, max: 120 })
+      .integer({ min: 1, max: 240 })
       .map((minutes) => ({ type: 'TimeAdvance', minutes })),
     CycleStart: byVm('CycleStart'),
     SyncNow: byVm('SyncNow'),
@@ -192,13 +210,24 @@ function eventArb(setup: ReplicationSetup, profile: Profile): fc.Arbitrary<Repli
       .record({
         vm,
         rpoMinutes: anyRpo,
-        retention: fc.oneof(
-          fc.integer({ min: 0, max: MAX_RETENTION }),
-          fc.constantFrom(-1, 25, 30),
+        mpit: fc.oneof(
+          MPIT_POLICY,
+          fc
+            .tuple(fc.integer({ min: 0, max: MAX_RETENTION }), fc.integer({ min: 0, max: 8 }))
+            .map(([perDay, days]) => ({ perDay, days })),
+          fc.constantFrom(
+            { perDay: 25, days: 1 },
+            { perDay: 5, days: 5 },
+            { perDay: -1, days: 1 },
+            { perDay: 3, days: 0 },
+            { perDay: 1.5, days: 2 },
+          ),
         ),
         seed: fc.boolean(),
       })
-      .map((r) => ({ type: 'ConfigureReplication', ...r }) as ReplicationEvent),
+      .map(
+        ({ mpit, ...r }) => ({ type: 'ConfigureReplication', ...r, ...mpit }) as ReplicationEvent,
+      ),
     UnconfigureReplication: byVm('UnconfigureReplication'),
     VMotion: fc
       .record({ vm, host: fc.constantFrom(...setup.hosts) })
@@ -219,7 +248,7 @@ function prefixArb(setup: ReplicationSetup, profile: Profile): fc.Arbitrary<Repl
           .record({
             seeded: fc.double({ min: 0, max: 1, noNaN: true }).map((p) => p < profile.seedChance),
             rpoMinutes: validRpo(setup.version),
-            retention: fc.integer({ min: 0, max: 3 }),
+            mpit: MPIT_POLICY,
             preWrites: fc.array(
               fc
                 .constantFrom(...v.disks)
@@ -231,7 +260,7 @@ function prefixArb(setup: ReplicationSetup, profile: Profile): fc.Arbitrary<Repl
               { maxLength: 4 },
             ),
           })
-          .map(({ seeded, rpoMinutes, retention, preWrites }) => {
+          .map(({ seeded, rpoMinutes, mpit, preWrites }) => {
             const evs: ReplicationEvent[] = [];
             // Data written before protection starts; seeding copies it (seed 002).
             const wasOn = v.poweredOn;
@@ -243,7 +272,7 @@ function prefixArb(setup: ReplicationSetup, profile: Profile): fc.Arbitrary<Repl
               type: 'ConfigureReplication',
               vm: v.name,
               rpoMinutes,
-              retention,
+              ...mpit,
               seed: seeded,
             });
             return evs;

@@ -11,7 +11,7 @@ import type {
   StepResult,
   VmState,
 } from '../../model/replication/types.ts';
-import type { Variant } from '../../model/variants.ts';
+import { reads, type Variant } from '../../model/variants.ts';
 
 export interface Scenario {
   readonly setup: ReplicationSetup;
@@ -30,6 +30,14 @@ export interface StepView {
   readonly result: StepResult;
   /** history[k] = source images after k events; history[after.tick] is now. */
   readonly history: readonly Images[];
+  /** The commits of each VM since it was last configured, oldest first, as the oracle saw them. */
+  readonly commits: Readonly<Record<string, readonly Commit[]>>;
+}
+
+/** A committed instance: its point in time as a step and as a clock minute. */
+export interface Commit {
+  readonly pit: number;
+  readonly pitClock: number;
 }
 
 export interface Invariant {
@@ -145,10 +153,41 @@ export const R2: Invariant = {
   },
 };
 
+/**
+ * The instances MPIT keeps after a commit at minute `now`, as point-in-time steps, ascending:
+ * the latest, and the newest of each of the last perDay x days slots of 1440 / perDay minutes
+ * that have ended (research-notes A2: "3 per day for 5 days" keeps 15 and the latest; F). Which
+ * instance of a slot stays is an inference the model shares.
+ */
+export function expectedRetained(
+  commits: readonly Commit[],
+  now: number,
+  perDay: number,
+  days: number,
+): number[] {
+  const latest = commits[commits.length - 1];
+  if (!latest) return [];
+  const keep = new Set([latest.pit]);
+  if (perDay > 0) {
+    const slotOf = (minute: number) => Math.floor((minute * perDay) / 1440);
+    const ended = new Set<number>();
+    for (let k = slotOf(now) - perDay * days; k < slotOf(now); k++) ended.add(k);
+    const taken = new Set<number>();
+    for (const c of [...commits].reverse()) {
+      const k = slotOf(c.pitClock);
+      if (ended.has(k) && !taken.has(k)) {
+        taken.add(k);
+        keep.add(c.pit);
+      }
+    }
+  }
+  return [...keep].sort((a, b) => a - b);
+}
+
 export const R3: Invariant = {
   id: 'R3',
-  name: 'monotonic recovery point',
-  doc: "True iff the latest committed instance's point in time never moves backwards while the VM stays replicated, and a commit never leaves it behind the instance just committed.",
+  name: 'monotonic recovery point, MPIT retention',
+  doc: "True iff the latest committed instance's point in time never moves backwards while the VM stays replicated, a commit never leaves it behind the instance just committed, and after each commit the instances kept are exactly the latest and the newest of each of the last N x D ended slots of the day (N a day for D days).",
   check(v) {
     for (const vm of Object.values(v.after.vms)) {
       if (!vm.repl) continue;
@@ -160,6 +199,13 @@ export const R3: Invariant = {
       const c = committed(v, vm.name);
       if (c && (!b || b.pit < c.pit)) {
         return `${vm.name}: the instance of step ${c.pit} was committed, yet the recovery point is ${b ? `step ${b.pit}` : 'nothing'}`;
+      }
+      if (!c) continue;
+      const r = vm.repl;
+      const want = expectedRetained(v.commits[vm.name] ?? [], v.after.clock, r.perDay, r.days);
+      const got = r.instances.map((i) => i.pit);
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        return `${vm.name}: at minute ${v.after.clock} the instances kept are those of steps ${got.join(', ')}, but ${r.perDay === 0 ? 'without MPIT only the latest stays' : `${r.perDay} a day for ${r.days} day(s) keeps the latest and the newest of each ended slot`}: steps ${want.join(', ')}`;
       }
     }
     return null;
@@ -266,7 +312,7 @@ export const R7: Invariant = {
 export const R9: Invariant = {
   id: 'R9',
   name: 'power state',
-  doc: 'True iff a powered-off VM without a Sync Now transfer shows Not Active (or Paused) and moves no data, Sync Now on a powered-off VM starts a sync, and power-on is refused until that sync ends.',
+  doc: 'True iff a powered-off VM without a Sync Now transfer shows Not Active, or Paused when its replication is paused (an inference; Not Active under the paused-off-not-active reading), and moves no data; powering a VM off or on never puts its replication in Error; Sync Now on a powered-off VM starts a sync, and power-on is refused until that sync ends.',
   check(v) {
     for (const vm of Object.values(v.after.vms)) {
       const prev = v.before.vms[vm.name];
@@ -276,10 +322,21 @@ export const R9: Invariant = {
       if (v.event.type === 'PowerOn' && v.event.vm === vm.name && syncNowOff && vm.power === 'on') {
         return `${vm.name} powered on while a Sync Now of the powered-off VM was still running; its disks should have been locked until the sync ended`;
       }
-      if (vm.power === 'off' && !(r.cycle?.syncNow && prev.power === 'off') && !r.cycle) {
-        const st = status(vm);
-        if (st !== 'Not Active' && st !== 'Paused')
-          return `${vm.name} is powered off but its replication shows ${st}, not Not Active`;
+      if (vm.power === 'off' && !r.cycle) {
+        // research-notes A7: powered off is Not Active; paused wins over it by inference.
+        const want =
+          r.paused && !reads(v.after.variant, 'paused-off-not-active') ? 'Paused' : 'Not Active';
+        const st = status(vm, v.after.variant);
+        if (st !== want)
+          return `${vm.name} is powered off${r.paused ? ' and its replication paused' : ''}, but its replication shows ${st}, not ${want}`;
+      }
+      if (
+        (v.event.type === 'PowerOff' || v.event.type === 'PowerOn') &&
+        v.event.vm === vm.name &&
+        !prev.repl.error &&
+        r.error
+      ) {
+        return `${vm.name}: ${v.event.type} put its replication in Error (${r.error}); a power cycle is no failure at the target (research-notes F)`;
       }
       if (
         prev.power === 'off' &&
@@ -322,10 +379,19 @@ export function simulate(
 ): Violation | null {
   let state = init(scenario.setup, variant);
   const history: Images[] = [images(state)];
+  // clocks[k]: the clock after k events, which a cycle started at step k takes as its minute.
+  const clocks: number[] = [state.clock];
+  const commits: Record<string, Commit[]> = {};
   for (let i = 0; i < scenario.events.length; i++) {
     const event = scenario.events[i] as ReplicationEvent;
     const result = step(state, event);
     history.push(images(result.state));
+    clocks.push(result.state.clock);
+    for (const e of result.emitted) {
+      if (e.kind === 'Configured') commits[e.vm] = [];
+      if (e.kind === 'InstanceCommitted')
+        commits[e.vm] = [...(commits[e.vm] ?? []), { pit: e.pit, pitClock: clocks[e.pit] ?? 0 }];
+    }
     const view: StepView = {
       index: i + 1,
       event,
@@ -333,6 +399,7 @@ export function simulate(
       after: result.state,
       result,
       history,
+      commits,
     };
     observe?.(view);
     for (const inv of invariants) {
@@ -380,9 +447,13 @@ export function expectedConfigError(
   if (!Number.isInteger(e.rpoMinutes) || e.rpoMinutes < min || e.rpoMinutes > RPO_MAX_MINUTES) {
     return { reason: `RPO outside ${min}-${RPO_MAX_MINUTES} min`, mention: `${min} min` };
   }
-  if (!Number.isInteger(e.retention) || e.retention < 0 || e.retention > MPIT_MAX) {
-    return { reason: 'retention outside 0-24', mention: String(MPIT_MAX) };
+  // MPIT: N a day for D days, at most 24 instances (research-notes A2, F).
+  const whole = (n: number) => Number.isInteger(n) && n >= 0;
+  if (!whole(e.perDay) || !whole(e.days) || e.perDay * e.days > MPIT_MAX) {
+    return { reason: 'retention over 24 instances or not whole', mention: String(MPIT_MAX) };
   }
+  if ((e.perDay === 0) !== (e.days === 0))
+    return { reason: 'retention with only one of per day and days', mention: 'both' };
   for (const id of vm.diskOrder) {
     const tgt = vm.targetDisks?.[id];
     if (e.seed && !tgt) return { reason: 'no seed present', mention: 'seed' };

@@ -8,6 +8,7 @@ import {
   GENERAL,
   POWER,
   type Profile,
+  RETENTION,
   SEEDS,
   scenarioArb,
 } from './arbitraries.ts';
@@ -116,18 +117,33 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
         ),
     },
   ),
-  always(R3, "the latest instance's point in time never moves backwards", GENERAL, RUNS),
-  sometimes(R3, 'some run commits more instances than retention keeps', GENERAL, TWIN_RUNS, {
-    'retention pruned an instance': (v) =>
-      Object.values(v.after.vms).some(
-        (vm) =>
-          committedNow(v) &&
-          vm.repl &&
-          vm.repl.instances.length === vm.repl.retention + 1 &&
-          vm.repl.instances.length > 0 &&
-          (v.before.vms[vm.name]?.repl?.instances.length ?? 0) === vm.repl.instances.length,
-      ),
-  }),
+  always(
+    R3,
+    "the latest instance's point in time never moves backwards, and MPIT keeps N a day for D days",
+    RETENTION,
+    RUNS,
+  ),
+  sometimes(
+    R3,
+    'some commit prunes an instance, and some keeps an older instance from an ended slot',
+    RETENTION,
+    TWIN_RUNS,
+    {
+      'retention pruned an instance': (v) =>
+        committedNow(v) &&
+        Object.values(v.after.vms).some(
+          (vm) =>
+            vm.repl !== null &&
+            vm.repl.instances.length > 0 &&
+            (v.before.vms[vm.name]?.repl?.instances.length ?? 0) >= vm.repl.instances.length,
+        ),
+      'an older instance kept from an ended slot': (v) =>
+        committedNow(v) &&
+        Object.values(v.after.vms).some(
+          (vm) => vm.repl !== null && vm.repl.perDay > 0 && vm.repl.instances.length >= 2,
+        ),
+    },
+  ),
   always(
     R4,
     'a write acknowledged before a cycle starts is in the replica once that cycle commits',
@@ -221,16 +237,20 @@ export const REPLICATION_PROPERTIES: readonly PropertyDef<Scenario>[] = [
   ),
   always(
     R9,
-    'a powered-off VM is Not Active and moves no data; Sync Now locks it until the sync ends',
+    'a powered-off VM is Not Active (Paused if paused) and moves no data, a power cycle is no Error, and Sync Now locks it until the sync ends',
     POWER,
     RUNS,
   ),
   sometimes(
     R9,
-    'some Sync Now of a powered-off VM refuses a power-on and then completes',
+    'some paused VM is powered off, some transfer is cut by a power-off, and some Sync Now of a powered-off VM refuses a power-on and then completes',
     POWER,
     TWIN_RUNS,
     {
+      'paused and powered off': (v) =>
+        Object.values(v.after.vms).some((vm) => vm.power === 'off' && vm.repl?.paused === true),
+      'a power-off cut a transfer': (v) =>
+        v.event.type === 'PowerOff' && v.result.emitted.some((e) => e.kind === 'CycleAborted'),
       'power-on refused during Sync Now': (v) =>
         v.event.type === 'PowerOn' && v.result.refused?.includes('Sync Now') === true,
       'Sync Now completed while off': (v) =>

@@ -10,7 +10,7 @@ import type {
   StepResult,
   VmState,
 } from '../../model/replication/types.ts';
-import { CORRECT, variantByName } from '../../model/variants.ts';
+import { CORRECT, type Variant, variantByName } from '../../model/variants.ts';
 import type { AreaRender, Fact } from '../registry-types.ts';
 
 export function formatEvent(e: ReplicationEvent): string {
@@ -30,7 +30,7 @@ export function formatEvent(e: ReplicationEvent): string {
     case 'SeedCopy':
       return `SeedCopy(${e.vm}, ${e.uuid === 'same' ? 'same UUID' : 'different UUID'})`;
     case 'ConfigureReplication':
-      return `ConfigureReplication(${e.vm}, RPO ${e.rpoMinutes} min, ${e.retention} MPIT${e.seed ? ', seed' : ''})`;
+      return `ConfigureReplication(${e.vm}, RPO ${e.rpoMinutes} min, ${e.perDay === 0 && e.days === 0 ? 'latest instance only' : `${e.perDay} a day for ${e.days} day(s)`}${e.seed ? ', seed' : ''})`;
     default:
       return `${e.type}(${e.vm})`;
   }
@@ -49,9 +49,12 @@ export function formatSetup(s: ReplicationSetup): string[] {
 }
 
 /** The facts about a VM a reader needs at the failing step, as flat key/value pairs. */
-export function vmFacts(vm: VmState): Record<string, string> {
+export function vmFacts(vm: VmState, variant: Variant = CORRECT): Record<string, string> {
   const r = vm.repl;
-  const out: Record<string, string> = { power: vm.power, status: status(vm) ?? 'not replicated' };
+  const out: Record<string, string> = {
+    power: vm.power,
+    status: status(vm, variant) ?? 'not replicated',
+  };
   for (const id of vm.diskOrder) {
     const blocks = Object.entries(vm.disks[id]?.blocks ?? {}).map(([b, c]) => `${b}=w${c}`);
     out[`source ${id}`] = blocks.join(' ') || 'empty';
@@ -98,8 +101,8 @@ export function stateDiffAt(
     const a = s.vms[name];
     const b = res.state.vms[name];
     if (!a || !b) continue;
-    const fa = vmFacts(a);
-    const fb = vmFacts(b);
+    const fa = vmFacts(a, variant);
+    const fb = vmFacts(b, variant);
     for (const k of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
       if (fa[k] !== fb[k]) out.push(`${name} ${k}: ${fa[k] ?? '-'} -> ${fb[k] ?? '-'}`);
     }
@@ -174,7 +177,7 @@ export const REPLICATION_RENDER: AreaRender = {
     Pause: ['vm'],
     Resume: ['vm'],
     SeedCopy: ['vm', 'uuid'],
-    ConfigureReplication: ['vm', 'rpoMinutes', 'retention', 'seed'],
+    ConfigureReplication: ['vm', 'rpoMinutes', 'perDay', 'days', 'seed'],
     UnconfigureReplication: ['vm'],
     VMotion: ['vm', 'host'],
   },

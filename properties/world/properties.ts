@@ -1,24 +1,33 @@
 // E1, F4, R8 and R10 over the two-site world, judged by an oracle that recomputes paths
 // (with the routing oracle and its own reading of the rulesets) and RPO ages minute by minute.
 import fc from 'fast-check';
-import { TO_CLOUD_RULESET } from '../../model/firewall/firewall.ts';
+import {
+  type HostFirewall,
+  NFC_INBOUND_RULESET,
+  TO_CLOUD_RULESET,
+} from '../../model/firewall/firewall.ts';
 import { flowsOf } from '../../model/network/intent.ts';
-import { status } from '../../model/replication/status.ts';
+import { formatIp } from '../../model/network/ipv4.ts';
+import type { ReplicationStatus } from '../../model/replication/status.ts';
 import { latestInstance } from '../../model/replication/step.ts';
 import type { ReplicationSetup, VmSetup } from '../../model/replication/types.ts';
-import type { Variant } from '../../model/variants.ts';
+import { reads, type Variant } from '../../model/variants.ts';
 import {
   initWorld,
+  replicaHostOf,
   type WorldEmitted,
   type WorldEvent,
   type WorldSetup,
   type WorldState,
+  worldStatus,
   worldStep,
 } from '../../model/world/world.ts';
+import { oracleAdmits } from '../firewall/properties.ts';
 import { recommendedWorld } from '../network/arbitraries.ts';
 import { expectedDecision } from '../network/oracle.ts';
 import { NET_SCENARIOS } from '../network/scenarios.ts';
 import type { PropertyDef, Violation } from '../registry-types.ts';
+import { expectedRetained } from '../replication/oracle.ts';
 
 export interface WorldCase {
   readonly setup: WorldSetup;
@@ -30,6 +39,8 @@ export interface WorldCase {
 interface Knobs {
   readonly faults: boolean;
   readonly minBandwidth: number;
+  /** Slow links: 1 or 2 blocks a minute, bigger disks, writes in bursts, mostly two VMs. */
+  readonly slow?: boolean;
 }
 
 function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
@@ -44,20 +55,27 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
         host: fc.constantFrom(...primary),
         poweredOn: fc.constant(true),
         disks: fc
-          .integer({ min: 1, max: 16 })
+          .integer({ min: k.slow ? 8 : 1, max: 16 })
           .map((sizeBlocks) => [{ id: 'disk-0', uuid: `u-${i + 1}`, sizeBlocks }]),
       });
     return fc
       .record({
-        vms: fc
-          .integer({ min: 1, max: 2 })
-          .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => vmArb(i)))),
-        bandwidth: fc.integer({ min: k.minBandwidth, max: Math.max(k.minBandwidth, 4) }),
+        vms: (k.slow ? fc.constantFrom(1, 2, 2) : fc.integer({ min: 1, max: 2 })).chain((n) =>
+          fc.tuple(...Array.from({ length: n }, (_, i) => vmArb(i))),
+        ),
+        bandwidth: k.slow
+          ? fc.integer({ min: 1, max: 2 })
+          : fc.integer({ min: k.minBandwidth, max: Math.max(k.minBandwidth, 4) }),
         toCloud: k.faults ? fc.constantFrom(false, false, false, true) : fc.constant(false),
         rpo: fc.constantFrom(15, 15, 15, 30, 60),
-        retention: fc.integer({ min: 0, max: 2 }),
+        // MPIT (research-notes A2): none, or hourly slots worlds of a few hours live through.
+        mpit: fc.constantFrom(
+          { perDay: 0, days: 0 },
+          { perDay: 24, days: 1 },
+          { perDay: 12, days: 2 },
+        ),
       })
-      .chain(({ vms, bandwidth, toCloud, rpo, retention }) => {
+      .chain(({ vms, bandwidth, toCloud, rpo, mpit }) => {
         const replication: ReplicationSetup = {
           version,
           hosts: primary,
@@ -135,6 +153,33 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
             ]),
           );
         }
+        const replica = replicaHostOf(topology, 'b');
+        const vrs = topology.appliances.find((x) => x.role === 'vrs' && x.site === 'b')?.ip;
+        if (!toCloud && replica) {
+          // NFC comes into the replica host on 902 (research-notes A1): its vSphereClient
+          // ruleset closed, restricted to its allowed IPs, and the outgoing NFC ruleset, which
+          // must not matter, closed.
+          const set = (ruleset: string, enabled: boolean): WorldEvent => ({
+            type: 'RulesetSet',
+            host: replica,
+            ruleset,
+            enabled,
+          });
+          const only = (allowedAll: boolean): WorldEvent => ({
+            type: 'RulesetAllowedAll',
+            host: replica,
+            ruleset: NFC_INBOUND_RULESET,
+            allowedAll,
+          });
+          pairs.push(
+            fc.constant<[WorldEvent, WorldEvent]>([
+              set(NFC_INBOUND_RULESET, false),
+              set(NFC_INBOUND_RULESET, true),
+            ]),
+            fc.constant<[WorldEvent, WorldEvent]>([set('NFC', false), set('NFC', true)]),
+            fc.constant<[WorldEvent, WorldEvent]>([only(false), only(true)]),
+          );
+        }
         if (toCloud) {
           // seed 003's workaround also mends a 6.5U1 host that never got the vib.
           pairs.push(
@@ -155,73 +200,118 @@ function worldArb(k: Knobs): fc.Arbitrary<WorldCase> {
           );
         const body = fc.array(
           fc.oneof(
-            { weight: 6, arbitrary: write.map((e) => [e]) },
+            k.slow
+              ? { weight: 6, arbitrary: fc.array(write, { minLength: 3, maxLength: 16 }) }
+              : { weight: 6, arbitrary: write.map((e) => [e]) },
             { weight: 5, arbitrary: tick.map((e) => [e]) },
-            ...(k.faults ? [{ weight: 3, arbitrary: outage }] : []),
+            ...(k.faults
+              ? [
+                  { weight: 3, arbitrary: outage },
+                  // Long quiet stretches, so MPIT's hourly slots end (research-notes A2).
+                  {
+                    weight: 1,
+                    arbitrary: fc
+                      .integer({ min: 60, max: 150 })
+                      .map((minutes): WorldEvent[] => [{ type: 'Tick', minutes }]),
+                  },
+                ]
+              : []),
           ),
           { maxLength: 30 },
         );
         // Disasters end stories: a failover, if any, comes last, from the latest or an older
-        // instance; half of them follow a Sync Now a minute earlier, as a planned migration
-        // does, so the VRS is often mid-bundle when it happens.
+        // instance; some follow a Sync Now a minute earlier, so the VRS is often mid-bundle when
+        // the site is lost, and some are planned migrations (research-notes A7) after a Sync Now
+        // given time to land.
         const failover = k.faults
           ? fc.option(
               fc
                 .record({
                   vm,
-                  pick: fc.integer({ min: 0, max: retention }),
-                  planned: fc.boolean(),
+                  pick: fc.integer({ min: 0, max: mpit.perDay === 0 ? 0 : 3 }),
+                  mode: fc.constantFrom('disaster', 'mid-sync', 'planned'),
                   back: fc.double({ min: 0, max: 1, noNaN: true }).map((x) => x < 0.6),
                   writes: fc.uniqueArray(fc.integer({ min: 0, max: 15 }), {
                     minLength: 2,
                     maxLength: 8,
                   }),
                 })
-                .map(({ vm: v, pick, planned, back, writes }): WorldEvent[] => {
+                .map(({ vm: v, pick, mode, back, writes }): WorldEvent[] => {
                   const size = vms.find((x) => x.name === v)?.disks[0]?.sizeBlocks ?? 1;
-                  const pre: WorldEvent[] = planned
-                    ? [
-                        ...writes.map(
-                          (b): WorldEvent => ({
-                            type: 'GuestWrite',
-                            vm: v,
-                            disk: 'disk-0',
-                            block: b % size,
-                          }),
-                        ),
-                        { type: 'SyncNow', vm: v },
-                        { type: 'Tick', minutes: 1 },
-                      ]
-                    : [];
+                  const planned = mode === 'planned';
+                  const pre: WorldEvent[] =
+                    mode !== 'disaster'
+                      ? [
+                          ...writes.map(
+                            (b): WorldEvent => ({
+                              type: 'GuestWrite',
+                              vm: v,
+                              disk: 'disk-0',
+                              block: b % size,
+                            }),
+                          ),
+                          { type: 'SyncNow', vm: v },
+                          { type: 'Tick', minutes: planned ? 12 : 1 },
+                        ]
+                      : [];
                   const after: WorldEvent[] = back ? [{ type: 'Reprotect', vm: v }] : [];
-                  return [...pre, { type: 'Failover', vm: v, pick }, ...after];
+                  // After the final sync, SRM's planned migration (research-notes A7).
+                  const failover: WorldEvent = planned
+                    ? { type: 'Failover', vm: v, pick: 0, planned: true }
+                    : { type: 'Failover', vm: v, pick };
+                  return [...pre, failover, ...after];
                 }),
               { freq: 2 },
             )
           : fc.constant(null);
-        return fc.tuple(body, failover).map(([segments, fo]) => ({
-          setup,
-          events: [
-            ...(toCloud ? [{ type: 'ApplianceBoot' } as WorldEvent] : []),
-            ...vms.map(
-              (v): WorldEvent => ({
-                type: 'ConfigureReplication',
-                vm: v.name,
-                rpoMinutes: rpo,
-                retention,
-                seed: false,
-              }),
-            ),
-            ...segments.flat(),
-            ...(fo ?? []),
-          ],
-        }));
+        // An allowed-IP list on the replica host's vSphereClient, in force once allowed-all is
+        // switched off: the VR server, its subnet, or only another network.
+        const allowedIp =
+          k.faults && !toCloud && replica && vrs
+            ? fc.constantFrom(
+                [] as WorldEvent[],
+                ...[vrs, `${vrs.replace(/\.\d+$/, '.0')}/24`, '192.0.2.0/24'].map(
+                  (address): WorldEvent[] => [
+                    { type: 'AllowedIpAdd', host: replica, ruleset: NFC_INBOUND_RULESET, address },
+                  ],
+                ),
+              )
+            : fc.constant([] as WorldEvent[]);
+        // Some replications start from a seed disk copied to the target (research-notes A7).
+        const seeds = k.faults
+          ? fc.array(fc.boolean(), { minLength: vms.length, maxLength: vms.length })
+          : fc.constant(vms.map(() => false));
+        return fc
+          .tuple(body, failover, allowedIp, seeds)
+          .map(([segments, fo, allowed, seeded]) => ({
+            setup,
+            events: [
+              ...allowed,
+              ...(toCloud ? [{ type: 'ApplianceBoot' } as WorldEvent] : []),
+              ...vms.flatMap((v, i): WorldEvent[] => [
+                ...(seeded[i]
+                  ? [{ type: 'SeedCopy', vm: v.name, uuid: 'same' } as WorldEvent]
+                  : []),
+                {
+                  type: 'ConfigureReplication',
+                  vm: v.name,
+                  rpoMinutes: rpo,
+                  ...mpit,
+                  seed: seeded[i] === true,
+                },
+              ]),
+              ...segments.flat(),
+              ...(fo ?? []),
+            ],
+          }));
       });
   });
 }
 
 export const faultyWorld = worldArb({ faults: true, minBandwidth: 1 });
 export const healthyWorld = worldArb({ faults: false, minBandwidth: 64 });
+/** Healthy worlds on slow links (1 or 2 blocks a minute): transfers take minutes. */
+export const slowWorld = worldArb({ faults: false, minBandwidth: 1, slow: true });
 
 /** Healthy worlds that end in a failover and a reprotect. */
 export const healthyReprotect: fc.Arbitrary<WorldCase> = healthyWorld.chain((c) =>
@@ -259,14 +349,57 @@ export function oraclePath(w: WorldState, vmName: string): boolean {
   if (!flow || !host) return false;
   const e = expectedDecision(host, flow.netstack, flow.dst, flow.bound);
   if (!e || e.egress !== flow.intended.vmk || e.nextHop !== flow.intended.nextHop) return false;
-  const port = w.setup.toCloud ? 10000 : vm.repl?.cycle?.kind === 'full' ? 31031 : 44046;
-  const fw = w.fw.hosts[vm.host];
+  // The transfer under way, or the one that would start: full sync on 31031, deltas on 44046
+  // (seeds 001, 002), or 31031 throughout (reading ongoing-on-31031); the cloud on 10000.
+  const full = vm.repl?.cycle ? vm.repl.cycle.kind === 'full' : vm.repl?.needsFullSync === true;
+  const port = w.setup.toCloud
+    ? 10000
+    : full || reads(w.variant, 'ongoing-on-31031')
+      ? 31031
+      : 44046;
+  return lets(w.fw.hosts[vm.host], 'outbound', port, formatIp(flow.dst));
+}
+
+/** Whether a host's firewall lets TCP on a port through in a direction, by its rulesets' data. */
+function lets(
+  fw: HostFirewall | undefined,
+  direction: 'inbound' | 'outbound',
+  port: number,
+  remote: string,
+): boolean {
   if (!fw?.enabled) return true;
   return fw.rulesets.some(
     (rs) =>
       rs.enabled &&
-      rs.rules.some((r) => r.direction === 'outbound' && r.begin <= port && port <= r.end),
+      oracleAdmits(rs.allowedAll, rs.allowedIps, remote) &&
+      rs.rules.some(
+        (r) =>
+          r.direction === direction && r.protocol === 'tcp' && r.begin <= port && port <= r.end,
+      ),
   );
+}
+
+/**
+ * Whether the VRS's NFC reaches the replica host, judged without the world's own nfcPathOf: TCP
+ * 902 in from the VR server (research-notes A1, F), and the replica host's reply routed to the
+ * VR server as intended.
+ */
+export function oracleNfc(w: WorldState, vmName: string): boolean {
+  const vm = w.repl.vms[vmName];
+  if (!vm) return false;
+  if (w.setup.toCloud) return true;
+  const t = w.setup.topology;
+  const site = t.hosts.find((h) => h.name === vm.host)?.site;
+  const to = t.replication.find((r) => r.from === site)?.to;
+  const target = t.hosts.find((h) => h.site === to)?.name;
+  const vrs = t.appliances.find((a) => a.role === 'vrs' && a.site === to)?.ip;
+  const host = target ? w.net[target] : undefined;
+  if (!target || !vrs || !host) return false;
+  if (!lets(w.fw.hosts[target], 'inbound', 902, vrs)) return false;
+  const flow = flowsOf(t, w.net).find((f) => f.host === target && f.class === 'nfc');
+  if (!flow) return false;
+  const e = expectedDecision(host, flow.netstack, flow.dst, flow.bound);
+  return e !== null && e.egress === flow.intended.vmk && e.nextHop === flow.intended.nextHop;
 }
 
 export interface WView {
@@ -276,6 +409,8 @@ export interface WView {
   readonly after: WorldState;
   readonly emitted: readonly WorldEmitted[];
   readonly error?: string;
+  /** Each VM's commits since it was configured, oldest first, as the oracle saw them. */
+  readonly commits: Readonly<Record<string, readonly { clock: number; pitClock: number }[]>>;
 }
 
 type WCheck = (v: WView, memo: Map<string, number>) => string | null;
@@ -289,8 +424,13 @@ export interface WorldStepView {
 function foldWorld(c: WorldCase, variant: Variant, check: WCheck): Violation | null {
   let w = initWorld(c.setup, variant);
   const memo = new Map<string, number>();
+  const commits: Record<string, { clock: number; pitClock: number }[]> = {};
   for (const [i, e] of c.events.entries()) {
     const r = worldStep(w, e);
+    if (e.type === 'ConfigureReplication' && !r.error) commits[e.vm] = [];
+    for (const x of r.emitted)
+      if (x.kind === 'committed')
+        commits[x.vm] = [...(commits[x.vm] ?? []), { clock: x.clock, pitClock: x.pitClock }];
     const m = check(
       {
         index: i + 1,
@@ -299,6 +439,7 @@ function foldWorld(c: WorldCase, variant: Variant, check: WCheck): Violation | n
         after: r.state,
         emitted: r.emitted,
         ...(r.error ? { error: r.error } : {}),
+        commits,
       },
       memo,
     );
@@ -368,6 +509,72 @@ const checkHealthy: WCheck = (v) => {
     : null;
 };
 
+/**
+ * Tracks, per VM, the minute its transfer under way started and how long the transfer behind its
+ * latest instance took, from the world's own emitted events.
+ */
+function trackTransfers(v: WView, memo: Map<string, number>): void {
+  for (const e of v.emitted) {
+    if (e.kind === 'started') memo.set(`start:${e.vm}`, e.clock);
+    if (e.kind === 'committed') {
+      memo.delete(`start:${e.vm}`);
+      memo.set(`took:${e.vm}`, e.clock - e.pitClock);
+    }
+  }
+}
+
+/**
+ * R8 on a slow healthy link: VR's docs promise no violation while transfers take at most half the
+ * RPO (research-notes A2: "If the replication takes more than 7.5 minutes [of a 15 minute RPO],
+ * the replication encounters periodic RPO violations"), and the scheduler that aims to finish
+ * within half the RPO (research-notes F) keeps that promise: a violation is raised only while the
+ * transfer under way has taken more than half the RPO, or the one behind the latest instance did.
+ */
+const checkPace: WCheck = (v, memo) => {
+  if (v.event.type !== 'Tick') return null;
+  for (const e of v.emitted) {
+    // Replays the transfers in the order the emitted events tell them.
+    trackTransfers({ ...v, emitted: [e] }, memo);
+    if (e.kind !== 'rpoViolated') continue;
+    const rpo = v.after.repl.vms[e.vm]?.repl?.rpoMinutes ?? 0;
+    const half = Math.floor(rpo / 2);
+    const start = memo.get(`start:${e.vm}`);
+    const took = memo.get(`took:${e.vm}`);
+    const running = start === undefined ? null : e.clock - start;
+    if ((running ?? 0) <= half && (took ?? 0) <= half)
+      return `${e.vm}: RPO violated at minute ${e.clock}, though the transfer under way ${running === null ? 'does not exist' : `has taken ${running} min`} and the one behind the latest instance took ${took ?? 'no'} min, both within half the ${rpo} min RPO (research-notes A2, F)`;
+  }
+  return null;
+};
+
+/**
+ * What happens when a transfer takes longer than the RPO (research-notes A2): its instance is
+ * already too old when it lands, so the violation stays raised, the next transfer starts in the
+ * same minute, and meanwhile the replication shows Sync(RPO violation).
+ */
+const checkLong: WCheck = (v) => {
+  if (v.event.type !== 'Tick') return null;
+  for (const [i, e] of v.emitted.entries()) {
+    if (e.kind !== 'committed') continue;
+    const rpo = v.after.repl.vms[e.vm]?.repl?.rpoMinutes ?? 0;
+    if (e.clock - e.pitClock <= rpo) continue;
+    const later = v.emitted.slice(i + 1).filter((x) => x.vm === e.vm && x.clock === e.clock);
+    if (later.some((x) => x.kind === 'rpoRestored'))
+      return `${e.vm}: a transfer of ${e.clock - e.pitClock} min landed at minute ${e.clock} and the RPO violation was restored, though its instance is older than the ${rpo} min RPO`;
+    if (!later.some((x) => x.kind === 'started'))
+      return `${e.vm}: a transfer of ${e.clock - e.pitClock} min landed at minute ${e.clock}, over the ${rpo} min RPO, and the next did not start at once`;
+  }
+  for (const vm of Object.values(v.after.repl.vms)) {
+    const c = vm.repl?.cycle;
+    if (!c || !vm.repl || v.after.repl.clock - c.pitClock <= vm.repl.rpoMinutes) continue;
+    const want = `${c.kind === 'delta' ? 'Sync' : 'Full Sync'}(RPO violation)`;
+    const got = worldStatus(v.after, vm.name);
+    if (got !== want && !(c.initial && got === 'Initial Full Sync'))
+      return `${vm.name}: a transfer running for ${v.after.repl.clock - c.pitClock} min, over the ${vm.repl.rpoMinutes} min RPO, shows ${got}, not ${want}`;
+  }
+  return null;
+};
+
 const checkF4: WCheck = (v) => {
   if (v.event.type !== 'Tick') return null;
   for (const vm of Object.values(v.after.repl.vms)) {
@@ -375,7 +582,7 @@ const checkF4: WCheck = (v) => {
     if (last === null || !vm.repl || vm.power === 'off' || vm.repl.paused) continue;
     const age = v.after.repl.clock - last;
     if (!oraclePath(v.after, vm.name) && age > vm.repl.rpoMinutes) {
-      const st = status(vm);
+      const st = worldStatus(v.after, vm.name);
       if (st === 'OK' || !v.after.violated[vm.name]) {
         return `${vm.name}: its replication traffic is dropped and its data is ${age} min old (RPO ${vm.repl.rpoMinutes} min), yet it shows ${st}${v.after.violated[vm.name] ? '' : ' with no RPO violation raised'}`;
       }
@@ -384,13 +591,147 @@ const checkF4: WCheck = (v) => {
   return null;
 };
 
+/**
+ * E1 at the DR site: a whole bundle goes into the replica host only through NFC, and NFC needs
+ * TCP 902 into that host from the VR server and the host's replies routed back (research-notes
+ * A1, F; seed 001).
+ */
+const checkNfc: WCheck = (v) => {
+  if (v.event.type !== 'Tick') return null;
+  for (const e of v.emitted) {
+    if (e.kind !== 'committed' && e.kind !== 'nfcBlocked') continue;
+    const ok = oracleNfc(v.before, e.vm);
+    if (e.kind === 'committed' && !ok)
+      return `${e.vm}: a bundle was committed at minute ${e.clock} though the VR server cannot get TCP 902 into the replica host or the host's replies are misrouted`;
+    if (e.kind === 'nfcBlocked' && ok)
+      return `${e.vm}: NFC was blocked at minute ${e.clock} (${e.reason}) though the replica host lets TCP 902 in from the VR server and routes its replies as intended`;
+  }
+  for (const vm of Object.values(v.after.repl.vms)) {
+    if (vm.repl?.staging?.complete && oracleNfc(v.after, vm.name))
+      return `${vm.name}: a whole bundle waits at the VRS after minute ${v.after.repl.clock} though NFC reaches the replica host`;
+  }
+  return null;
+};
+
+/** What the status oracle knows on its own: whether a VM's last traffic attempt failed. */
+function trackReach(v: WView, memo: Map<string, number>): void {
+  const key = (vm: string) => `unreachable:${vm}`;
+  for (const [name, vm] of Object.entries(v.after.repl.vms)) {
+    const before = v.before.repl.vms[name]?.repl;
+    if (vm.repl && !before) memo.set(key(name), 0);
+    // A cut link ends the transfers still arriving (the VRS cannot be reached).
+    if (
+      v.event.type === 'LinkDown' &&
+      before?.cycle &&
+      !before.staging?.complete &&
+      !vm.repl?.cycle
+    )
+      memo.set(key(name), 1);
+  }
+  for (const e of v.emitted) {
+    if (e.kind === 'blocked' || e.kind === 'nfcBlocked') memo.set(key(e.vm), 1);
+    if (e.kind === 'started' || e.kind === 'delivered' || e.kind === 'committed')
+      memo.set(key(e.vm), 0);
+  }
+}
+
+/** The statuses that carry "(RPO violation)", as research-notes A5 lists them. */
+const LATE_FORMS: readonly string[] = ['OK', 'Not Active', 'Full Sync', 'Sync', 'Error'];
+
+/** The status a user must see, rule by rule, each from its source; null when not replicated. */
+export function expectedStatus(
+  w: WorldState,
+  name: string,
+  unreachable: boolean,
+): ReplicationStatus | null {
+  const vm = w.repl.vms[name];
+  const r = vm?.repl;
+  if (!vm || !r) return null;
+  let base: string;
+  // After failover: Recovered (research-notes A5, API enum RECOVERED).
+  if (w.recovered[name]) base = 'Recovered';
+  // Paused (A5); over powered off by inference, Not Active under paused-off-not-active.
+  else if (r.paused)
+    base =
+      vm.power === 'off' && reads(w.variant, 'paused-off-not-active') ? 'Not Active' : 'Paused';
+  // A transfer that could not connect, and nothing has moved since: Not Active (F, KB 403723).
+  else if (unreachable) base = 'Not Active';
+  // Traffic under way: Sync, Full Sync, or the first full sync (A5, In Progress).
+  else if (r.cycle)
+    base =
+      r.cycle.kind === 'delta'
+        ? 'Sync'
+        : r.instances.length === 0
+          ? 'Initial Full Sync'
+          : 'Full Sync';
+  // A powered-off source (A7).
+  else if (vm.power === 'off') base = 'Not Active';
+  // A failure at the target (F).
+  else if (r.error) base = 'Error';
+  else base = 'OK';
+  const late = w.violated[name] === true && LATE_FORMS.includes(base);
+  return (late ? `${base}(RPO violation)` : base) as ReplicationStatus;
+}
+
+const checkStatus: WCheck = (v, memo) => {
+  trackReach(v, memo);
+  for (const name of Object.keys(v.after.repl.vms)) {
+    const want = expectedStatus(v.after, name, memo.get(`unreachable:${name}`) === 1);
+    const got = worldStatus(v.after, name);
+    if (got !== want)
+      return `${name} shows ${got ?? 'nothing'} at minute ${v.after.repl.clock}, but a user must see ${want ?? 'nothing'} (research-notes A5, A7, F)`;
+  }
+  return null;
+};
+
+/**
+ * R10 with MPIT: pick k recovers the k-th newest instance the retention policy keeps (research-
+ * notes A2: N a day for D days, and the latest), computed from the commits the oracle saw, as of
+ * the last commit (when the VRS prunes); a pick past them is refused.
+ */
 const checkR10: WCheck = (v) => {
-  if (v.event.type !== 'Failover' || v.error) return null;
-  const r = v.before.repl.vms[v.event.vm]?.repl;
-  const got = v.after.recovered[v.event.vm];
-  const want = r?.instances[r.instances.length - 1 - v.event.pick];
-  if (!want || !got)
-    return `${v.event.vm}: failover succeeded without a committed instance to recover`;
+  if (v.event.type !== 'Failover') return null;
+  const { vm: name, pick } = v.event;
+  const r = v.before.repl.vms[name]?.repl;
+  const seen = v.commits[name] ?? [];
+  const last = seen[seen.length - 1];
+  const kept =
+    r && last
+      ? expectedRetained(
+          seen.map((c, i) => ({ pit: i, pitClock: c.pitClock })),
+          last.clock,
+          r.perDay,
+          r.days,
+        ).map((i) => seen[i] as { clock: number; pitClock: number })
+      : [];
+  const chosen = kept[kept.length - 1 - pick];
+  // A planned migration syncs first and stops if it cannot (research-notes A7): it recovers only
+  // the latest instance, and only when that holds the source as it is, nothing under way.
+  const vm = v.before.repl.vms[name];
+  const newest = r?.instances[r.instances.length - 1];
+  const behind =
+    !vm ||
+    !r ||
+    r.cycle !== null ||
+    r.staging !== null ||
+    r.needsFullSync ||
+    r.recovering ||
+    vm.diskOrder.some(
+      (d) => diffBlocks(vm.disks[d]?.blocks ?? {}, newest?.disks[d] ?? {}).length > 0,
+    );
+  const refused = v.event.planned === true && (pick !== 0 || behind);
+  if (v.error)
+    return chosen && !refused
+      ? `${name}: failover to the instance ${pick} back was refused (${v.error}), though MPIT keeps ${kept.length}`
+      : null;
+  if (refused)
+    return `${name}: a planned migration recovered though ${pick !== 0 ? `it asked for instance ${pick} back` : 'the source was not synced'}`;
+  const got = v.after.recovered[name];
+  const want = [...(r?.instances ?? [])].reverse().find((i) => i.pitClock === chosen?.pitClock);
+  if (!chosen || !want || !got)
+    return `${name}: failover to the instance ${pick} back succeeded, though MPIT keeps only ${kept.length}`;
+  if (got.pitClock !== chosen.pitClock)
+    return `${name}: failover to the instance ${pick} back recovered the instance of minute ${got.pitClock}, but the one MPIT keeps there is of minute ${chosen.pitClock}`;
   for (const [d, img] of Object.entries(want.disks)) {
     const g = got.disks[d] ?? {};
     const keys = new Set([...Object.keys(img), ...Object.keys(g)]);
@@ -410,7 +751,17 @@ const diffBlocks = (
     .filter((k) => (a[k] ?? 0) !== (b[k] ?? 0))
     .sort((x, y) => x - y);
 
-const checkR11: WCheck = (v) => {
+/**
+ * R11: reprotect uses the old source as the seed, so it sends exactly the blocks that differ;
+ * it is optimized (no checksum pass) only after a planned migration, never for a replication
+ * configured with seed disks, and only while the old source's psf files are there (research-
+ * notes A7, F); after a disaster recovery it is a checksum full sync.
+ */
+const checkR11: WCheck = (v, memo) => {
+  if (v.event.type === 'ConfigureReplication' && !v.error)
+    memo.set(`seeded:${v.event.vm}`, v.event.seed ? 1 : 0);
+  if (v.event.type === 'Failover' && !v.error)
+    memo.set(`planned:${v.event.vm}`, v.event.planned ? 1 : 0);
   if (v.event.type !== 'Reprotect' || v.error) return null;
   const name = v.event.vm;
   const rec = v.before.recovered[name];
@@ -423,6 +774,13 @@ const checkR11: WCheck = (v) => {
     (n, d) => n + diffBlocks(rec.disks[d] ?? {}, old.disks[d]?.blocks ?? {}).length,
     0,
   );
+  const planned = memo.get(`planned:${name}`) === 1;
+  const seeded = memo.get(`seeded:${name}`) === 1;
+  const psf = !old.repl?.recovering && old.diskOrder.every((d) => old.repl?.disks[d]?.psf);
+  const optimized = planned && !seeded && psf;
+  if (e.optimized !== optimized) {
+    return `${name}: reprotect is ${e.optimized ? 'optimized' : 'a full sync'}, but ${optimized ? 'after a planned migration, with no seed and the psf files there, it is optimized' : !planned ? 'after a disaster recovery it must checksum both disks' : seeded ? 'a replication configured with seed disks is never optimized' : 'without the psf files it must checksum both disks'} (research-notes A7)`;
+  }
   if (e.sent !== want) {
     return `${name}: reprotect's full sync sends ${e.sent} block(s), but the recovered disk and the old source differ in ${want}; the old source is the seed, so only those should go`;
   }
@@ -516,6 +874,65 @@ export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
       v.emitted.some((e) => e.kind === 'blocked' && e.reason.includes('sends')),
   }),
   always(
+    'E1-nfc',
+    'E1',
+    'a whole bundle at the VRS commits iff the VR server gets TCP 902 into the replica host and the host routes its replies as intended',
+    faultyWorld,
+    checkNfc,
+  ),
+  sometimes(
+    'E1-nfc',
+    'some bundles commit with the outgoing NFC ruleset off, and some wait at the VRS behind a closed or restricted vSphereClient',
+    faultyWorld,
+    {
+      'committed with outgoing NFC off': (v) =>
+        emits(v, 'committed') &&
+        Object.values(v.before.fw.hosts).some(
+          (fw) => fw.rulesets.find((r) => r.id === 'NFC')?.enabled === false,
+        ),
+      'NFC blocked by the firewall': (v) =>
+        v.emitted.some((e) => e.kind === 'nfcBlocked' && e.reason.includes('firewall')),
+      'NFC blocked by the allowed IPs': (v) =>
+        v.emitted.some((e) => e.kind === 'nfcBlocked' && e.reason.includes('only for')),
+      'committed through an allowed-IP list': (v) =>
+        emits(v, 'committed') &&
+        Object.values(v.before.fw.hosts).some((fw) =>
+          fw.rulesets.some((r) => r.id === NFC_INBOUND_RULESET && !r.allowedAll),
+        ),
+    },
+  ),
+  always(
+    'F4-status',
+    'F4',
+    'the status a user sees follows the rules: Recovered after failover, Paused, Not Active when a transfer cannot connect or the VM is off, Sync while traffic moves, Error only for the target, "(RPO violation)" when late',
+    faultyWorld,
+    checkStatus,
+  ),
+  sometimes(
+    'F4-status',
+    'some replications show Not Active while blocked, late forms, Recovered, and OK again after a block',
+    faultyWorld,
+    {
+      'Not Active(RPO violation)': (v) =>
+        Object.keys(v.after.repl.vms).some(
+          (n) => worldStatus(v.after, n) === 'Not Active(RPO violation)',
+        ),
+      'Sync(RPO violation)': (v) =>
+        Object.keys(v.after.repl.vms).some((n) =>
+          /^(Full )?Sync\(RPO violation\)$/.test(worldStatus(v.after, n) ?? ''),
+        ),
+      Recovered: (v) =>
+        Object.keys(v.after.repl.vms).some((n) => worldStatus(v.after, n) === 'Recovered'),
+      'OK after Not Active': (v) =>
+        Object.keys(v.after.repl.vms).some(
+          (n) =>
+            worldStatus(v.before, n)?.startsWith('Not Active') === true &&
+            v.before.repl.vms[n]?.power === 'on' &&
+            worldStatus(v.after, n) === 'OK',
+        ),
+    },
+  ),
+  always(
     'R8',
     'R8',
     'an RPO violation is raised exactly when the last instance is older than the RPO, with the right minutes, and restored when it is not',
@@ -535,6 +952,50 @@ export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
   ),
   sometimes('R8-healthy', 'some healthy runs commit cycle after cycle', healthyWorld, {
     'several commits': (v) => v.emitted.filter((e) => e.kind === 'committed').length >= 3,
+  }),
+  always(
+    'R8-pace',
+    'R8',
+    'on a slow healthy link, an RPO violation is raised only while a transfer has taken more than half the RPO (the scheduler estimates from the last deltas and aims for half the RPO)',
+    slowWorld,
+    checkPace,
+  ),
+  sometimes(
+    'R8-pace',
+    'some slow transfers take several minutes, some start early on their estimate, and some over half the RPO end in a violation',
+    slowWorld,
+    {
+      'a transfer of 3 minutes or more': (v) =>
+        v.emitted.some((e) => e.kind === 'committed' && e.clock - e.pitClock >= 3),
+      'started before half the RPO on the estimate': (v) =>
+        v.emitted.some((e) => {
+          if (e.kind !== 'started' || e.cycle !== 'delta') return false;
+          const r = v.before.repl.vms[e.vm]?.repl;
+          const last = r ? latestInstance(r) : undefined;
+          return (
+            r !== undefined &&
+            r !== null &&
+            last !== undefined &&
+            e.clock - last.pitClock < Math.floor(r.rpoMinutes / 2)
+          );
+        }),
+      'violated after a transfer over half the RPO': (v) => emits(v, 'rpoViolated'),
+    },
+  ),
+  always(
+    'R8-long',
+    'R8',
+    'a transfer longer than the RPO lands still violated, the next starts in the same minute, and meanwhile the replication shows Sync(RPO violation)',
+    slowWorld,
+    checkLong,
+  ),
+  sometimes('R8-long', 'some transfers take longer than the RPO', slowWorld, {
+    'longer than the RPO': (v) =>
+      v.emitted.some(
+        (e) =>
+          e.kind === 'committed' &&
+          e.clock - e.pitClock > (v.after.repl.vms[e.vm]?.repl?.rpoMinutes ?? Infinity),
+      ),
   }),
   always(
     'F4',
@@ -563,14 +1024,27 @@ export const WORLD_PROPERTIES: readonly PropertyDef<WorldCase>[] = [
     faultyWorld,
     checkR11,
   ),
-  sometimes('R11', 'some reprotects send part of a disk and some send nothing', faultyWorld, {
-    'partial resend': (v) =>
-      v.emitted.some((e) => e.kind === 'reprotect' && e.sent > 0 && e.delivered),
-    'nothing to resend': (v) => v.emitted.some((e) => e.kind === 'reprotect' && e.sent === 0),
-    'optimized by the psf': (v) => v.emitted.some((e) => e.kind === 'reprotect' && e.optimized),
-    'full sync without a usable psf': (v) =>
-      v.emitted.some((e) => e.kind === 'reprotect' && !e.optimized),
-  }),
+  sometimes(
+    'R11',
+    'some reprotects send part of a disk and some nothing; some are optimized after a planned migration, and planned ones of seeded replications are not',
+    faultyWorld,
+    {
+      'partial resend': (v) =>
+        v.emitted.some((e) => e.kind === 'reprotect' && e.sent > 0 && e.delivered),
+      'nothing to resend': (v) => v.emitted.some((e) => e.kind === 'reprotect' && e.sent === 0),
+      'optimized after a planned migration': (v) =>
+        v.emitted.some((e) => e.kind === 'reprotect' && e.optimized),
+      'full sync after a disaster recovery': (v) =>
+        v.event.type === 'Reprotect' &&
+        v.before.recovered[v.event.vm]?.planned === false &&
+        v.emitted.some((e) => e.kind === 'reprotect' && !e.optimized),
+      'full sync of a seeded replication after a planned migration': (v) =>
+        v.event.type === 'Reprotect' &&
+        v.before.recovered[v.event.vm]?.planned === true &&
+        v.before.repl.vms[v.event.vm]?.repl?.seeded === true &&
+        v.emitted.some((e) => e.kind === 'reprotect' && !e.optimized),
+    },
+  ),
   always(
     'N6-e2e',
     'N6',

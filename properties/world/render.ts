@@ -7,6 +7,7 @@ import {
   type WorldEvent,
   type WorldState,
   type WorldStep,
+  worldStatus,
   worldStep,
 } from '../../model/world/world.ts';
 import { formatFirewallEvent } from '../firewall/render.ts';
@@ -20,7 +21,7 @@ export function formatWorldEvent(e: WorldEvent): string {
     case 'Tick':
       return `TimeAdvance(+${e.minutes} min)`;
     case 'Failover':
-      return `Failover(${e.vm}, ${e.pick === 0 ? 'latest instance' : `instance ${e.pick} back`})`;
+      return `${e.planned ? 'PlannedMigration' : 'Failover'}(${e.vm}, ${e.pick === 0 ? 'latest instance' : `instance ${e.pick} back`})`;
     case 'Reprotect':
       return `Reprotect(${e.vm}, back to the primary site)`;
     case 'RouteAdd':
@@ -30,6 +31,9 @@ export function formatWorldEvent(e: WorldEvent): string {
     case 'TagAdd':
       return formatNetEvent(e);
     case 'RulesetSet':
+    case 'RulesetAllowedAll':
+    case 'AllowedIpAdd':
+    case 'AllowedIpRemove':
     case 'ApplianceBoot':
     case 'VibInstallManual':
     case 'VibRemove':
@@ -45,11 +49,13 @@ function facts(w: WorldState): string[] {
     const r = vm.repl;
     const latest = r?.instances[r.instances.length - 1];
     out.push(
-      `${vm.name}: ${vm.power}, ${r ? `${r.cycle ? `${r.cycle.kind} cycle ${r.cycle.sent}/${r.cycle.toSend.length}` : 'idle'}, last instance of minute ${latest?.pitClock ?? 'none'}, RPO ${r.rpoMinutes} min${w.violated[vm.name] ? ' (violated)' : ''}` : 'not replicated'}`,
+      `${vm.name}: ${vm.power}, ${r ? `${r.cycle ? `${r.cycle.kind} cycle ${r.cycle.sent}/${r.cycle.toSend.length}` : 'idle'}, last instance of minute ${latest?.pitClock ?? 'none'}, RPO ${r.rpoMinutes} min, shows ${worldStatus(w, vm.name)}` : 'not replicated'}`,
     );
   }
   for (const [vm, rec] of Object.entries(w.recovered))
-    out.push(`${vm} recovered from the instance of minute ${rec.pitClock}`);
+    out.push(
+      `${vm} recovered from the instance of minute ${rec.pitClock}${rec.planned ? ' by a planned migration' : ''}`,
+    );
   return out;
 }
 
@@ -57,8 +63,12 @@ function formatWorldEmitted(e: WorldEmitted): string {
   switch (e.kind) {
     case 'committed':
       return `minute ${e.clock}: ${e.vm} instance of minute ${e.pitClock} committed`;
+    case 'started':
+      return `minute ${e.clock}: ${e.vm} ${e.cycle === 'full' ? 'full sync' : 'delta'} transfer starts`;
     case 'blocked':
       return `minute ${e.clock}: ${e.vm} blocked: ${e.reason}`;
+    case 'nfcBlocked':
+      return `minute ${e.clock}: ${e.vm} NFC blocked: ${e.reason}`;
     case 'delivered':
       return `minute ${e.clock}: ${e.vm} ${e.blocks} block(s) delivered`;
     case 'rpoViolated':
@@ -136,9 +146,13 @@ export const WORLD_RENDER: AreaRender = {
         );
       if (e.kind === 'rpoRestored')
         out.push(`minute ${e.clock}: com.vmware.vcHms.rpoRestoredEvent ${e.vm}`);
-      if (e.kind === 'blocked') {
+      if (e.kind === 'started')
+        out.push(
+          `minute ${e.clock}: ${e.vm} starts a ${e.cycle === 'full' ? 'full sync' : 'delta'}`,
+        );
+      if (e.kind === 'blocked' || e.kind === 'nfcBlocked') {
         // A blockage lasting many minutes reads as one line: "minutes 1-16: ...".
-        const line = `${e.vm} blocked: ${e.reason}`;
+        const line = `${e.vm} ${e.kind === 'blocked' ? 'blocked' : 'NFC blocked'}: ${e.reason}`;
         const last = runs[runs.length - 1];
         if (last && last.line === line && last.to === e.clock - 1) last.to = e.clock;
         else runs.push({ from: e.clock, to: e.clock, line, at: out.length });
@@ -169,8 +183,9 @@ export const WORLD_RENDER: AreaRender = {
   eventFields: {
     Tick: ['minutes'],
     GuestWrite: ['vm', 'disk', 'block'],
-    ConfigureReplication: ['vm', 'rpoMinutes', 'retention', 'seed'],
+    ConfigureReplication: ['vm', 'rpoMinutes', 'perDay', 'days', 'seed'],
     SyncNow: ['vm'],
+    SeedCopy: ['vm', 'uuid'],
     VMotion: ['vm', 'host'],
     LinkDown: [],
     LinkUp: [],
@@ -186,6 +201,9 @@ export const WORLD_RENDER: AreaRender = {
     TagRemove: ['host', 'vmk', 'tag'],
     TagAdd: ['host', 'vmk', 'tag'],
     RulesetSet: ['host', 'ruleset', 'enabled'],
+    RulesetAllowedAll: ['host', 'ruleset', 'allowedAll'],
+    AllowedIpAdd: ['host', 'ruleset', 'address'],
+    AllowedIpRemove: ['host', 'ruleset', 'address'],
     ApplianceBoot: [],
     VibInstallManual: ['host'],
     VibRemove: ['host'],

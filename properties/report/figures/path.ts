@@ -8,6 +8,9 @@ import {
   type FirewallWorld,
   firewallStep,
   decide as fwDecide,
+  NFC_INBOUND_RULESET,
+  nfcPacket,
+  type Packet,
 } from '../../../model/firewall/firewall.ts';
 import { describeFlow } from '../../../model/network/advisor.ts';
 import { hostFromSetup, netStep } from '../../../model/network/host.ts';
@@ -15,21 +18,21 @@ import { type Flow, flowsOf } from '../../../model/network/intent.ts';
 import { formatIp, parseIp } from '../../../model/network/ipv4.ts';
 import { type LookupResult, lookup } from '../../../model/network/lookup.ts';
 import type { NetEvent, NetHost } from '../../../model/network/types.ts';
-import { CORRECT, type Variant, variantByName } from '../../../model/variants.ts';
+import { CORRECT, reads, type Variant, variantByName } from '../../../model/variants.ts';
 import {
   initWorld,
   type WorldEvent,
   type WorldSetup,
   worldStep,
 } from '../../../model/world/world.ts';
-import type { FwCase } from '../../firewall/properties.ts';
+import { type FwCase, VR_APPLIANCE, VR_SERVER } from '../../firewall/properties.ts';
 import { firewallsOf } from '../../firewall/render.ts';
 import type { CounterexampleRecord } from '../../harness.ts';
 import type { NetCase } from '../../network/arbitraries.ts';
 import { expectedDecision } from '../../network/oracle.ts';
 import { clip, h, type Markup, NOTHING, n } from '../markup.ts';
 
-export type HopRole = 'host' | 'vmk' | 'next hop' | 'firewall' | 'destination';
+export type HopRole = 'source' | 'host' | 'vmk' | 'next hop' | 'firewall' | 'destination';
 
 export interface Hop {
   readonly role: HopRole;
@@ -176,13 +179,23 @@ function networkPath(rec: CounterexampleRecord): PathView | null {
   return null;
 }
 
-/** The ruleset that ought to let a port out (research-notes D, A1). */
+/**
+ * The ruleset that ought to let each replication packet through (research-notes D, A1): to the
+ * cloud and to the VR server out, NFC in from the VR server on the target host (A1, corrected).
+ */
 const OWNER: Readonly<Record<number, string>> = {
   10000: 'Replication-to-CloudTraffic',
   31031: 'HBR',
   44046: 'HBR',
-  902: 'NFC',
+  902: NFC_INBOUND_RULESET,
 };
+
+/** The packet each port stands for, with the far end the firewall area's cases use. */
+function packetOf(port: number, variant: Variant): Packet {
+  if (port === 902) return nfcPacket(VR_SERVER, variant);
+  const remote = port === 10000 ? VR_APPLIANCE : VR_SERVER;
+  return { direction: 'outbound', protocol: 'tcp', port, remote };
+}
 
 const PORTS = [10000, 31031, 44046, 902] as const;
 
@@ -193,14 +206,22 @@ function firewallHops(host: string, port: number, dst: string, v: Ruling, agains
   const drop = v.action === 'drop';
   const differs =
     against !== undefined && (against.action !== v.action || against.ruleset !== v.ruleset);
+  const wall: Hop = {
+    role: 'firewall',
+    label: drop ? `TCP ${port} dropped` : `TCP ${port} allowed`,
+    detail: drop ? v.ruleset : `by ${v.ruleset}`,
+    state: drop ? 'drop' : differs ? 'wrong' : 'ok',
+  };
+  // NFC comes in: the VR server opens it, the target host's firewall judges it (notes A1).
+  if (port === 902)
+    return [
+      { role: 'source', label: `VR server ${VR_SERVER}`, detail: 'TCP 902 in', state: 'ok' },
+      wall,
+      { role: 'destination', label: host, detail: dst, state: drop ? 'unreached' : 'ok' },
+    ];
   return [
     { role: 'host', label: host, detail: `TCP ${port} out`, state: 'ok' },
-    {
-      role: 'firewall',
-      label: drop ? `TCP ${port} dropped` : `TCP ${port} allowed`,
-      detail: drop ? v.ruleset : `by ${v.ruleset}`,
-      state: drop ? 'drop' : differs ? 'wrong' : 'ok',
-    },
+    wall,
     { role: 'destination', label: dst, detail: '', state: drop ? 'unreached' : 'ok' },
   ];
 }
@@ -209,7 +230,7 @@ const DEST: Readonly<Record<number, string>> = {
   10000: 'cloud (via the VR appliance)',
   31031: 'VRS (full sync)',
   44046: 'VRS (delta)',
-  902: 'target host (NFC)',
+  902: 'target host (NFC in)',
 };
 
 /**
@@ -226,19 +247,14 @@ function firewallPath(rec: CounterexampleRecord): PathView | null {
   const variant = variantByName(rec.variant) ?? CORRECT;
   const mine = fold(variant);
   const right = fold(CORRECT);
-  const out = (port: number) => ({
-    direction: 'outbound' as const,
-    protocol: 'tcp' as const,
-    port,
-  });
   const onCorrect = variant.name === CORRECT.name;
   const view = (name: string, port: number, differs: boolean): PathView | null => {
     const x = c.setup.hosts.find((y) => y.name === name);
     const fw = mine.hosts[name];
     const ok = right.hosts[name];
     if (!x || !fw || !ok) return null;
-    const got = fwDecide(fw, out(port), variant);
-    const want = fwDecide(ok, out(port), CORRECT);
+    const got = fwDecide(fw, packetOf(port, variant), variant);
+    const want = fwDecide(ok, packetOf(port, CORRECT), CORRECT);
     const dst = DEST[port] ?? `TCP ${port}`;
     const intended: Ruling = differs
       ? want
@@ -249,7 +265,7 @@ function firewallPath(rec: CounterexampleRecord): PathView | null {
       intended: firewallHops(x.name, port, dst, intended),
       caption: differs
         ? `Taken: the firewall's verdict on ${rec.variant}; intended: the correct model's verdict after the same events (${want.reason}).`
-        : `Taken: the firewall's verdict (${got.reason}); intended: ${OWNER[port]} lets TCP ${port} out.`,
+        : `Taken: the firewall's verdict (${got.reason}); intended: ${OWNER[port]} lets TCP ${port} ${port === 902 ? 'in' : 'out'}.`,
     };
   };
   // A variant's story: where its verdict differs from the correct model's.
@@ -259,8 +275,8 @@ function firewallPath(rec: CounterexampleRecord): PathView | null {
       const ok = right.hosts[x.name];
       if (!fw || !ok) continue;
       for (const port of PORTS) {
-        const got = fwDecide(fw, out(port), variant);
-        const want = fwDecide(ok, out(port), CORRECT);
+        const got = fwDecide(fw, packetOf(port, variant), variant);
+        const want = fwDecide(ok, packetOf(port, CORRECT), CORRECT);
         if (got.action !== want.action || got.ruleset !== want.ruleset)
           return view(x.name, port, true);
       }
@@ -271,7 +287,8 @@ function firewallPath(rec: CounterexampleRecord): PathView | null {
     const fw = mine.hosts[x.name];
     if (!fw) continue;
     for (const port of PORTS)
-      if (fwDecide(fw, out(port), variant).action === 'drop') return view(x.name, port, false);
+      if (fwDecide(fw, packetOf(port, variant), variant).action === 'drop')
+        return view(x.name, port, false);
   }
   return null;
 }
@@ -313,10 +330,18 @@ function worldPath(rec: CounterexampleRecord): PathView | null {
   const d = lookup(h, { netstack: f.netstack, dst: f.dst, bound: f.bound }, variant);
   const want = { egress: f.intended.vmk, nextHop: f.intended.nextHop };
   // Full sync on 31031, deltas on 44046, to the cloud on 10000 (research-notes A1, seed 003).
-  const port = setup.toCloud ? 10000 : blocked.full ? 31031 : 44046;
+  const port = setup.toCloud
+    ? 10000
+    : blocked.full || reads(variant, 'ongoing-on-31031')
+      ? 31031
+      : 44046;
   const fw = w.fw.hosts[h.name];
   const verdict = fw
-    ? fwDecide(fw, { direction: 'outbound', protocol: 'tcp', port }, variant)
+    ? fwDecide(
+        fw,
+        { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) },
+        variant,
+      )
     : undefined;
   const routed = routeHops(h.name, decisionOf(d), f.dstName, want, d.ok ? undefined : d.reason);
   const fwHop = (v: typeof verdict, intended: boolean): Hop =>
