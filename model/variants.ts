@@ -105,7 +105,7 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     alsoAreas: ['world'],
     description:
       "a powered-off VM's replication shows Paused, as if powering off paused it, instead of Not Active",
-    expectedInvariants: ['R9', 'F4-status'],
+    expectedInvariants: ['R9', 'F4'],
   },
   'rpo-range-ignores-version': {
     area: 'replication',
@@ -169,20 +169,20 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     alsoAreas: ['world'],
     description:
       "a rule matches packets of either direction, so vSphereClient's inbound 443 also lets the host's own HTTPS out",
-    expectedInvariants: ['F2-direction'],
+    expectedInvariants: ['F2'],
   },
   'allowed-ips-ignored': {
     area: 'firewall',
     alsoAreas: ['world'],
     description: "a ruleset's allowed-IP list is ignored: every address passes its rules",
-    expectedInvariants: ['F2-direction', 'F2'],
+    expectedInvariants: ['F2'],
   },
   'nfc-outbound-from-target': {
     area: 'firewall',
     alsoAreas: ['world'],
     description:
       "NFC is gated by the target host's outgoing NFC ruleset instead of its incoming vSphereClient ruleset (the old reading of research-notes A1)",
-    expectedInvariants: ['F2', 'E1-nfc'],
+    expectedInvariants: ['F2', 'E1'],
   },
   'vib-installs-on-65u1': {
     area: 'firewall',
@@ -215,7 +215,7 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     area: 'world',
     description:
       'the scheduler estimates a transfer from the blocks dirty now at full link speed and starts it as late as the RPO allows, instead of from the last deltas and half the RPO',
-    expectedInvariants: ['R8-pace'],
+    expectedInvariants: ['R8'],
   },
   'ok-while-dropped': {
     area: 'world',
@@ -227,7 +227,7 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     area: 'world',
     description:
       'a transfer that cannot connect to the VRS (route, firewall, link) shows Error instead of Not Active',
-    expectedInvariants: ['F4-status'],
+    expectedInvariants: ['F4'],
   },
   'failover-to-partial': {
     area: 'world',

@@ -198,8 +198,11 @@ function firewallFix(
       ? passesToCloud(x, variant, formatIp(f.dst))
       : ports.every(
           (port) =>
-            fwDecide(x, { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) }, variant).action ===
-            'allow',
+            fwDecide(
+              x,
+              { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) },
+              variant,
+            ).action === 'allow',
         );
   const world = { now: 0, hosts: { [fw.host]: fw } };
   const candidates: {
@@ -302,7 +305,11 @@ export function judgeHosts(
     if (spec && fw) {
       const dropped = spec.ports.filter(
         (port) =>
-          fwDecide(fw, { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) }, variant).action === 'drop',
+          fwDecide(
+            fw,
+            { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) },
+            variant,
+          ).action === 'drop',
       );
       if (dropped.length === 0)
         allowedBy = `; ${f.port} out allowed by ${fwDecide(fw, { direction: 'outbound', protocol: 'tcp', port: spec.ports[0] ?? 0, remote: formatIp(f.dst) }, variant).ruleset}`;

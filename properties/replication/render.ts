@@ -134,7 +134,7 @@ export function stateFacts(s: ReplicationState, r?: StepResult): Fact[] {
     ['link', s.link],
   ];
   for (const vm of Object.values(s.vms))
-    for (const [k, v] of Object.entries(vmFacts(vm))) out.push([`${vm.name} ${k}`, v]);
+    for (const [k, v] of Object.entries(vmFacts(vm, s.variant))) out.push([`${vm.name} ${k}`, v]);
   if (r) {
     out.push([
       'step outcome',

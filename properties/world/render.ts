@@ -78,13 +78,17 @@ function formatWorldEmitted(e: WorldEmitted): string {
     case 'failover':
       return `minute ${e.clock}: ${e.vm} failed over to the instance of minute ${e.pitClock}`;
     case 'reprotect':
-      return `minute ${e.clock}: ${e.vm} reprotect sends ${e.sent} block(s), ${e.delivered ? 'delivered' : `blocked: ${e.reason}`}`;
+      return `minute ${e.clock}: ${e.vm} reprotect sends ${e.sent} block(s) (${e.optimized ? 'optimized: the psf names them' : 'full sync: both disks checksummed'}), ${e.delivered ? 'delivered' : `blocked: ${e.reason}`}`;
   }
 }
 
 /** The world's facts: the replication state, RPO verdicts, recoveries, and the step's events. */
 function worldFacts(w: WorldState, r?: WorldStep): Fact[] {
-  const out: Fact[] = stateFacts(w.repl).filter(([k]) => k !== 'step outcome');
+  // The status as the world shows it: "(RPO violation)" and Recovered are world facts.
+  const shown = new Map(Object.keys(w.repl.vms).map((vm) => [`${vm} status`, worldStatus(w, vm)]));
+  const out: Fact[] = stateFacts(w.repl)
+    .filter(([k]) => k !== 'step outcome')
+    .map(([k, v]) => (shown.has(k) ? [k, shown.get(k) ?? 'not replicated'] : [k, v]));
   for (const vm of Object.keys(w.repl.vms))
     out.push([`${vm} RPO violation raised`, w.violated[vm] ? 'yes' : 'no']);
   const image = (b: Readonly<Record<number, number>>) =>
