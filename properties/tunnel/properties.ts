@@ -1,0 +1,219 @@
+// C1-C6 over generated tunnel cases, each checked after every step, each with a reachability
+// twin that fails when the situations it needs never occur.
+import fc from 'fast-check';
+import type { Variant } from '../../model/variants.ts';
+import type { PropertyDef } from '../registry-types.ts';
+import { caseArb, GENERAL as GENERAL_PROFILE, SESSIONS, type TunnelCase } from './arbitraries.ts';
+import {
+  C1,
+  C2,
+  C3,
+  C4,
+  C5,
+  C6,
+  healthy,
+  type Invariant,
+  onward,
+  simulate,
+  type View,
+} from './oracle.ts';
+
+const GENERAL = caseArb(GENERAL_PROFILE);
+/** Healthy providers a third of the time (C5's progress half), any provider otherwise (its picks half). */
+const STITCHING = { ...SESSIONS, weights: { ...SESSIONS.weights, send: 3, ruleset: 1 } };
+const MIXED = fc.oneof(
+  { weight: 1, arbitrary: caseArb({ ...STITCHING, healthy: true }) },
+  { weight: 2, arbitrary: caseArb(STITCHING) },
+);
+
+/** Sessions crowd the proxies, in healthy providers or any. */
+const CROWDED = fc.oneof(caseArb({ ...SESSIONS, healthy: true }), caseArb(SESSIONS));
+
+/** Runs per property in npm test: the zoo's seven variants are each caught well within it. */
+const RUNS = 250;
+const TWIN_RUNS = 200;
+
+const always = (
+  inv: Invariant,
+  title: string,
+  arb: fc.Arbitrary<TunnelCase>,
+  numRuns = RUNS,
+): PropertyDef<TunnelCase> => ({
+  id: inv.id,
+  area: 'tunnel',
+  kind: 'always',
+  invariants: [inv.id],
+  title: `${inv.id} ${title}`,
+  numRuns,
+  arbitrary: () => arb,
+  check: (c: TunnelCase, v: Variant) => {
+    const x = simulate(c, v, (view) => inv.check(view));
+    return x ? { ...x, invariant: inv.id } : null;
+  },
+});
+
+const sometimes = (
+  inv: Invariant,
+  title: string,
+  arb: fc.Arbitrary<TunnelCase>,
+  goals: Record<string, (v: View) => boolean>,
+  numRuns = TWIN_RUNS,
+): PropertyDef<TunnelCase> => ({
+  id: `${inv.id}-reach`,
+  area: 'tunnel',
+  kind: 'sometimes',
+  invariants: [inv.id],
+  title: `${inv.id} reachability: ${title}`,
+  numRuns,
+  arbitrary: () => arb,
+  goals: Object.keys(goals),
+  reach: (c: TunnelCase, variant: Variant) => {
+    const hit = new Set<string>();
+    simulate(c, variant, (v) => {
+      for (const [g, p] of Object.entries(goals)) if (!hit.has(g) && p(v)) hit.add(g);
+      return null;
+    });
+    return [...hit];
+  },
+});
+
+const emits = (v: View, kind: string) => v.result.emitted.some((e) => e.kind === kind);
+const attempt = (
+  v: View,
+  p: (a: Extract<View['result']['emitted'][number], { kind: 'attempt' }>) => boolean,
+) => v.result.emitted.some((e) => e.kind === 'attempt' && p(e));
+const failedWith = (v: View, code: string) => attempt(v, (a) => a.tls?.error?.code === code);
+
+export const TUNNEL_PROPERTIES: readonly PropertyDef<TunnelCase>[] = [
+  always(
+    C1,
+    'every connection crossing the tenant perimeter is opened from on-premises; the cloud reaches the vCTA only over its control connection',
+    GENERAL,
+  ),
+  sometimes(
+    C1,
+    'some reverse-connection requests are relayed to the vCTA and dialled back',
+    GENERAL,
+    {
+      'request relayed over the control connection': (v) =>
+        v.result.emitted.some(
+          (e) => e.kind === 'message' && e.over === 'control' && e.to.startsWith('vcta:'),
+        ),
+      'reverse connection dialled': (v) => attempt(v, (a) => a.purpose === 'reverse' && a.ok),
+    },
+  ),
+  always(
+    C2,
+    'a from-the-cloud stream is joined only to the session that asked for it, at the proxy holding it: never another tenant or group',
+    CROWDED,
+  ),
+  sometimes(C2, 'some stitches happen while other sessions wait at the same proxy', CROWDED, {
+    stitched: (v) => emits(v, 'stitched'),
+    'stitched beside another waiting session': (v) =>
+      v.result.emitted.some(
+        (e) =>
+          e.kind === 'stitched' &&
+          v.before.requests.some(
+            (r) =>
+              r.id !== e.request &&
+              r.proxy === e.proxy &&
+              (r.phase === 'pending' || r.phase === 'relayed' || r.phase === 'connected'),
+          ),
+      ),
+  }),
+  always(
+    C3,
+    'at most one control connection per tenant; reconnecting after a drop restores exactly one',
+    GENERAL,
+  ),
+  sometimes(
+    C3,
+    'some control connections drop and come back, and some second ones are refused',
+    GENERAL,
+    {
+      'reconnected after a drop': (v) =>
+        v.event.type === 'ControlConnect' &&
+        attempt(v, (a) => a.purpose === 'control' && a.ok) &&
+        v.index > 1,
+      'second connection refused': (v) =>
+        v.event.type === 'ControlConnect' &&
+        v.result.refused?.includes('has its control connection') === true,
+    },
+  ),
+  always(
+    C4,
+    'a handshake succeeds iff the certificate covers the dialled name (CN or SAN, a wildcard one label deep) and its thumbprint is pinned, with no TLS-terminating box; the site shows the error until fixed or re-paired',
+    GENERAL,
+  ),
+  sometimes(C4, 'handshakes succeed by SAN and by wildcard, and fail for each reason', GENERAL, {
+    'name only in a SAN accepted': (v) =>
+      attempt(
+        v,
+        (a) =>
+          a.tls?.ok === true &&
+          a.name !== null &&
+          a.tls.certificate.cn.toLowerCase() !== a.name.toLowerCase() &&
+          !a.tls.certificate.cn.startsWith('*.'),
+      ),
+    'wildcard accepted': (v) =>
+      attempt(v, (a) => a.tls?.ok === true && a.tls.certificate.cn.startsWith('*.')),
+    'name not covered': (v) => failedWith(v, 'CertificateNameMismatch'),
+    'wildcard one label too short': (v) =>
+      attempt(
+        v,
+        (a) =>
+          a.tls?.error?.code === 'CertificateNameMismatch' &&
+          a.tls.certificate.cn.startsWith('*.') &&
+          (a.name ?? '').endsWith(a.tls.certificate.cn.slice(1)),
+      ),
+    'replaced certificate refused': (v) => failedWith(v, 'CertificateMismatch'),
+    'mismatch cleared by re-pair': (v) =>
+      v.event.type === 'RePair' &&
+      !v.result.refused &&
+      Object.values(v.before.tenants).some((t) => t.errors.toCloud?.code === 'CertificateMismatch'),
+  }),
+  always(
+    C5,
+    'in a healthy provider every from-the-cloud request is stitched step by step and to-the-cloud works whenever its host firewall allows it; no stitch depends on the balancer pick',
+    MIXED,
+  ),
+  sometimes(
+    C5,
+    'healthy providers stitch across proxies, and L4 proxies without their override are judged for every pick',
+    MIXED,
+    {
+      'stitched in a healthy provider': (v) => healthy(v.before, v.memory) && emits(v, 'stitched'),
+      'stitched across proxies': (v) =>
+        v.result.emitted.some((e) => {
+          if (e.kind !== 'stitched') return false;
+          const r = v.before.requests.find((x) => x.id === e.request);
+          const holder = r ? v.before.tenants[r.tenant]?.control[0] : undefined;
+          return holder !== undefined && holder !== e.proxy;
+        }),
+      'to-the-cloud delivered': (v) => attempt(v, (a) => a.purpose === 'send' && a.ok),
+      'to-the-cloud blocked by the host firewall': (v) =>
+        attempt(v, (a) => a.purpose === 'send' && !a.ok && a.reason.includes('firewall')),
+      'L4 proxy without its override judged for every pick': (v) => {
+        const r = onward(v);
+        const p = v.after.setup.provider;
+        return (
+          r !== null &&
+          p.balancer === 'L4' &&
+          p.proxies.length > 1 &&
+          p.proxies.find((x) => x.name === r.proxy)?.reverseFqdn === null
+        );
+      },
+    },
+  ),
+  always(
+    C6,
+    "while a tenant's from-the-cloud connections fail, its site never shows that direction healthy",
+    GENERAL,
+  ),
+  sometimes(C6, 'some reverse connections fail and a later one is stitched', GENERAL, {
+    'reverse connection failed': (v) =>
+      attempt(v, (a) => a.purpose === 'reverse' && !a.ok) || emits(v, 'stitch-refused'),
+    'stitched after a failure': (v) =>
+      emits(v, 'stitched') && Object.values(v.memory.lastFromCloud).some((x) => x !== 'ok'),
+  }),
+];
