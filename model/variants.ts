@@ -196,7 +196,7 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     area: 'tunnel',
     description:
       'an L4 proxy without cloudproxy.reverseconnection.fqdn hands out the VIP, so the stitch depends on the balancer pick',
-    expectedInvariants: ['C5'],
+    expectedInvariants: ['C5-picks'],
   },
   'cert-checks-cn-only': {
     area: 'tunnel',

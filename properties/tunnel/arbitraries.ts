@@ -271,13 +271,6 @@ export const SESSIONS: Profile = {
   },
 };
 
-/** Healthy providers for C5's progress half; faults (drops, restarts) still happen. */
-export const HEALTHY: Profile = {
-  ...GENERAL,
-  weights: { ...GENERAL.weights, replace: 0, repair: 0, rotate: 0 },
-  healthy: true,
-};
-
 function segArb(p: Profile): fc.Arbitrary<Seg> {
   const i = fc.nat(5);
   const port = fc.integer({ min: 10000, max: 10012 });

@@ -282,30 +282,41 @@ export function onward(v: View): { id: string; proxy: string; name: string } | n
   return { id: r.id, proxy: r.proxy, name: r.name };
 }
 
+export const C5_PICKS: Invariant = {
+  id: 'C5-picks',
+  name: 'stitched whatever the balancers pick',
+  doc: "True iff a request the step touched, once relayed, would end the same way (dialled back and stitched, or failed) whichever proxy the public balancer picks for its reverse connection, unless its proxy's override names an L4 VIP.",
+  check(v) {
+    const next = onward(v);
+    if (!next) return null;
+    const own = v.after.setup.provider.proxies.find((p) => p.name === next.proxy)?.reverseFqdn;
+    // An override that names the VIP of an L4 balancer leaves the stitch to luck by
+    // configuration, not by the model: the host check reports that layout.
+    const byConfig =
+      v.after.setup.provider.balancer === 'L4' &&
+      own != null &&
+      resolves(v.after.setup, own) === 'vip';
+    const ends = endings(v.after, next.id);
+    const first = ends[0];
+    const odd = ends.find((o) => o.end !== first?.end);
+    if (first && odd && !byConfig)
+      return `${next.id} (held at ${next.proxy}, the vCTA is to dial ${next.name}) ends ${first.end} if the balancer picks ${first.pick} for its reverse connection, but ${odd.end} if it picks ${odd.pick}: the stitch depends on the balancer`;
+    return null;
+  },
+};
+
 export const C5: Invariant = {
   id: 'C5',
-  name: 'stitched whatever the balancers pick',
-  doc: "True iff a request the step touched ends the same way (relayed, dialled back, stitched) whichever proxy the public balancer picks for its reverse connection, unless its proxy's override names an L4 VIP; and in a healthy provider it ends stitched, every step of a stitch and every to-the-cloud connection succeeds in its turn, and a send passes exactly when its host firewall lets it out.",
+  name: 'a healthy provider stitches every request',
+  doc: 'True iff every step of a stitch (relay, reverse connection, stitch) and every control and to-the-cloud connection succeeds in its turn, a request the step touched would end stitched whichever proxy the balancer picks, and a send passes exactly when its host firewall lets it out: what a healthy provider must do (C5 runs on healthy providers only, as issue 14 defines them; `healthy` states the definition).',
   check(v) {
     const e = v.event;
     const next = onward(v);
     if (next) {
-      const own = v.after.setup.provider.proxies.find((p) => p.name === next.proxy)?.reverseFqdn;
-      // An override that names the VIP of an L4 balancer leaves the stitch to luck by
-      // configuration, not by the model: the host check reports that layout.
-      const byConfig =
-        v.after.setup.provider.balancer === 'L4' &&
-        own != null &&
-        resolves(v.after.setup, own) === 'vip';
-      const ends = endings(v.after, next.id);
-      const first = ends[0];
-      const odd = ends.find((o) => o.end !== first?.end);
-      if (first && odd && !byConfig)
-        return `${next.id} (held at ${next.proxy}, the vCTA is to dial ${next.name}) ends ${first.end} if the balancer picks ${first.pick} for its reverse connection, but ${odd.end} if it picks ${odd.pick}: the stitch depends on the balancer`;
-      if (first && first.end !== 'stitched' && healthy(v.after, nextMemory(v)))
-        return `healthy provider: ${next.id} (held at ${next.proxy}) would end ${first.end}, not stitched, once relayed and dialled back`;
+      const bad = endings(v.after, next.id).find((o) => o.end !== 'stitched');
+      if (bad)
+        return `${next.id} (held at ${next.proxy}, the vCTA is to dial ${next.name}) would end ${bad.end}, not stitched, if the balancer picked ${bad.pick} for its reverse connection`;
     }
-    if (!healthy(v.before, v.memory)) return null;
     const b = v.before;
     const a = v.after;
     switch (e.type) {
@@ -318,7 +329,7 @@ export const C5: Invariant = {
             ? (a.tenants[e.tenant]?.control.length ?? 0) > 0
             : a.tenants[e.tenant]?.toCloud != null;
         if (t?.vcta === 'up' && idle && !up)
-          return `healthy provider: ${e.tenant}'s ${e.type === 'ControlConnect' ? 'control' : 'to-the-cloud'} connection did not open when the balancer picked ${e.pick}`;
+          return `${e.tenant}'s ${e.type === 'ControlConnect' ? 'control' : 'to-the-cloud'} connection did not open when the balancer picked ${e.pick}${attempts(v)[0] ? `: ${attempts(v)[0]?.reason}` : ''}`;
         return null;
       }
       case 'ToCloudSend': {
@@ -328,7 +339,7 @@ export const C5: Invariant = {
         const want = firewallAllows(b, e.host, e.port);
         const sent = attempts(v).some((x) => x.purpose === 'send' && x.ok);
         if (want !== sent)
-          return `healthy provider: replication from ${e.host} to the vCTA on TCP ${e.port} was ${sent ? 'delivered' : 'blocked'}, but its firewall ${want ? 'lets it out' : `drops it (${TO_CLOUD_RULESET})`}`;
+          return `replication from ${e.host} to the vCTA on TCP ${e.port} was ${sent ? 'delivered' : 'blocked'}, but its firewall ${want ? 'lets it out' : `drops it (${TO_CLOUD_RULESET})`}`;
         return null;
       }
       case 'RelayRequest':
@@ -350,7 +361,7 @@ export const C5: Invariant = {
               ? r2.phase === 'connected' && r2.landed === r.proxy
               : r2.phase === 'stitched' && r2.joined === r.id;
         if (due && !done)
-          return `healthy provider: ${e.type}(${e.request}) left it ${r2.phase}${r2.reason ? ` (${r2.reason})` : ''}; each step of the stitch must succeed in turn`;
+          return `${e.type}(${e.request}) left it ${r2.phase}${r2.reason ? ` (${r2.reason})` : ''}; each step of the stitch must succeed in turn`;
         return null;
       }
       default:
@@ -374,7 +385,7 @@ export const C6: Invariant = {
   },
 };
 
-export const INVARIANTS: readonly Invariant[] = [C1, C2, C3, C4, C5, C6];
+export const INVARIANTS: readonly Invariant[] = [C1, C2, C3, C4, C5, C5_PICKS, C6];
 
 // ---- the fold ----
 
