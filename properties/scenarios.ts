@@ -5,6 +5,7 @@ import { FW_SCENARIOS, judgeFirewall } from './firewall/scenarios.ts';
 import { type CounterexampleRecord, FAST_CHECK_VERSION } from './harness.ts';
 import { judge, NET_SCENARIOS, scenarioCase } from './network/scenarios.ts';
 import { propertyById } from './registry.ts';
+import { judgeTunnel, TUNNEL_LAYOUTS, tunnelLayoutStory } from './tunnel/scenarios.ts';
 
 export interface Fixture {
   readonly name: string;
@@ -29,6 +30,13 @@ export const FIXTURES: readonly Fixture[] = [
     expected: s.expected,
     judge: (v: Variant) => judgeFirewall(s, v),
   })),
+  // The cloud tunnel's layouts (issue 14).
+  ...TUNNEL_LAYOUTS.map((l) => ({
+    name: l.name,
+    source: l.source,
+    expected: l.expected,
+    judge: (v: Variant) => judgeTunnel(l, v),
+  })),
 ];
 
 /**
@@ -38,7 +46,8 @@ export const FIXTURES: readonly Fixture[] = [
 export function layoutStory(name: string, variant: Variant): CounterexampleRecord | undefined {
   const sc = NET_SCENARIOS.find((x) => x.name === name);
   const def = sc?.property ? propertyById(sc.property) : undefined;
-  if (!sc || !def?.check) return undefined;
+  if (!sc) return tunnelLayoutStory(name, variant);
+  if (!def?.check) return undefined;
   const c = scenarioCase(sc);
   const violation = def.check(c, variant);
   if (!violation) return undefined;
