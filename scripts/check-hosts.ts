@@ -6,6 +6,8 @@ import { type CheckResult, checkHosts, hostInputs, INVARIANTS } from '../model/e
 import { commandOfFile } from '../model/esxcli/host.ts';
 import { EsxcliParseError } from '../model/esxcli/records.ts';
 import { parseTopology } from '../model/esxcli/topology.ts';
+import { checkCloudSite } from '../model/tunnel/host-check.ts';
+import { cloudJson, withCloud } from './check-cloud.ts';
 
 const USAGE = 'usage: npm run check -- DIR [--json] [--format text|md]';
 
@@ -140,11 +142,17 @@ function main(argv: readonly string[]): number {
     throw e;
   }
   const { files, errors: readErrors } = readDir(opts.dir);
-  const r0 = checkHosts(
-    topology,
-    hostInputs(files, (...p) => join(opts.dir, ...p)),
-  );
+  const inputs = hostInputs(files, (...p) => join(opts.dir, ...p));
+  const r0 = checkHosts(topology, inputs);
   const r: CheckResult = { ...r0, errors: [...readErrors, ...r0.errors] };
+  // The cloud tunnel (issue 14): topology.json's optional `cloud` section.
+  let cloud: ReturnType<typeof checkCloudSite>;
+  try {
+    cloud = checkCloudSite(topoPath, topoText, topology, inputs);
+  } catch (e) {
+    if (e instanceof EsxcliParseError) return fail(e.message);
+    throw e;
+  }
   if (opts.json) {
     const json = {
       hosts: r.hosts.map((h) => ({ name: h.name, version: h.version })),
@@ -160,9 +168,20 @@ function main(argv: readonly string[]): number {
       })),
       errors: r.errors,
     };
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-  } else process.stdout.write(render(r, opts.format === 'md'));
-  return r.errors.length ? 2 : r.findings.length ? 1 : 0;
+    // The cloud tunnel's findings join the host findings; what it found clean, under "cloud".
+    const out = cloud
+      ? {
+          ...json,
+          findings: [...json.findings, ...cloudJson(cloud)],
+          cloud: { provider: cloud.provider, clean: cloud.clean },
+        }
+      : json;
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    const text = render(r, opts.format === 'md');
+    process.stdout.write(cloud ? withCloud(text, cloud, opts.format === 'md') : text);
+  }
+  return r.errors.length ? 2 : r.findings.length || cloud?.findings.length ? 1 : 0;
 }
 
 try {

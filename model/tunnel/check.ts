@@ -187,6 +187,8 @@ export interface TunnelFinding {
 }
 
 export interface CloudCheck {
+  /** The provider checked, in words. */
+  readonly provider: string;
   readonly findings: readonly TunnelFinding[];
   /** What was checked and found clean. */
   readonly clean: readonly string[];
@@ -253,7 +255,7 @@ function classify(spec: CloudSpec, f: ProbeFailure): Classified {
   const flow = {
     dialled: f.name,
     port: 443,
-    reaches: f.landed,
+    reaches: f.presentedBy === 'tls-box' ? 'a TLS-terminating box' : f.landed,
     certificate: f.certificate ? describeCertificate(f.certificate) : null,
     verdict: f.message,
   };
@@ -315,13 +317,26 @@ function classify(spec: CloudSpec, f: ProbeFailure): Classified {
       };
     }
     const who = f.presentedBy === 'vip' ? 'the L7 balancer' : (f.landed ?? f.proxy);
+    // One finding per certificate: proxies sharing one fail alike and are fixed alike.
+    const sharing = [
+      ...spec.proxies
+        .filter((p) => p.certificate.thumbprint === f.certificate?.thumbprint)
+        .map((p) => p.name),
+      ...(spec.balancerCertificate?.thumbprint === f.certificate?.thumbprint
+        ? ['the L7 balancer']
+        : []),
+    ];
+    const whose =
+      sharing.length > 1
+        ? `the certificate of ${sharing.join(' and ')}`
+        : `${who === 'the L7 balancer' ? "the L7 balancer's" : `${who}'s`} certificate`;
     return {
-      key: `pin|${who}`,
+      key: `pin|${f.certificate?.thumbprint ?? who}`,
       finding: {
         ...base,
         invariant: 'C4',
-        host: who,
-        message: `${who === 'the L7 balancer' ? "the L7 balancer's" : `${who}'s`} certificate (thumbprint ${f.certificate?.thumbprint ?? '?'}) differs from the one pinned when this site was paired (${(spec.pinnedThumbprints ?? []).join(', ') || 'none'}): "Certificate differs from the expected one." until the sites are re-paired`,
+        host: sharing.length > 1 ? sharing.join(', ') : who,
+        message: `${whose} (thumbprint ${f.certificate?.thumbprint ?? '?'}) differs from the one pinned when this site was paired (${(spec.pinnedThumbprints ?? []).join(', ') || 'none'}): "Certificate differs from the expected one." until the sites are re-paired`,
         expected: { verdict: 'a certificate whose thumbprint was pinned at pairing' },
       },
       fixes: [[rePair]],
@@ -477,5 +492,6 @@ export function checkCloud(
       ...(ok ? {} : { note: `${fw.host} drops 10000-10010 too: see its F1 finding` }),
     });
   }
-  return { findings, clean };
+  const provider = `${spec.vip} (${spec.balancer} balancer; proxies ${names})`;
+  return { provider, findings, clean };
 }

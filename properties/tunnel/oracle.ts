@@ -94,7 +94,8 @@ function shownCertificate(s: TunnelState, proxy: string, viaVip: boolean): Certi
 /**
  * True iff the provider is healthy by C5's definition (issue 14): no TLS-terminating box; the
  * VIP resolves to the balancer and what is shown there covers it; every proxy hands out a
- * name that leads back to it (its own public name, or the VIP under L7) and that its
+ * name that leads back to it (its own public name, or the VIP under L7 or when it is the only
+ * proxy) and that its
  * certificate covers; and every tenant pinned every certificate shown.
  */
 export function healthy(s: TunnelState, m: Memory): boolean {
@@ -109,7 +110,9 @@ export function healthy(s: TunnelState, m: Memory): boolean {
     if (name === null) return false;
     const to = resolves(s.setup, name);
     const viaVip = to === 'vip';
-    if (!(to === x.name || (viaVip && p.balancer === 'L7'))) return false;
+    // Through the VIP only an L7 balancer routes back to x, or an L4 one with no other choice.
+    if (!(to === x.name || (viaVip && (p.balancer === 'L7' || p.proxies.length === 1))))
+      return false;
     const c = shownCertificate(s, x.name, viaVip);
     if (!c || !oracleCovers(c, name)) return false;
     shown.push(c);
