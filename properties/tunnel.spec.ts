@@ -93,6 +93,11 @@ function applyPrinted(topologyJson: string, fixes: readonly string[]): string {
       c.pinnedThumbprints = [...new Set(thumbprints())];
       continue;
     }
+    m = /^set the vCTA port range back to (\d+-\d+),/.exec(line);
+    if (m) {
+      c.vctaPorts = m[1];
+      continue;
+    }
     if (/^exempt the connections .* from TLS inspection$/.test(line)) {
       c.tlsInspection = false;
       continue;
@@ -231,6 +236,24 @@ describe('npm run check on a site replicating to the cloud', () => {
     }
     expect(err).toBeInstanceOf(EsxcliParseError);
     expect((err as Error).message).toBe(`topology.json: ${message}`);
+  });
+
+  test("in process: a vCTA port range wider than the vib's rule is found on every host, and the printed fix clears it", () => {
+    const set = TUNNEL_FIXTURE_SETS.find((x) => x.name === 'seed-003-tunnel-wildcard');
+    if (!set) throw new Error('wildcard fixture set missing');
+    const files = tunnelFixtureFiles(set);
+    const t = JSON.parse(files['topology.json'] ?? '');
+    t.cloud.vctaPorts = '10000-10012';
+    const wide = { ...files, 'topology.json': JSON.stringify(t) };
+    const r = checkFiles(wide);
+    expect(r?.findings.map((f) => [f.host, f.invariant, f.flow.port])).toEqual([
+      ['esx-01', 'C5', 10011],
+      ['esx-02', 'C5', 10011],
+    ]);
+    expect(r?.findings[0]?.message).toContain("esx-01's firewall drops TCP 10011-10012 out");
+    const fixes = [...new Set(r?.findings.flatMap((f) => f.fix))];
+    const fixed = { ...wide, 'topology.json': applyPrinted(wide['topology.json'] ?? '', fixes) };
+    expect(checkFiles(fixed)?.findings).toEqual([]);
   });
 
   test('the check and the layouts agree: a layout is found exactly when its cloud section has findings', () => {
