@@ -10,14 +10,22 @@ import { EsxcliParseError } from '../model/esxcli/records.ts';
 import { parseTopology } from '../model/esxcli/topology.ts';
 import { checkCloud } from '../model/tunnel/check.ts';
 import { checkCloudSite } from '../model/tunnel/host-check.ts';
-import { type CloudSpec, parseCloud, setupOf } from '../model/tunnel/spec.ts';
+import {
+  CHECKED_GROUP,
+  CHECKED_TENANT,
+  type CloudSpec,
+  parseCloud,
+  setupOf,
+} from '../model/tunnel/spec.ts';
 import { init } from '../model/tunnel/step.ts';
-import type { TunnelSetup } from '../model/tunnel/types.ts';
+import type { TunnelEvent, TunnelSetup } from '../model/tunnel/types.ts';
 import { CORRECT } from '../model/variants.ts';
-import { scaledRuns } from './harness.ts';
+import { FAST_CHECK_VERSION, scaledRuns } from './harness.ts';
 import { prop } from './prop.ts';
+import { mermaidSequence } from './report/mermaid.ts';
 import { propertySuite } from './suite.ts';
 import { caseArb, GENERAL } from './tunnel/arbitraries.ts';
+import { tunnelSequence, tunnelSvg } from './tunnel/diagram.ts';
 import { CERT_REPLACED_SPEC, TUNNEL_FIXTURE_SETS, tunnelFixtureFiles } from './tunnel/fixtures.ts';
 import { healthy, simulate } from './tunnel/oracle.ts';
 import { HEALTHY_CASES } from './tunnel/properties.ts';
@@ -298,5 +306,71 @@ describe('the host check is sound and precise about providers', () => {
     const r = checkCloud(spec);
     expect(r.findings.length === 0, r.findings.map((f) => f.message).join('; ')).toBe(ok);
     for (const f of r.findings) expect(f.fix.length > 0 || f.note !== undefined).toBe(true);
+  });
+});
+
+describe('a tunnel counterexample shows who dialled whom', () => {
+  const record = (setup: TunnelSetup, events: readonly TunnelEvent[], step: number) => ({
+    id: 'x',
+    property: 'C2',
+    title: 'C2 …',
+    invariants: ['C2'],
+    variant: 'stitch-any-pending',
+    area: 'tunnel',
+    setup,
+    events,
+    violation: { step, invariant: 'C2', message: 'joined to another session' },
+    seed: 0,
+    path: '',
+    fastCheckVersion: FAST_CHECK_VERSION,
+  });
+  const layout = TUNNEL_LAYOUTS[0];
+  if (!layout) throw new Error('no tunnel layout');
+  const setup = setupOf(layout.spec, [{ name: 'esx-01', tenant: CHECKED_TENANT, version: '6.7' }]);
+  const events: TunnelEvent[] = [
+    { type: 'ControlConnect', tenant: CHECKED_TENANT, pick: 'cp-2' },
+    { type: 'CloudSessionStart', request: 'r1', group: CHECKED_GROUP, pick: 'cp-1' },
+    { type: 'CloudSessionStart', request: 'r2', group: CHECKED_GROUP, pick: 'cp-1' },
+    { type: 'RelayRequest', request: 'r2' },
+    { type: 'ReverseConnect', request: 'r2', pick: 'cp-2' },
+    { type: 'Stitch', request: 'r2' },
+  ];
+
+  test('the Mermaid diagram puts the vCTA on premises, draws each dial and relay, and boxes the failing step', () => {
+    const m = mermaidSequence(record(setup, events, 6));
+    expect(m.split('\n').slice(0, 3)).toEqual([
+      'sequenceDiagram',
+      '  box On premises',
+      `    participant P0 as vCTA ${CHECKED_TENANT}`,
+    ]);
+    expect(m).toContain('participant P2 as Cloud Proxy cp-1');
+    expect(m).toContain('P0->>P1: 1. control to vcav.proxy.example.com:443 connected');
+    expect(m).toContain('P1-->>P3: 1. the L4 balancer picks cp-2');
+    expect(m).toContain(
+      'P3-->>P0: 4. over the control connection: reverse connection for r2: dial cp1.proxy.example.com',
+    );
+    expect(m).toContain('P0->>P2: 5. reverse to cp1.proxy.example.com:443 connected');
+    expect(m).toMatch(
+      /rect rgb\(255, 221, 221\)\n {2}Note over P2: 6\. stitches r2's reverse connection to session r1 \(C2 violated here\)\n {2}end/,
+    );
+  });
+
+  test('the SVG shows the same messages, and a hostile name stays text', () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+    const evil: TunnelSetup = {
+      ...setup,
+      tenants: setup.tenants.map((t) => ({ ...t, name: hostile })),
+      hosts: setup.hosts.map((h) => ({ ...h, tenant: hostile })),
+    };
+    const svg = tunnelSvg(
+      record(evil, [{ type: 'ControlConnect', tenant: hostile, pick: 'cp-1' }], 1),
+    );
+    expect(svg).not.toContain('<img');
+    expect(svg).toContain('vCTA &lt;img src=x</text>');
+    expect(svg).toContain('onerror=alert(1)&gt;</text>');
+    expect(svg.match(/<g class="message/g)?.length).toBe(2);
+    const seq = tunnelSequence(record(setup, events, 6));
+    expect(seq.onPremises).toEqual([`vcta:${CHECKED_TENANT}`]);
+    expect(seq.provider).toEqual(['vip', 'proxy:cp-1', 'proxy:cp-2', 'cloud-esx']);
   });
 });

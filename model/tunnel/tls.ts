@@ -84,14 +84,20 @@ export type Reach =
 export function reach(s: TunnelState, name: string, pick: string, route: string | null): Reach {
   const entry = s.setup.provider.names.find((n) => n.fqdn.toLowerCase() === name.toLowerCase());
   if (!entry) return { ok: false, reason: `${name} does not resolve from the tenant's site` };
-  if (entry.proxy !== null) return { ok: true, proxy: entry.proxy, viaVip: false, how: 'DNAT' };
+  if (entry.proxy !== null)
+    return { ok: true, proxy: entry.proxy, viaVip: false, how: `DNAT to ${entry.proxy}` };
   if (s.setup.provider.balancer === 'L7' && route !== null)
-    return { ok: true, proxy: route, viaVip: true, how: 'the L7 balancer routes the URI' };
+    return {
+      ok: true,
+      proxy: route,
+      viaVip: true,
+      how: `the L7 balancer routes the URI to ${route}`,
+    };
   return {
     ok: true,
     proxy: pick,
     viaVip: true,
-    how: `the ${s.setup.provider.balancer} balancer picks`,
+    how: `the ${s.setup.provider.balancer} balancer picks ${pick}`,
   };
 }
 

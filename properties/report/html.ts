@@ -5,6 +5,7 @@
 import type { ReplicationEvent, ReplicationSetup } from '../../model/replication/types.ts';
 import type { WorldEvent, WorldSetup } from '../../model/world/world.ts';
 import { type CounterexampleRecord, renderCounterexample } from '../harness.ts';
+import { tunnelSvg } from '../tunnel/diagram.ts';
 import { escapeHtml } from './escape.ts';
 import { coverageText, runLine, tallyLine } from './markdown.ts';
 import { mermaidSequence } from './mermaid.ts';
@@ -180,7 +181,12 @@ function story(rec: CounterexampleRecord, file?: string): Markup {
           rec.violation.step,
         )}</div>`
       : h``;
-  return h`<div class="figure">${timelineSvg(rec)}</div>${steps(rec)}${chart}
+  // The cloud tunnel draws who dialled whom instead of the replication lanes.
+  const figure =
+    rec.area === 'tunnel'
+      ? h`<h4>Who dialled whom</h4><div class="figure">${new Markup(tunnelSvg(rec))}</div>`
+      : h`<div class="figure">${timelineSvg(rec)}</div>`;
+  return h`${figure}${steps(rec)}${chart}
 <pre>${renderCounterexample(rec, file)}</pre>
 <details><summary>Mermaid source</summary><pre>${mermaidSequence(rec)}</pre></details>`;
 }

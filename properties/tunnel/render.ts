@@ -104,7 +104,7 @@ export function tunnelFacts(s: TunnelState): Record<string, string> {
 export function describeEmitted(e: TunnelEmitted): string {
   switch (e.kind) {
     case 'attempt':
-      return `${e.from} -> ${e.to}${e.name ? ` (${e.name})` : ''} TCP ${e.port}, ${e.purpose}: ${e.ok ? 'connected' : 'failed'}${e.landed && e.to !== `proxy:${e.landed}` ? ` at ${e.landed}` : ''}; ${e.reason}`;
+      return `${e.from} -> ${e.to}${e.name ? ` (${e.name})` : ''} TCP ${e.port}, ${e.purpose}: ${e.ok ? 'connected' : `failed${e.landed ? ` at ${e.landed}` : ''}`}; ${e.reason}`;
     case 'message':
       return `${e.from} => ${e.to}: ${e.text}`;
     case 'stitched':
