@@ -120,7 +120,9 @@ export function probe(s: TunnelState): ProbeFailure[] {
     const group = tenant.groups[0];
     if (group === undefined) continue;
     // Each play starts again from s: one name serves them all, unless s has it already.
-    const id = s.requests.some((r) => r.id === 'probe') ? `probe-${s.requests.length}` : 'probe';
+    let n = s.requests.length + 1;
+    while (s.requests.some((r) => r.id === `r${n}`)) n++;
+    const id = `r${n}`;
     for (const held of proxies) {
       for (const pick of proxies) {
         const events: TunnelEvent[] = [

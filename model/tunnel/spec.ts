@@ -199,7 +199,7 @@ export function parseCloud(file: string, text: string): CloudSpec | null {
 
 /** The tenant the host check speaks for: the site whose hosts are in the topology. */
 export const CHECKED_TENANT = 'this-site';
-export const CHECKED_GROUP = 'probe';
+export const CHECKED_GROUP = 'group-1';
 
 /** The model's setup for a cloud section: one tenant (the checked site) and the provider. */
 export function setupOf(spec: CloudSpec, hosts: TunnelSetup['hosts'] = []): TunnelSetup {

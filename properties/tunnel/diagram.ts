@@ -230,7 +230,7 @@ const COL = 150;
 const HEAD = 62;
 const ROW = 30;
 const LEFT = 36;
-const MAX_LABEL = 96;
+const MAX_LABEL = 140;
 /** Roughly how wide 12px system-ui text is per character. */
 const CHAR = 6.4;
 
