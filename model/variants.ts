@@ -37,10 +37,17 @@ export const DEFECTS = [
   'thumbprint-not-pinned',
   'second-control-connection',
   'reverse-failure-silent',
+  'vcta-accepts-without-tunnel',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
-export type DefectArea = 'replication' | 'network' | 'firewall' | 'world' | 'tunnel';
+export type DefectArea =
+  | 'replication'
+  | 'network'
+  | 'firewall'
+  | 'world'
+  | 'tunnel'
+  | 'cloud-world';
 
 export interface DefectInfo {
   readonly area: DefectArea;
@@ -166,6 +173,7 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
   },
   'ok-while-dropped': {
     area: 'world',
+    alsoAreas: ['cloud-world'],
     description:
       'a transfer whose traffic is dropped counts as sent, so the VM shows OK and no RPO violation',
     expectedInvariants: ['F4', 'R8'],
@@ -223,9 +231,16 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
   },
   'reverse-failure-silent': {
     area: 'tunnel',
+    alsoAreas: ['cloud-world'],
     description:
       'a failed reverse connection shows nowhere: the site stays Connected with no from-the-cloud error',
     expectedInvariants: ['C6'],
+  },
+  'vcta-accepts-without-tunnel': {
+    area: 'cloud-world',
+    description:
+      "the vCTA takes a host's to-the-cloud stream while it has no connection to the cloud, and the transfer counts as sent",
+    expectedInvariants: ['E1-cloud'],
   },
 };
 

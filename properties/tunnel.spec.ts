@@ -38,6 +38,9 @@ const cliTest = test.skipIf(process.env.HBR_MUTATION === '1');
 
 describe('tunnel: the correct model', () => propertySuite('tunnel'));
 
+describe('the world with the cloud as its DR site: the correct model', () =>
+  propertySuite('cloud-world'));
+
 describe('the cases each claim runs on', () => {
   test("C5's cases are healthy providers by the oracle's definition at every step", () => {
     for (const c of fc.sample(HEALTHY_CASES, { numRuns: 100, seed })) {

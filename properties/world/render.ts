@@ -32,7 +32,8 @@ export function formatWorldEvent(e: WorldEvent): string {
   }
 }
 
-function facts(w: WorldState): string[] {
+/** What a reader needs about the world at one moment, one line per fact. */
+export function worldFacts(w: WorldState): string[] {
   const out: string[] = [`clock ${w.repl.clock} min, link ${w.repl.link}`];
   for (const vm of Object.values(w.repl.vms)) {
     const r = vm.repl;
@@ -65,8 +66,8 @@ export const WORLD_RENDER: AreaRender = {
     let w = initWorld(setup as WorldCase['setup'], variant);
     for (let i = 0; i < at - 1; i++) w = worldStep(w, events[i] as WorldEvent).state;
     const r = worldStep(w, events[at - 1] as WorldEvent);
-    const a = new Set(facts(w));
-    const out = facts(r.state)
+    const a = new Set(worldFacts(w));
+    const out = worldFacts(r.state)
       .filter((l) => !a.has(l))
       .map((l) => `now ${l}`);
     const runs: { from: number; to: number; line: string; at: number }[] = [];
