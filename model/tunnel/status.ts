@@ -5,7 +5,8 @@ import type { Direction, SiteState, TenantState } from './types.ts';
 /**
  * Connection issue: the vCTA is stopped, it holds no control connection (network or remote
  * down), or the certificate changed; Not authenticated: the session expired (replications keep
- * running); else Connected (notes E).
+ * running); else Connected (notes E). Reading "network or remote down" as "no control
+ * connection" is an inference.
  */
 export function siteState(t: TenantState): SiteState {
   if (t.vcta === 'down' || t.control.length === 0) return 'Connection issue';

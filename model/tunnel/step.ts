@@ -89,7 +89,11 @@ function setRequest(c: Ctx, r: FromCloudRequest): void {
   c.s = { ...c.s, requests: c.s.requests.map((x) => (x.id === r.id ? r : x)) };
 }
 
-/** The error a direction shows now, unless the defect keeps from-the-cloud failures silent. */
+/**
+ * The error a direction shows now, unless the defect keeps from-the-cloud failures silent.
+ * Control and to-the-cloud connections report as outgoing (notes E: outgoingCommError), reverse
+ * connections as from the cloud: the direction of the data, an inference.
+ */
 function report(c: Ctx, tenant: string, d: Direction, error: CommError | null): void {
   const t = c.s.tenants[tenant] as TenantState;
   // Alternative reading (notes E, UNCONFIRMED symptom): the site never shows a failed reverse
@@ -145,8 +149,8 @@ function apply(c: Ctx, e: TunnelEvent): string | undefined {
           c.emitted.push(dropped(r.landed ?? r.proxy, `reverse connection for ${r.id}`));
           setRequest(c, { ...r, phase: 'lost', reason: `${e.type} dropped it before the stitch` });
         } else if (r.phase === 'relayed' && e.type === 'VctaStop') {
-          // The vCTA kept the request in memory; the proxy still holds the session, so it waits
-          // to be relayed again once a control connection is back.
+          // The vCTA kept the request in memory (an inference); the proxy still holds the
+          // session, so it waits to be relayed again once a control connection is back.
           setRequest(c, { ...r, phase: 'pending' });
         }
       }
@@ -315,7 +319,8 @@ function proxyRestart(c: Ctx, proxy: string): string | undefined {
       toCloud: t.toCloud === proxy ? null : t.toCloud,
     });
   }
-  // Pending sessions live in the proxy's memory: a restart loses them (issue 14; notes E).
+  // Pending sessions live in the proxy's memory: a restart loses them (issue 14; no source
+  // says where they live).
   for (const r of s.requests) {
     if (isOpen(r) && (r.proxy === proxy || (r.phase === 'connected' && r.landed === proxy))) {
       c.emitted.push(dropped(proxy, `session ${r.id}`));
@@ -457,7 +462,8 @@ function relay(c: Ctx, id: string): string | undefined {
     });
     return;
   }
-  // notes E: only the proxy holding the tenant's control connection sends it requests.
+  // notes E: only the proxy holding the tenant's control connection sends it requests. That
+  // it relays P1's broadcast is vCAT-SP 4.3.1 step 6, UNCONFIRMED past the stored copy's cut.
   c.emitted.push({
     kind: 'message',
     from: party.proxy(holder),
@@ -513,7 +519,8 @@ function stitch(c: Ctx, id: string): string | undefined {
   if (!r) return `no session ${id}`;
   if (r.phase !== 'connected' || r.landed === null) return `${id} is ${r.phase}, not connected`;
   const at = r.landed;
-  // vCAT-SP 4.3.1: the proxy joins the reverse connection to the session it holds for that
+  // vCAT-SP 4.3.1 (step 10 in seed 003; UNCONFIRMED in detail past the stored copy's cut):
+  // the proxy joins the reverse connection to the session it holds for that
   // (tenant, group). The defect joins the first session it holds, whoever it belongs to.
   const session = has(s.variant, 'stitch-any-pending')
     ? s.requests.find((x) => x.proxy === at && isOpen(x))

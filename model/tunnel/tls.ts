@@ -143,7 +143,11 @@ export function handshake(
   return { certificate, presentedBy: by, ok: true, error: null };
 }
 
-/** Every certificate the provider presents to tenants: what pairing pins. */
+/**
+ * Every certificate the provider presents to tenants: what pairing pins. VCDA pins one
+ * apiThumbprint per peer site (notes E); one per certificate shown is the inference that makes
+ * that work when proxies show different certificates.
+ */
 export function providerThumbprints(certificates: TunnelState['certificates']): string[] {
   return Object.values(certificates).map((c) => c.thumbprint);
 }

@@ -235,7 +235,7 @@ export const GENERAL: Profile = {
     'start-vcta': 1,
     restart: 2,
     replace: 2,
-    repair: 2,
+    repair: 3,
     expire: 1,
     login: 1,
     ruleset: 1,
@@ -375,9 +375,13 @@ export function eventsOf(setup: TunnelSetup, segs: readonly Seg[]): TunnelEvent[
       case 'start-vcta':
         out.push({ type: 'VctaStart', tenant: at(tenants, g.t) });
         break;
-      case 'repair':
-        out.push({ type: 'RePair', tenant: at(tenants, g.t) });
+      case 'repair': {
+        // Re-pairing, then connecting again with the certificates now pinned.
+        const tenant = at(tenants, g.t);
+        out.push({ type: 'RePair', tenant });
+        out.push({ type: 'ControlConnect', tenant, pick: at(proxies, g.t + 1) });
         break;
+      }
       case 'expire':
         out.push({ type: 'SessionExpire', tenant: at(tenants, g.t) });
         break;
@@ -401,10 +405,14 @@ export function eventsOf(setup: TunnelSetup, segs: readonly Seg[]): TunnelEvent[
       case 'vib':
         out.push({ type: 'VibInstallManual', host: at(setup.hosts, g.h).name });
         break;
-      case 'rotate':
-        out.push({ type: 'CertificateReplace', target: at(targets, g.p) });
-        reconnect(at(tenants, g.t), g.pick, g.pick);
+      case 'rotate': {
+        // The tenant reconnects through the proxy whose certificate changed, if it was one.
+        const target = at(targets, g.p);
+        const through = proxies.indexOf(target);
+        out.push({ type: 'CertificateReplace', target });
+        reconnect(at(tenants, g.t), through >= 0 ? through : g.pick, g.pick);
         break;
+      }
       case 'blip':
         reconnect(at(tenants, g.t), g.pick, g.pick2);
         break;

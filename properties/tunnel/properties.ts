@@ -114,6 +114,17 @@ export const TUNNEL_PROPERTIES: readonly PropertyDef<TunnelCase>[] = [
   ),
   sometimes(C2, 'some stitches happen while other sessions wait at the same proxy', CROWDED, {
     stitched: (v) => emits(v, 'stitched'),
+    "stitched beside another tenant's waiting session": (v) =>
+      v.result.emitted.some((e) => {
+        if (e.kind !== 'stitched') return false;
+        const r = v.before.requests.find((x) => x.id === e.request);
+        return v.before.requests.some(
+          (q) =>
+            q.tenant !== r?.tenant &&
+            q.proxy === e.proxy &&
+            (q.phase === 'pending' || q.phase === 'relayed' || q.phase === 'connected'),
+        );
+      }),
     'stitched beside another waiting session': (v) =>
       v.result.emitted.some(
         (e) =>
@@ -175,7 +186,11 @@ export const TUNNEL_PROPERTIES: readonly PropertyDef<TunnelCase>[] = [
     'mismatch cleared by re-pair': (v) =>
       v.event.type === 'RePair' &&
       !v.result.refused &&
-      Object.values(v.before.tenants).some((t) => t.errors.toCloud?.code === 'CertificateMismatch'),
+      Object.values(v.before.tenants).some(
+        (t) =>
+          t.errors.toCloud?.code === 'CertificateMismatch' ||
+          t.errors.fromCloud?.code === 'CertificateMismatch',
+      ),
   }),
   always(
     C5,
@@ -191,6 +206,9 @@ export const TUNNEL_PROPERTIES: readonly PropertyDef<TunnelCase>[] = [
         const holder = r ? v.before.tenants[r.tenant]?.control[0] : undefined;
         return holder !== undefined && holder !== e.proxy;
       }),
+    'stitched while Not authenticated': (v) =>
+      emits(v, 'stitched') &&
+      Object.values(v.before.tenants).some((t) => t.session === 'expired' && t.control.length > 0),
     'reconnected after a drop': (v) =>
       v.event.type === 'ControlConnect' &&
       attempt(v, (a) => a.purpose === 'control' && a.ok) &&
@@ -226,9 +244,9 @@ export const TUNNEL_PROPERTIES: readonly PropertyDef<TunnelCase>[] = [
   always(
     C6,
     "while a tenant's from-the-cloud connections fail, its site never shows that direction healthy",
-    GENERAL,
+    ANY_PROVIDER,
   ),
-  sometimes(C6, 'some reverse connections fail and a later one is stitched', GENERAL, {
+  sometimes(C6, 'some reverse connections fail and a later one is stitched', ANY_PROVIDER, {
     'reverse connection failed': (v) =>
       attempt(v, (a) => a.purpose === 'reverse' && !a.ok) || emits(v, 'stitch-refused'),
     'stitched after a failure': (v) =>
