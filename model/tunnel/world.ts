@@ -28,7 +28,7 @@ export interface CloudWorldSetup extends WorldSetup {
 }
 
 /** The tunnel's events that the layer hands to the tunnel model (firewall ones go to the world). */
-const TUNNEL_EVENTS = new Set<string>([
+export const TUNNEL_EVENTS: ReadonlySet<string> = new Set<string>([
   'ControlConnect',
   'LinkDrop',
   'ProxyRestart',

@@ -1,52 +1,16 @@
-// The tunnel layouts as host-check folders under properties/fixtures/hosts/: a site's two
+// The tunnel layouts as host-check folders under properties/fixtures/hosts/: seed 003's two
 // ESXi hosts (the vib installed) and a topology.json with its `cloud` section, written by
 // properties/esxcli/generate.ts through render.ts like every other fixture set.
-import { firewallStep } from '../../model/firewall/firewall.ts';
-import type { Topology } from '../../model/network/intent.ts';
-import type { HostSetup } from '../../model/network/types.ts';
 import type { CloudSpec } from '../../model/tunnel/spec.ts';
-import { CORRECT } from '../../model/variants.ts';
-import { baseFirewall, type FixtureSet, fixtureFiles } from '../esxcli/fixtures.ts';
+import {
+  baseFirewall,
+  type FixtureSet,
+  fixtureFiles,
+  seed003Host,
+  seed003Topology,
+  withVib,
+} from '../esxcli/fixtures.ts';
 import { TUNNEL_LAYOUTS, WILDCARD_SPEC } from './scenarios.ts';
-
-/** The on-premises site of seed 003: hosts behind a perimeter, the VR appliance with its vCTA. */
-const SITE: Topology = {
-  subnets: [
-    { site: 'primary', network: '172.16.0.0/24', gateway: '172.16.0.1', purpose: 'management' },
-    { site: 'primary', network: '192.168.10.0/24', gateway: null, purpose: 'vmotion' },
-  ],
-  hosts: [
-    { name: 'esx-01', site: 'primary' },
-    { name: 'esx-02', site: 'primary' },
-  ],
-  appliances: [
-    { role: 'vcenter', site: 'primary', ip: '172.16.0.10' },
-    { role: 'vr-appliance', site: 'primary', ip: '172.16.0.20' },
-  ],
-  replication: [],
-  toCloud: true,
-};
-
-const host = (name: string, n: number, version: HostSetup['version']): HostSetup => ({
-  name,
-  version,
-  vmks: [
-    { name: 'vmk0', address: `172.16.0.${n}/24`, tags: ['Management'] },
-    { name: 'vmk1', address: `192.168.10.${n}/24`, tags: ['VMotion'] },
-  ],
-  netstacks: [{ name: 'defaultTcpipStack', gateway: '172.16.0.1' }],
-});
-
-function withVib(h: HostSetup) {
-  const fw = baseFirewall(h);
-  return (
-    firewallStep(
-      { now: 0, hosts: { [h.name]: fw } },
-      { type: 'VibInstallManual', host: h.name },
-      CORRECT,
-    ).world.hosts[h.name] ?? fw
-  );
-}
 
 /** The cloud section as topology.json spells it. */
 export function cloudJson(spec: CloudSpec): Record<string, unknown> {
@@ -86,16 +50,16 @@ export interface TunnelFixtureSet extends FixtureSet {
 }
 
 function set(name: string, cloud: CloudSpec, exit: 0 | 1): TunnelFixtureSet {
-  const a = host('esx-01', 11, '6.7');
-  const b = host('esx-02', 12, '7.0');
+  const a = seed003Host('esx-01', 11, '6.7');
+  const b = seed003Host('esx-02', 12, '7.0');
   return {
     name,
-    topology: SITE,
+    topology: seed003Topology,
     cloud,
     exit,
     hosts: [
-      { setup: a, firewall: withVib(a), style: { kind: 'folder', format: 'text' } },
-      { setup: b, firewall: withVib(b), style: { kind: 'folder', format: 'text' } },
+      { setup: a, firewall: withVib(baseFirewall(a)), style: { kind: 'folder', format: 'text' } },
+      { setup: b, firewall: withVib(baseFirewall(b)), style: { kind: 'folder', format: 'text' } },
     ],
   };
 }

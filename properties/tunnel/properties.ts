@@ -1,6 +1,7 @@
 // C1-C6 over generated tunnel cases, each checked after every step, each with a reachability
 // twin that fails when the situations it needs never occur.
 import fc from 'fast-check';
+import type { FromCloudRequest } from '../../model/tunnel/types.ts';
 import type { Variant } from '../../model/variants.ts';
 import type { PropertyDef } from '../registry-types.ts';
 import { caseArb, GENERAL as GENERAL_PROFILE, SESSIONS, type TunnelCase } from './arbitraries.ts';
@@ -87,6 +88,14 @@ const attempt = (
   v: View,
   p: (a: Extract<View['result']['emitted'][number], { kind: 'attempt' }>) => boolean,
 ) => v.result.emitted.some((e) => e.kind === 'attempt' && p(e));
+const waiting = (r: FromCloudRequest) =>
+  r.phase === 'pending' || r.phase === 'relayed' || r.phase === 'connected';
+/** A stitch in this step whose request (as it was) and proxy meet the predicate. */
+const stitchedWhere = (v: View, p: (r: FromCloudRequest, at: string) => boolean) =>
+  v.result.emitted.some((e) => {
+    const r = e.kind === 'stitched' ? v.before.requests.find((x) => x.id === e.request) : undefined;
+    return r !== undefined && e.kind === 'stitched' && p(r, e.proxy);
+  });
 const failedWith = (v: View, code: string) => attempt(v, (a) => a.tls?.error?.code === code);
 
 export const TUNNEL_PROPERTIES: readonly PropertyDef<TunnelCase>[] = [
@@ -115,26 +124,12 @@ export const TUNNEL_PROPERTIES: readonly PropertyDef<TunnelCase>[] = [
   sometimes(C2, 'some stitches happen while other sessions wait at the same proxy', CROWDED, {
     stitched: (v) => emits(v, 'stitched'),
     "stitched beside another tenant's waiting session": (v) =>
-      v.result.emitted.some((e) => {
-        if (e.kind !== 'stitched') return false;
-        const r = v.before.requests.find((x) => x.id === e.request);
-        return v.before.requests.some(
-          (q) =>
-            q.tenant !== r?.tenant &&
-            q.proxy === e.proxy &&
-            (q.phase === 'pending' || q.phase === 'relayed' || q.phase === 'connected'),
-        );
-      }),
+      stitchedWhere(v, (r, at) =>
+        v.before.requests.some((q) => q.tenant !== r.tenant && q.proxy === at && waiting(q)),
+      ),
     'stitched beside another waiting session': (v) =>
-      v.result.emitted.some(
-        (e) =>
-          e.kind === 'stitched' &&
-          v.before.requests.some(
-            (r) =>
-              r.id !== e.request &&
-              r.proxy === e.proxy &&
-              (r.phase === 'pending' || r.phase === 'relayed' || r.phase === 'connected'),
-          ),
+      stitchedWhere(v, (r, at) =>
+        v.before.requests.some((q) => q.id !== r.id && q.proxy === at && waiting(q)),
       ),
   }),
   always(
@@ -200,11 +195,9 @@ export const TUNNEL_PROPERTIES: readonly PropertyDef<TunnelCase>[] = [
   sometimes(C5, 'healthy providers stitch across proxies and send to the cloud', HEALTHY_CASES, {
     stitched: (v) => emits(v, 'stitched'),
     'stitched across proxies': (v) =>
-      v.result.emitted.some((e) => {
-        if (e.kind !== 'stitched') return false;
-        const r = v.before.requests.find((x) => x.id === e.request);
-        const holder = r ? v.before.tenants[r.tenant]?.control[0] : undefined;
-        return holder !== undefined && holder !== e.proxy;
+      stitchedWhere(v, (r, at) => {
+        const holder = v.before.tenants[r.tenant]?.control[0];
+        return holder !== undefined && holder !== at;
       }),
     'stitched while Not authenticated': (v) =>
       emits(v, 'stitched') &&

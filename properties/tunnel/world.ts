@@ -13,14 +13,21 @@ import {
   type CloudWorldState,
   cloudWorldStep,
   initCloudWorld,
+  TUNNEL_EVENTS,
 } from '../../model/tunnel/world.ts';
 import { CORRECT, type Variant, variantByName } from '../../model/variants.ts';
 import type { WorldEmitted, WorldEvent } from '../../model/world/world.ts';
-import type { AnyScenario, AreaRender, PropertyDef, Violation } from '../registry-types.ts';
+import type { AreaRender, PropertyDef, Violation } from '../registry-types.ts';
 import { faultyWorld, oraclePath } from '../world/properties.ts';
 import { formatWorldEvent, WORLD_RENDER, worldFacts } from '../world/render.ts';
 import { caseArb, GENERAL } from './arbitraries.ts';
-import { describeEmitted, formatTunnelEvent, formatTunnelSetup, tunnelFacts } from './render.ts';
+import {
+  describeEmitted,
+  formatTunnelEvent,
+  formatTunnelSetup,
+  TUNNEL_RENDER,
+  tunnelFacts,
+} from './render.ts';
 
 export interface CloudWorldCase {
   readonly setup: CloudWorldSetup;
@@ -325,26 +332,9 @@ export const CLOUD_WORLD_PROPERTIES: readonly PropertyDef<CloudWorldCase>[] = [
 export function formatCloudWorldEvent(e: CloudWorldEvent): string {
   if (e.type === 'ReprotectFromCloud')
     return `ReprotectFromCloud(${e.vm}: cloud host -> ${e.pick}, an L4 VIP would pick ${e.reversePick})`;
-  if (TUNNEL_TYPES.has(e.type)) return formatTunnelEvent(e as never);
+  if (TUNNEL_EVENTS.has(e.type)) return formatTunnelEvent(e as never);
   return formatWorldEvent(e as WorldEvent);
 }
-
-const TUNNEL_TYPES = new Set([
-  'ControlConnect',
-  'LinkDrop',
-  'ProxyRestart',
-  'VctaStop',
-  'VctaStart',
-  'ToCloudConnect',
-  'CloudSessionStart',
-  'RelayRequest',
-  'ReverseConnect',
-  'Stitch',
-  'CertificateReplace',
-  'RePair',
-  'SessionExpire',
-  'Login',
-]);
 
 export const CLOUD_WORLD_RENDER: AreaRender = {
   formatSetup: (s) => {
@@ -394,32 +384,11 @@ export const CLOUD_WORLD_RENDER: AreaRender = {
   },
   eventFields: {
     ...WORLD_RENDER.eventFields,
-    ControlConnect: ['tenant', 'pick'],
-    LinkDrop: ['tenant'],
-    ProxyRestart: ['proxy'],
-    VctaStop: ['tenant'],
-    VctaStart: ['tenant'],
-    ToCloudConnect: ['tenant', 'pick'],
-    CloudSessionStart: ['request', 'group', 'pick'],
-    RelayRequest: ['request'],
-    ReverseConnect: ['request', 'pick'],
-    Stitch: ['request'],
-    CertificateReplace: ['target'],
-    RePair: ['tenant'],
-    SessionExpire: ['tenant'],
-    Login: ['tenant'],
+    ...Object.fromEntries(
+      Object.entries(TUNNEL_RENDER.eventFields).filter(([type]) => TUNNEL_EVENTS.has(type)),
+    ),
     ReprotectFromCloud: ['vm', 'pick', 'reversePick'],
   },
-  reduce: (sc: AnyScenario) => {
-    const c = sc as CloudWorldCase;
-    const vms = c.setup.replication.vms;
-    if (vms.length <= 1) return [];
-    return vms.map((vm) => ({
-      setup: {
-        ...c.setup,
-        replication: { ...c.setup.replication, vms: vms.filter((v) => v.name !== vm.name) },
-      },
-      events: c.events.filter((e) => (e as { vm?: string }).vm !== vm.name),
-    }));
-  },
+  // A VM fewer, as for any world: the setup is a world's setup with the tunnel beside it.
+  ...(WORLD_RENDER.reduce ? { reduce: WORLD_RENDER.reduce } : {}),
 };
