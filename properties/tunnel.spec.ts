@@ -1,7 +1,8 @@
 // The cloud tunnel: C1-C6 on the correct model, the cases each claim runs on, and `npm run
 // check` on a site's `cloud` section (fixtures, printed fixes applied back, field-named errors).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, inject, test } from 'vitest';
@@ -186,8 +187,20 @@ describe('npm run check on a site replicating to the cloud', () => {
 
   cliTest('the wildcard layout exits 0; a bad cloud section exits 2 naming the field', () => {
     expect(cli(join(ROOT, 'seed-003-tunnel-wildcard')).code).toBe(0);
-    const bad = cli(join(ROOT, 'seed-003-tunnel-wildcard'), '--json');
-    expect(bad.code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'tunnel-check-'));
+    try {
+      cpSync(join(ROOT, 'seed-003-tunnel-wildcard'), dir, { recursive: true });
+      const t = JSON.parse(readFileSync(join(dir, 'topology.json'), 'utf8'));
+      t.cloud.balancer = 'L5';
+      writeFileSync(join(dir, 'topology.json'), JSON.stringify(t));
+      const r = cli(dir);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(
+        `check: ${join(dir, 'topology.json')}: cloud.balancer: expected one of L4, L7, got "L5"\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const base = () =>

@@ -373,14 +373,14 @@ function toCloudSend(c: Ctx, host: string, port: number): string | undefined {
     from: party.vcta(h.tenant),
     to: party.proxy(t.toCloud),
     text: `replication from ${host} through the tunnel`,
-    over: 'control',
+    over: 'to-cloud',
   });
   c.emitted.push({
     kind: 'message',
     from: party.proxy(t.toCloud),
     to: party.vrs,
     text: `replication from ${host}`,
-    over: 'bus',
+    over: 'internal',
   });
 }
 

@@ -218,8 +218,11 @@ export type TunnelEmitted =
       readonly from: Party;
       readonly to: Party;
       readonly text: string;
-      /** Over a connection the tenant opened earlier (the control connection). */
-      readonly over: 'control' | 'bus';
+      /**
+       * How it travels: over the control or to-the-cloud connection the tenant opened, on the
+       * proxies' message bus (notes E), or inside the provider.
+       */
+      readonly over: 'control' | 'to-cloud' | 'bus' | 'internal';
     }
   | {
       readonly kind: 'stitched';
