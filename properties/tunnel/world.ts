@@ -195,7 +195,7 @@ const checkE1: CCheck = (v) => {
     const host = oraclePath(v.before.world, e.vm);
     const tunnel = tunnelCarries(v.before.tunnel, v.before.setup.tenant);
     if (e.kind === 'delivered' && !(host && tunnel))
-      return `${e.vm}: ${e.blocks} block(s) reached the cloud vRS at minute ${e.clock}, though ${host ? "the vCTA's tunnel is down" : 'the host does not route or let it out'}`;
+      return `${e.vm}: ${e.blocks} block(s) reached the cloud vRS at minute ${e.clock}, though ${host ? (v.before.tunnel.tenants[v.before.setup.tenant]?.vcta === 'down' ? 'the vCTA is stopped' : 'the vCTA has no to-the-cloud connection') : 'the host does not route it as intended or let it out'}`;
     if (e.kind === 'blocked' && host && tunnel)
       return `${e.vm}: the transfer was blocked at minute ${e.clock} (${e.reason}) though the host lets it out and the tunnel is up`;
   }
