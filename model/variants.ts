@@ -45,13 +45,30 @@ export const DEFECTS = [
   'failover-to-partial',
   'reprotect-without-checksums',
   'optimized-reprotect-after-disaster',
+  'cloud-dials-tenant',
+  'stitch-any-pending',
+  'reverse-fqdn-defaults-to-vip',
+  'cert-checks-cn-only',
+  'wildcard-matches-any-depth',
+  'thumbprint-not-pinned',
+  'second-control-connection',
+  'reverse-failure-silent',
+  'vcta-accepts-without-tunnel',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
+export type DefectArea =
+  | 'replication'
+  | 'network'
+  | 'firewall'
+  | 'world'
+  | 'tunnel'
+  | 'cloud-world';
+
 export interface DefectInfo {
-  readonly area: 'replication' | 'network' | 'firewall' | 'world';
+  readonly area: DefectArea;
   /** Other areas whose properties compose this one and should see the defect too. */
-  readonly alsoAreas?: readonly ('replication' | 'network' | 'firewall' | 'world')[];
+  readonly alsoAreas?: readonly DefectArea[];
   /** What the wrong implementation does, in one sentence. */
   readonly description: string;
   /** Which invariants ought to catch it (the zoo checks that at least one property does). */
@@ -219,6 +236,7 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
   },
   'ok-while-dropped': {
     area: 'world',
+    alsoAreas: ['cloud-world'],
     description:
       'a transfer whose traffic is dropped counts as sent, so the VM shows OK and no RPO violation',
     expectedInvariants: ['F4', 'R8'],
@@ -244,6 +262,60 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     area: 'world',
     description: 'reprotect ignores the old source disk and sends every written block back',
     expectedInvariants: ['R11'],
+  },
+  'cloud-dials-tenant': {
+    area: 'tunnel',
+    description:
+      'the proxy holding the control connection dials the vCTA for a reverse connection instead of asking over the control connection',
+    expectedInvariants: ['C1'],
+  },
+  'stitch-any-pending': {
+    area: 'tunnel',
+    description:
+      'a proxy joins a reverse connection to the first session it holds, whatever its tenant or replication group',
+    expectedInvariants: ['C2'],
+  },
+  'reverse-fqdn-defaults-to-vip': {
+    area: 'tunnel',
+    description:
+      'an L4 proxy without cloudproxy.reverseconnection.fqdn hands out the VIP, so the stitch depends on the balancer pick',
+    expectedInvariants: ['C5'],
+  },
+  'cert-checks-cn-only': {
+    area: 'tunnel',
+    description:
+      "the vCTA checks the dialled name against the certificate's CN and ignores its SANs",
+    expectedInvariants: ['C4'],
+  },
+  'wildcard-matches-any-depth': {
+    area: 'tunnel',
+    description: 'a wildcard certificate *.base covers names any number of labels below base',
+    expectedInvariants: ['C4'],
+  },
+  'thumbprint-not-pinned': {
+    area: 'tunnel',
+    description:
+      'the vCTA accepts any certificate that covers the name, not only the one pinned at pairing',
+    expectedInvariants: ['C4'],
+  },
+  'second-control-connection': {
+    area: 'tunnel',
+    description:
+      'the vCTA opens a new control connection while it holds one, so two proxies each think they own the tenant',
+    expectedInvariants: ['C3'],
+  },
+  'reverse-failure-silent': {
+    area: 'tunnel',
+    alsoAreas: ['cloud-world'],
+    description:
+      'a failed reverse connection shows nowhere: the site stays Connected with no from-the-cloud error',
+    expectedInvariants: ['C6'],
+  },
+  'vcta-accepts-without-tunnel': {
+    area: 'cloud-world',
+    description:
+      "the vCTA takes a host's to-the-cloud stream while it has no connection to the cloud, and the transfer counts as sent",
+    expectedInvariants: ['E1'],
   },
 };
 

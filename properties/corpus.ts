@@ -10,6 +10,7 @@ import { NET_SCENARIOS } from './network/scenarios.ts';
 import { InputError, parseJsonFile, readCounterexample } from './record-io.ts';
 import type { CorpusMark } from './report/summary.ts';
 import { layoutStory } from './scenarios.ts';
+import { TUNNEL_LAYOUTS } from './tunnel/scenarios.ts';
 
 export const CORPUS_DIR = join('reports', 'corpus');
 
@@ -83,7 +84,8 @@ export function saveToCorpus(rec: CounterexampleRecord, dir: string = CORPUS_DIR
 
 /** The seed layouts that are "found", each told by its property's check as an expected entry. */
 export function scenarioEntries(): CorpusEntry[] {
-  return NET_SCENARIOS.flatMap((sc) => {
+  // The cloud tunnel's found layouts too (issue 14): layoutStory tells them as C5 stories.
+  return [...NET_SCENARIOS, ...TUNNEL_LAYOUTS].flatMap((sc) => {
     const rec = sc.expected === 'found' ? layoutStory(sc.name, CORRECT) : undefined;
     if (!rec) return [];
     // The layout's name is part of the id: layouts judged with no events would share one otherwise.

@@ -2082,7 +2082,7 @@ describe('topology.json: the exact check and path behind each message', () => {
     [
       'an unknown top-level field',
       JSON.stringify({ subnet: [] }),
-      'unknown field "subnet", expected sites, subnets, hosts, appliances, replication, fvp, toCloud, comment',
+      'unknown field "subnet", expected sites, subnets, hosts, appliances, replication, fvp, toCloud, comment, cloud',
     ],
     [
       'an unknown purpose',

@@ -8,6 +8,9 @@ import { NETWORK_RENDER } from './network/render.ts';
 import type { AreaRender, PropertyDef } from './registry-types.ts';
 import { REPLICATION_PROPERTIES } from './replication/properties.ts';
 import { REPLICATION_RENDER } from './replication/render.ts';
+import { TUNNEL_PROPERTIES } from './tunnel/properties.ts';
+import { TUNNEL_RENDER } from './tunnel/render.ts';
+import { CLOUD_WORLD_PROPERTIES, CLOUD_WORLD_RENDER } from './tunnel/world.ts';
 import { WORLD_PROPERTIES } from './world/properties.ts';
 import { WORLD_RENDER } from './world/render.ts';
 
@@ -16,6 +19,8 @@ export const PROPERTIES: readonly PropertyDef[] = [
   ...(NETWORK_PROPERTIES as readonly PropertyDef[]),
   ...(FIREWALL_PROPERTIES as readonly PropertyDef[]),
   ...(WORLD_PROPERTIES as readonly PropertyDef[]),
+  ...(TUNNEL_PROPERTIES as readonly PropertyDef[]),
+  ...(CLOUD_WORLD_PROPERTIES as readonly PropertyDef[]),
 ];
 
 const AREAS: Readonly<Record<string, AreaRender>> = {
@@ -23,6 +28,8 @@ const AREAS: Readonly<Record<string, AreaRender>> = {
   network: NETWORK_RENDER,
   firewall: FIREWALL_RENDER,
   world: WORLD_RENDER,
+  tunnel: TUNNEL_RENDER,
+  'cloud-world': CLOUD_WORLD_RENDER,
 };
 
 export function areaOf(name: string): AreaRender {

@@ -7,6 +7,7 @@ import { advise } from '../model/network/advisor.ts';
 import { netStep } from '../model/network/host.ts';
 import type { Topology } from '../model/network/intent.ts';
 import type { HostSetup, NetHost } from '../model/network/types.ts';
+import { checkCloud } from '../model/tunnel/check.ts';
 import type { Variant } from '../model/variants.ts';
 import { renderHostFiles } from './esxcli/render.ts';
 import { firewallsOf } from './firewall/render.ts';
@@ -20,7 +21,10 @@ import {
   scenarioCase,
 } from './network/scenarios.ts';
 import { propertyById } from './registry.ts';
+
 import type { LayoutFix } from './report/summary.ts';
+import { TUNNEL_FIXTURE_SETS } from './tunnel/fixtures.ts';
+import { judgeTunnel, TUNNEL_LAYOUTS, tunnelLayoutStory } from './tunnel/scenarios.ts';
 
 export interface Fixture {
   readonly name: string;
@@ -45,6 +49,13 @@ export const FIXTURES: readonly Fixture[] = [
     expected: s.expected,
     judge: (v: Variant) => judgeFirewall(s, v),
   })),
+  // The cloud tunnel's layouts (issue 14).
+  ...TUNNEL_LAYOUTS.map((l) => ({
+    name: l.name,
+    source: l.source,
+    expected: l.expected,
+    judge: (v: Variant) => judgeTunnel(l, v),
+  })),
 ];
 
 /**
@@ -56,7 +67,8 @@ export function layoutStory(name: string, variant: Variant): CounterexampleRecor
   const net = NET_SCENARIOS.find((x) => x.name === name);
   if (net) return netStory(net, variant);
   const fw = FW_SCENARIOS.find((x) => x.name === name);
-  return fw ? fwStory(fw, variant) : undefined;
+  if (fw) return fwStory(fw, variant);
+  return tunnelLayoutStory(name, variant);
 }
 
 function netStory(sc: NetScenario, variant: Variant): CounterexampleRecord | undefined {
@@ -114,7 +126,30 @@ export function layoutFix(name: string, variant: Variant): LayoutFix | undefined
   const net = NET_SCENARIOS.find((x) => x.name === name);
   if (net) return netFix(net, variant);
   const fw = FW_SCENARIOS.find((x) => x.name === name);
-  return fw ? fwFix(fw, variant) : undefined;
+  if (fw) return fwFix(fw, variant);
+  return tunnelFix(name, variant);
+}
+
+/**
+ * A tunnel layout's fix as `npm run check` computes it from the layout's `cloud` section as its
+ * fixture folder writes it (after a certificate replacement: the new thumbprints).
+ */
+function tunnelFix(name: string, variant: Variant): LayoutFix | undefined {
+  const set = TUNNEL_FIXTURE_SETS.find((x) => x.name === name);
+  if (!set) return undefined;
+  const found = checkCloud(set.cloud, [], variant).findings;
+  if (found.length === 0) return undefined;
+  return {
+    by: 'check',
+    findings: found.map((f) => ({
+      host: f.host,
+      invariants: [f.invariant],
+      message: f.message,
+      commands: f.fix,
+      steps: [],
+      ...(f.note ? { note: f.note } : {}),
+    })),
+  };
 }
 
 function netFix(sc: NetScenario, variant: Variant): LayoutFix | undefined {

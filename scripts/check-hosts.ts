@@ -7,6 +7,7 @@ import { commandOfFile, isUsedKey } from '../model/esxcli/host.ts';
 import { EsxcliParseError } from '../model/esxcli/records.ts';
 import { decodeText } from '../model/esxcli/text.ts';
 import { parseTopology } from '../model/esxcli/topology.ts';
+import { checkCloudSite } from '../model/tunnel/host-check.ts';
 import { checkJson, renderCheck } from './check-render.ts';
 
 const USAGE = 'usage: npm run check -- DIR [--json] [--format text|md]';
@@ -156,17 +157,24 @@ function main(argv: readonly string[]): number {
     throw e;
   }
   const { files, unreadable, ignored } = readDir(opts.dir);
-  const r: CheckResult = checkHosts(
-    topology,
-    hostInputs(files, (...p) => join(opts.dir, ...p), {
-      unreadable,
-      ignored,
-      hosts: topology.hosts.map((h) => h.name),
-    }),
-  );
-  if (opts.json) process.stdout.write(`${JSON.stringify(checkJson(r), null, 2)}\n`);
-  else process.stdout.write(renderCheck(r, opts.format === 'md'));
-  return exitCode(r);
+  const read = hostInputs(files, (...p) => join(opts.dir, ...p), {
+    unreadable,
+    ignored,
+    hosts: topology.hosts.map((h) => h.name),
+  });
+  const r: CheckResult = checkHosts(topology, read);
+  // The cloud tunnel (issue 14): topology.json's optional `cloud` section, judged on the tunnel
+  // model with the firewalls of this site's hosts.
+  let cloud: ReturnType<typeof checkCloudSite>;
+  try {
+    cloud = checkCloudSite(topoPath, topoText, topology, read.inputs);
+  } catch (e) {
+    if (e instanceof EsxcliParseError) return fail(e.message);
+    throw e;
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify(checkJson(r, cloud), null, 2)}\n`);
+  else process.stdout.write(renderCheck(r, opts.format === 'md', cloud));
+  return exitCode(r, cloud);
 }
 
 try {

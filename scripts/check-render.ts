@@ -1,6 +1,8 @@
 // `npm run check`'s output, rendered from the one CheckResult: text (or Markdown) for a person,
 // JSON for a script. Text comes last: nothing here decides a verdict.
 import { type CheckResult, exitCode, INVARIANTS } from '../model/esxcli/check.ts';
+import type { CloudCheck } from '../model/tunnel/check.ts';
+import { CLOUD_INVARIANTS, renderCloud } from './check-cloud.ts';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -9,7 +11,7 @@ export const FIX_HEAD = 'fix (verified on the model: it mends this flow and brea
 export const STEPS_HEAD = 'after the commands:';
 export const DISRUPTIVE = 'disruptive:';
 
-export function renderCheck(r: CheckResult, md = false): string {
+export function renderCheck(r: CheckResult, md = false, cloud: CloudCheck | null = null): string {
   const out: string[] = [];
   const h1 = (s: string) => out.push(md ? `## ${s}` : s);
   const item = (s: string, depth = 0) =>
@@ -85,37 +87,57 @@ export function renderCheck(r: CheckResult, md = false): string {
     for (const e of r.errors) item(e);
     out.push('');
   }
+  // The cloud tunnel, when topology.json has a `cloud` section (scripts/check-cloud.ts).
+  if (cloud) out.push(renderCloud(cloud, md));
   const broken = r.findings.length;
   out.push(
-    `${plural(r.hosts.length, 'host')} and ${plural(r.checked.length, 'flow')} checked: ${broken} broken, ${plural(r.conflicts.length, 'address conflict')}, ${plural(r.errors.length, 'error')}`,
+    `${plural(r.hosts.length, 'host')} and ${plural(r.checked.length, 'flow')} checked: ${broken} broken, ${plural(r.conflicts.length, 'address conflict')}, ${plural(r.errors.length, 'error')}${cloud ? `; the cloud provider: ${plural(cloud.findings.length, 'finding')}` : ''}`,
   );
   if (md) {
     out.push('', '| ID | invariant |', '|---|---|');
-    const ids = [...new Set(r.findings.flatMap((f) => f.invariants))];
-    for (const id of ids) out.push(`| ${id} | ${INVARIANTS[id] ?? ''} |`);
+    const ids = [
+      ...new Set([
+        ...r.findings.flatMap((f) => f.invariants),
+        ...(cloud?.findings ?? []).map((f) => f.invariant),
+      ]),
+    ];
+    for (const id of ids) out.push(`| ${id} | ${INVARIANTS[id] ?? CLOUD_INVARIANTS[id] ?? ''} |`);
   }
   return `${out.join('\n')}\n`;
 }
 
 /** The JSON form: what a script needs to tell a real clean from an empty one. */
-export function checkJson(r: CheckResult): unknown {
+export function checkJson(r: CheckResult, cloud: CloudCheck | null = null): unknown {
   return {
-    exit: exitCode(r),
+    exit: exitCode(r, cloud),
     hosts: r.hosts.map((h) => ({ name: h.name, version: h.version, release: h.release })),
-    findings: r.findings.map((f) => ({
-      host: f.host,
-      class: f.class,
-      invariants: f.invariants,
-      message: f.message,
-      sentence: f.sentence,
-      why: f.why,
-      flow: f.flow,
-      expected: f.expected,
-      fix: f.fix,
-      steps: f.steps,
-      ...(f.disruption ? { disruption: f.disruption } : {}),
-      ...(f.note ? { note: f.note } : {}),
-    })),
+    findings: [
+      ...r.findings.map((f) => ({
+        host: f.host,
+        class: f.class,
+        invariants: f.invariants,
+        message: f.message,
+        sentence: f.sentence,
+        why: f.why,
+        flow: f.flow,
+        expected: f.expected,
+        fix: f.fix,
+        steps: f.steps,
+        ...(f.disruption ? { disruption: f.disruption } : {}),
+        ...(f.note ? { note: f.note } : {}),
+      })),
+      // The cloud tunnel's findings join the host findings; `host` names the proxy or the VIP.
+      ...(cloud?.findings ?? []).map((f) => ({
+        host: f.host,
+        class: f.class,
+        invariants: [f.invariant],
+        message: f.message,
+        flow: f.flow,
+        expected: f.expected,
+        fix: f.fix,
+        ...(f.note ? { note: f.note } : {}),
+      })),
+    ],
     conflicts: r.conflicts,
     checked: r.checked.map((c) => ({
       host: c.host,
@@ -127,5 +149,7 @@ export function checkJson(r: CheckResult): unknown {
     notChecked: r.notChecked,
     notes: r.notes,
     errors: r.errors,
+    // The cloud tunnel's findings, in their own shape, and what it checked and found clean.
+    ...(cloud ? { cloud: { provider: cloud.provider, clean: cloud.clean } } : {}),
   };
 }

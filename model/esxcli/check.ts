@@ -140,8 +140,13 @@ export interface CheckResult {
 }
 
 /** 2 for bad input (nothing is judged clean then), 1 for findings, 0 only when all is clean. */
-export function exitCode(r: Pick<CheckResult, 'errors' | 'findings' | 'conflicts'>): 0 | 1 | 2 {
-  return r.errors.length > 0 ? 2 : r.findings.length + r.conflicts.length > 0 ? 1 : 0;
+/** 2 on bad input, 1 when anything is broken (hosts, address conflicts, the cloud), else 0. */
+export function exitCode(
+  r: Pick<CheckResult, 'errors' | 'findings' | 'conflicts'>,
+  cloud?: { readonly findings: readonly unknown[] } | null,
+): 0 | 1 | 2 {
+  if (r.errors.length > 0) return 2;
+  return r.findings.length + r.conflicts.length + (cloud?.findings.length ?? 0) > 0 ? 1 : 0;
 }
 
 const hop = (ip: number | null) => (ip === null ? null : formatIp(ip));

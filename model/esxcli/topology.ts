@@ -26,6 +26,8 @@ const TOP_FIELDS = [
   'fvp',
   'toCloud',
   'comment',
+  // The cloud tunnel's section, parsed by model/tunnel/spec.ts (issue 14).
+  'cloud',
 ];
 
 type Obj = Record<string, unknown>;

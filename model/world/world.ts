@@ -173,6 +173,8 @@ export interface WorldState {
   readonly recovered: Readonly<Record<string, Recovered>>;
   /** Reverse replications (DR to primary) started by Reprotect, by VM. */
   readonly reversed: Readonly<Record<string, ReplicationState>>;
+  /** Set by the cloud tunnel's layer (model/tunnel/world.ts): its verdict past the vCTA. */
+  readonly tunnel?: { readonly toCloud: Path; readonly fromCloud: Path };
 }
 
 // Hosts built from the same setup are the same immutable state: built once, so the route memo
@@ -227,6 +229,8 @@ export function pathOf(w: WorldState, vm: VmState): Path {
     if (v.action === 'drop')
       return { ok: false, reason: `${vm.host}'s firewall drops TCP ${port}: ${v.reason}` };
   }
+  // Past the host's firewall, to-the-cloud data goes through the vCTA's tunnel (seed 003).
+  if (w.setup.toCloud && w.tunnel && !w.tunnel.toCloud.ok) return w.tunnel.toCloud;
   return { ok: true, reason: 'routed as intended and allowed' };
 }
 
@@ -870,16 +874,19 @@ function reprotect(w: WorldState, name: string): WorldStep {
     replication: [{ from: dir.to, to: dir.from }],
   };
   const back: WorldState = { ...w, setup: { ...w.setup, topology: reversedTopology }, repl: s };
-  // The reverse transfer reaches the primary VRS, whose NFC writes into the old source's host.
+  // From the cloud, the reverse stream goes through the tunnel's stitch (seed 003).
+  // Otherwise it reaches the primary VRS, whose NFC writes into the old source's host.
   const primaryVrs = w.setup.topology.appliances.find(
     (a) => a.role === 'vrs' && a.site === dir.from,
   )?.ip;
-  const sending = pathOf(back, s.vms[name] as VmState);
-  const path = !sending.ok
-    ? sending
-    : primaryVrs
-      ? nfcHop(back, vm.host, primaryVrs)
-      : { ok: false, reason: `no VRS at ${dir.from} to replicate back to` };
+  const sending =
+    w.setup.toCloud && w.tunnel ? w.tunnel.fromCloud : pathOf(back, s.vms[name] as VmState);
+  const path =
+    !sending.ok || (w.setup.toCloud && w.tunnel)
+      ? sending
+      : primaryVrs
+        ? nfcHop(back, vm.host, primaryVrs)
+        : { ok: false, reason: `no VRS at ${dir.from} to replicate back to` };
   if (path.ok) {
     for (let i = 0; i < sent + 1 && !s.vms[name]?.repl?.staging?.complete; i++)
       s = replStep(s, { type: 'ChunkDelivered', vm: name }).state;

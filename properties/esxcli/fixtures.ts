@@ -85,7 +85,8 @@ export function baseFirewall(s: HostSetup): HostFirewall {
   };
 }
 
-function withVib(fw: HostFirewall): HostFirewall {
+/** A host's firewall once the vr2c-firewall vib is installed by hand (seed 003's workaround). */
+export function withVib(fw: HostFirewall): HostFirewall {
   const w = firewallStep(
     { now: 0, hosts: { [fw.host]: fw } },
     { type: 'VibInstallManual', host: fw.host },
@@ -118,7 +119,7 @@ function fromScenario(
 }
 
 // Seed 003: a 6.5U1 host the vib push never reached, next to a 6.5 host it did reach.
-const seed003Topology: Topology = {
+export const seed003Topology: Topology = {
   subnets: [
     { site: 'primary', network: '172.16.0.0/24', gateway: '172.16.0.1', purpose: 'management' },
     { site: 'primary', network: '192.168.10.0/24', gateway: null, purpose: 'vmotion' },
@@ -135,7 +136,7 @@ const seed003Topology: Topology = {
   toCloud: true,
 };
 
-const seed003Host = (name: string, n: number, version: HostSetup['version']): HostSetup => ({
+export const seed003Host = (name: string, n: number, version: HostSetup['version']): HostSetup => ({
   name,
   version,
   vmks: [

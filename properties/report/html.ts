@@ -80,7 +80,12 @@ function steps(rec: CounterexampleRecord): Markup {
   if (rec.events.length === 0) {
     return h`<p class="meta">No events: ${rec.violation.invariant} fails in the configuration as given.</p>`;
   }
-  return h`<figure class="fig fig-timeline"><h4>Timeline</h4>${swimlaneSvg(rec, laneNotes(rec))}</figure><ol class="steps">${timelineOf(rec).map((t) => h`<li class="${t.failing ? 'failing' : ''}">${t.text}${t.failing ? ` <- ${rec.violation.invariant}` : ''}</li>`)}</ol>`;
+  // The tunnel's lanes are its parties, drawn by its sequence figure; the others get swimlanes.
+  const lanes =
+    rec.area === 'tunnel'
+      ? NOTHING
+      : h`<figure class="fig fig-timeline"><h4>Timeline</h4>${swimlaneSvg(rec, laneNotes(rec))}</figure>`;
+  return h`${lanes}<ol class="steps">${timelineOf(rec).map((t) => h`<li class="${t.failing ? 'failing' : ''}">${t.text}${t.failing ? ` <- ${rec.violation.invariant}` : ''}</li>`)}</ol>`;
 }
 
 function differenceTable(d: Difference): Markup {

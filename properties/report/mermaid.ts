@@ -1,6 +1,7 @@
 // A counterexample as a Mermaid sequence diagram: one participant per role (replication) or
 // per host (network changes), one numbered message or note per event, the failing step boxed.
 import type { CounterexampleRecord } from '../harness.ts';
+import { tunnelMermaid } from '../tunnel/diagram.ts';
 import { mermaidText } from './escape.ts';
 import { LANES, type Lane, type TimelineEntry, timelineOf } from './timeline.ts';
 
@@ -13,6 +14,8 @@ const ROLE_LABEL: Readonly<Record<Lane, string>> = {
 };
 
 export function mermaidSequence(rec: CounterexampleRecord): string {
+  // The cloud tunnel shows who dialled whom (properties/tunnel/diagram.ts).
+  if (rec.area === 'tunnel') return tunnelMermaid(rec);
   const steps = timelineOf(rec);
   // Network changes happen on one host each: the host is the actor the reader knows.
   const byHost = rec.area === 'network';

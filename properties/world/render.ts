@@ -43,7 +43,8 @@ export function formatWorldEvent(e: WorldEvent): string {
   }
 }
 
-function facts(w: WorldState): string[] {
+/** What a reader needs about the world at one moment, one line per fact. */
+export function worldLines(w: WorldState): string[] {
   const out: string[] = [`clock ${w.repl.clock} min, link ${w.repl.link}`];
   for (const vm of Object.values(w.repl.vms)) {
     const r = vm.repl;
@@ -83,7 +84,7 @@ function formatWorldEmitted(e: WorldEmitted): string {
 }
 
 /** The world's facts: the replication state, RPO verdicts, recoveries, and the step's events. */
-function worldFacts(w: WorldState, r?: WorldStep): Fact[] {
+export function worldFacts(w: WorldState, r?: WorldStep): Fact[] {
   // The status as the world shows it: "(RPO violation)" and Recovered are world facts.
   const shown = new Map(Object.keys(w.repl.vms).map((vm) => [`${vm} status`, worldStatus(w, vm)]));
   const out: Fact[] = stateFacts(w.repl)
@@ -138,8 +139,8 @@ export const WORLD_RENDER: AreaRender = {
     let w = initWorld(setup as WorldCase['setup'], variant);
     for (let i = 0; i < at - 1; i++) w = worldStep(w, events[i] as WorldEvent).state;
     const r = worldStep(w, events[at - 1] as WorldEvent);
-    const a = new Set(facts(w));
-    const out = facts(r.state)
+    const a = new Set(worldLines(w));
+    const out = worldLines(r.state)
       .filter((l) => !a.has(l))
       .map((l) => `now ${l}`);
     const runs: { from: number; to: number; line: string; at: number }[] = [];

@@ -13,7 +13,8 @@ import {
   worldStep,
 } from '../../../model/world/world.ts';
 import type { CounterexampleRecord } from '../../harness.ts';
-import type { Markup } from '../markup.ts';
+import { tunnelSvg } from '../../tunnel/diagram.ts';
+import { type Markup, raw } from '../markup.ts';
 import { blockSvg, blockView } from './blocks.ts';
 import { pathSvg, pathView } from './path.ts';
 import { rpoCaption, rpoSvg, rpoView } from './rpo.ts';
@@ -53,11 +54,25 @@ export const PATH: Figure = {
   },
 };
 
+/** The cloud tunnel: who dialled whom, on-premises and provider (properties/tunnel/diagram.ts). */
+export const TUNNEL_SEQUENCE: Figure = {
+  id: 'sequence',
+  title: 'Who dialled whom',
+  render(rec) {
+    return {
+      svg: raw(tunnelSvg(rec)),
+      caption:
+        'Every connection across the tenant perimeter, numbered by step; the failing step in red.',
+    };
+  },
+};
+
 export const FIGURES: Readonly<Record<string, readonly Figure[]>> = {
   replication: [BLOCKS],
   world: [RPO, PATH, BLOCKS],
   network: [PATH],
   firewall: [PATH],
+  tunnel: [TUNNEL_SEQUENCE],
 };
 
 export function figuresOf(area: string): readonly Figure[] {
