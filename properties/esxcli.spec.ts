@@ -30,7 +30,7 @@ import {
 import { assembleHost, type CommandOutput, splitTranscript } from '../model/esxcli/host.ts';
 import { EsxcliParseError, type Format, type Source } from '../model/esxcli/records.ts';
 import { parseTopology } from '../model/esxcli/topology.ts';
-import { firewallStep, type HostFirewall } from '../model/firewall/firewall.ts';
+import { firewallStep, type HostFirewall, type Ruleset } from '../model/firewall/firewall.ts';
 import { advise } from '../model/network/advisor.ts';
 import { hostFromSetup, netStep } from '../model/network/host.ts';
 import type { HostSetup, NetHost } from '../model/network/types.ts';
@@ -47,6 +47,8 @@ import {
 import { hostCommands, renderHostFiles, renderOutput, renderTranscript } from './esxcli/render.ts';
 import { cliTest, runCheck } from './esxcli/run-check.ts';
 import { scaledRuns } from './harness.ts';
+import { checkCaseArb } from './host-check/arbitraries.ts';
+import { modelFirewalls } from './host-check/properties.ts';
 import { randomHost, recommendedWorld } from './network/arbitraries.ts';
 import { movesOffDefault } from './network/printed.ts';
 import { NET_SCENARIOS } from './network/scenarios.ts';
@@ -337,6 +339,41 @@ describe('parse(render(host)) = host', () => {
       rs.map((r) => ({ id: r.id, enabled: r.enabled, rules: r.rules }));
     expect(rules(parsed.firewall?.rulesets)).toEqual(rules(baseFirewall(setup).rulesets));
   });
+
+  prop([checkCaseArb, fc.constantFrom<Format | 'transcript'>('text', 'csv', 'xml', 'transcript')], {
+    seed,
+    numRuns: scaledRuns(150),
+  })(
+    "rulesets, their rules, enabled states, allowed IPs and 8.0U2's configurable columns survive every formatter",
+    (c, form) => {
+      const { world } = modelFirewalls(c, CORRECT);
+      for (const h of c.setup.hosts) {
+        const fw = world.hosts[h.name] ?? null;
+        const outs =
+          form === 'transcript'
+            ? splitTranscript('t.txt', renderTranscript(h, fw))
+            : Object.entries(renderHostFiles(h, fw, form)).map(([f, text]) => ({
+                key: f.slice(0, f.lastIndexOf('.')),
+                file: f,
+                text,
+                format: form,
+              }));
+        const parsed = assembleHost(h.name, h.name, outs);
+        // "All" is all a listing shows of an allowed-all ruleset; the columns show for all or none.
+        const four = fw?.rulesets.some((r) => r.configurable) ?? false;
+        const seen = (rs: readonly Ruleset[] = []) =>
+          rs.map((r) => ({
+            id: r.id,
+            enabled: r.enabled,
+            rules: r.rules,
+            allowed: r.allowedAll ? 'All' : r.allowedIps,
+            configurable: r.configurable ?? (four ? { enable: true, allowedIp: true } : undefined),
+          }));
+        expect(parsed.allowedIps).toBe(true);
+        expect(seen(parsed.firewall?.rulesets)).toEqual(seen(fw?.rulesets));
+      }
+    },
+  );
 
   test('the seed layouts survive the esxcfg listings too', () => {
     for (const s of NET_SCENARIOS) {

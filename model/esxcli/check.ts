@@ -35,7 +35,7 @@ import {
 } from '../network/intent.ts';
 import { contains, formatIp, parseIp, parsePrefix } from '../network/ipv4.ts';
 import type { NetHost } from '../network/types.ts';
-import { CORRECT, type EsxiVersion, type Variant } from '../variants.ts';
+import { CORRECT, type EsxiVersion, has, type Variant } from '../variants.ts';
 import {
   assembleHost,
   type CommandOutput,
@@ -215,7 +215,11 @@ export const FIREWALL_CLASSES: Partial<
   'to-cloud': {
     inv: 'F1',
     ruleset: TO_CLOUD_RULESET,
-    packets: (remote) => TO_CLOUD_PORTS.map((port) => outTo(port, remote)),
+    // Defect: the range judged by its ends only.
+    packets: (remote, variant) =>
+      (has(variant, 'check-range-ends-only') ? [10000, 10010] : TO_CLOUD_PORTS).map((port) =>
+        outTo(port, remote),
+      ),
   },
   replication: {
     inv: 'F2',
@@ -436,7 +440,18 @@ export function judgeHosts(
     readonly allowedIpsUnknown?: readonly string[];
   } = {},
 ): Judged {
-  const firewalls = given;
+  // Defect: the check reads the rulesets but not their allowed-IP lists.
+  const firewalls: Readonly<Record<string, HostFirewall | null>> = has(
+    variant,
+    'check-allowed-ips-unread',
+  )
+    ? Object.fromEntries(
+        Object.entries(given).map(([k, fw]) => [
+          k,
+          fw && { ...fw, rulesets: fw.rulesets.map((r) => ({ ...r, allowedAll: true })) },
+        ]),
+      )
+    : given;
   const { flows, gaps } = intentOf(t, hosts, undefined, variant);
   const routing = new Map<string, Finding>(
     advise(hosts, t, variant, flows).map((a) => [flowKey(a.flow), a]),
