@@ -414,9 +414,9 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
       let cur = w;
       const emitted: WorldEmitted[] = [];
       for (let left = e.minutes; left > 0; ) {
-        // Minutes in which only the clock moves, or a due transfer stays blocked, are taken in
-        // one stride; the rest one by one. Same states and events either way (the world spec
-        // checks the strides against minuteByMinute).
+        // Minutes in which only the clock moves, a due transfer stays blocked or a whole bundle
+        // waits for a refused NFC hop are taken in one stride; the rest one by one. Same states
+        // and events either way (the world spec checks the strides against minuteByMinute).
         const run = uneventful(cur, left);
         if (run.minutes > 0) {
           cur = stride(cur, run, emitted);
@@ -561,8 +561,13 @@ function overRpo(variant: Variant, age: number, rpoMinutes: number): boolean {
 /** A run of minutes `minute` would spend without a transfer, a commit or an RPO verdict flip. */
 export interface Uneventful {
   readonly minutes: number;
-  /** VMs whose transfer falls due in the run but cannot leave: from which minute, and why. */
+  /**
+   * VMs that report every minute from `from` on, in the order `minute` visits them: a due
+   * transfer that cannot leave (`blocked`, Not Active by `cannotConnect`), or a whole bundle at
+   * the VRS that NFC cannot hand to the target host (`nfcBlocked`, from the first minute).
+   */
   readonly blocked: readonly {
+    readonly kind: 'blocked' | 'nfcBlocked';
     readonly vm: string;
     readonly from: number;
     readonly reason: string;
@@ -570,55 +575,80 @@ export interface Uneventful {
 }
 
 /**
+ * The first of the minutes 1..max at which `holds` is true, or max + 1 if none: `holds` must
+ * be monotone (false, then true from some minute on), as the scheduler's `due` and the RPO
+ * verdict of a growing age are.
+ */
+function firstMinute(max: number, holds: (m: number) => boolean): number {
+  let lo = 1;
+  let hi = max + 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (holds(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
  * How many of the next `max` minutes would change nothing but the clock and the blocked VMs'
- * reachability: for every VM, no bundle waits for NFC, no transfer is under way, none falls due
- * (the scheduler, `due`) unless its path is refused, and the RPO verdict stays as already
- * recorded. Every test here mirrors one in `minute`, taken at the clock that minute would see.
- * The path cannot change within the run: it depends on the link, the hosts, the firewalls and
- * whether a cycle is under way, and none of them moves; nor does the scheduler's estimate, which
- * comes from past deltas, and no transfer ends within the run.
+ * reachability: for every VM, no transfer is under way, no bundle waits for NFC unless NFC is
+ * refused, none falls due (the scheduler, `due`) unless its path is refused, and the RPO
+ * verdict stays as already recorded. Every test here mirrors one in `minute`, taken at the
+ * clock that minute would see. The paths cannot change within the run: they depend on the
+ * link, the hosts, the firewalls and whether a cycle is under way, and none of them moves; nor
+ * does the scheduler's estimate, which comes from past deltas, and no transfer ends within the
+ * run. The age only grows, so the verdict flips and the transfer falls due at most once, and
+ * both minutes are found by bisection.
  */
 export function uneventful(w: WorldState, max: number): Uneventful {
   let quiet = max;
-  const blocked: { vm: string; from: number; reason: string }[] = [];
+  const blocked: { kind: 'blocked' | 'nfcBlocked'; vm: string; from: number; reason: string }[] =
+    [];
   for (const vm of Object.values(w.repl.vms)) {
     const r = vm.repl;
     if (!r) {
       if (w.violated[vm.name] !== false) return { minutes: 0, blocked: [] };
       continue;
     }
-    if (r.cycle || r.staging?.complete) return { minutes: 0, blocked: [] };
+    let nfc: Path | null = null;
+    if (r.cycle) {
+      // A transfer under way moves or commits this minute, unless its whole bundle waits for
+      // an NFC hop that stays refused (then the scheduler, too, leaves the VM alone).
+      if (!r.staging?.complete) return { minutes: 0, blocked: [] };
+      nfc = nfcPathOf(w, vm);
+      if (nfc.ok) return { minutes: 0, blocked: [] };
+    } else if (r.staging?.complete) return { minutes: 0, blocked: [] };
     const age0 = ageOf(w, vm) as number;
     const recorded = w.violated[vm.name];
     if (recorded === undefined) return { minutes: 0, blocked: [] };
-    const schedules = !r.paused && vm.power === 'on' && !r.recovering;
-    let from = 0;
-    let reason = '';
-    for (let m = 1; m <= quiet; m++) {
-      if (overRpo(w.variant, age0 + m, r.rpoMinutes) !== recorded) {
-        quiet = m - 1;
-        break;
-      }
-      // Nothing the scheduler reads changes within the run but the clock.
-      if (from === 0 && schedules && due(w, vm, w.repl.clock + m)) {
-        // Due from here to the end of the run (the clock only grows), on an unchanging path.
-        const path = has(w.variant, 'ok-while-dropped') ? null : pathOf(w, vm);
-        if (!path || path.ok) {
-          quiet = m - 1;
-          break;
-        }
-        from = m;
-        reason = path.reason;
-      }
+    // The verdict flips at most once as the age grows: at once if it is recorded raised.
+    const flip = recorded
+      ? overRpo(w.variant, age0 + 1, r.rpoMinutes)
+        ? quiet + 1
+        : 1
+      : firstMinute(quiet, (m) => overRpo(w.variant, age0 + m, r.rpoMinutes));
+    quiet = Math.min(quiet, flip - 1);
+    if (nfc) {
+      blocked.push({ kind: 'nfcBlocked', vm: vm.name, from: 1, reason: nfc.reason });
+      continue;
     }
-    if (from > 0) blocked.push({ vm: vm.name, from, reason });
+    if (r.paused || vm.power !== 'on' || r.recovering) continue;
+    // Nothing the scheduler reads changes within the run but the clock.
+    const due0 = firstMinute(quiet, (m) => due(w, vm, w.repl.clock + m));
+    if (due0 > quiet) continue;
+    // Due from here to the end of the run (the clock only grows), on an unchanging path.
+    const path = has(w.variant, 'ok-while-dropped') ? null : pathOf(w, vm);
+    if (!path || path.ok) quiet = due0 - 1;
+    else blocked.push({ kind: 'blocked', vm: vm.name, from: due0, reason: path.reason });
   }
   return { minutes: quiet, blocked: blocked.filter((b) => b.from <= quiet) };
 }
 
 /**
  * The effect of an uneventful run: the clock moves on, and every minute each blocked VM (in the
- * order `minute` visits them) reports its transfer blocked and shows it cannot connect.
+ * order `minute` visits them) reports its transfer or its bundle blocked and shows it cannot
+ * connect.
  */
 function stride(w: WorldState, run: Uneventful, emitted: WorldEmitted[]): WorldState {
   const advanced = replStep(w.repl, { type: 'TimeAdvance', minutes: run.minutes }).state;
@@ -629,11 +659,15 @@ function stride(w: WorldState, run: Uneventful, emitted: WorldEmitted[]): WorldS
   for (let m = 1; m <= run.minutes; m++)
     for (const b of run.blocked)
       if (m >= b.from)
-        emitted.push({ kind: 'blocked', clock: w.repl.clock + m, vm: b.vm, reason: b.reason });
+        emitted.push({ kind: b.kind, clock: w.repl.clock + m, vm: b.vm, reason: b.reason });
   const vms = { ...repl.vms };
   for (const b of run.blocked) {
     const vm = vms[b.vm] as VmState;
-    vms[b.vm] = { ...vm, repl: cannotConnect(w.variant, vm, b.reason) };
+    const next =
+      b.kind === 'nfcBlocked'
+        ? { ...(vm.repl as Replication), unreachable: b.reason }
+        : cannotConnect(w.variant, vm, b.reason);
+    vms[b.vm] = { ...vm, repl: next };
   }
   repl = { ...repl, vms };
   return { ...w, repl };
