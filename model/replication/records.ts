@@ -9,10 +9,11 @@
 // field, even an optional one, a compile error here until it is listed.
 import type { Cycle, Replication, ReplicationState, VmState } from './types.ts';
 
-type All<T> = { [K in keyof T]-?: T[K] };
+/** Every field of T, optional ones too: a literal of this type must list them all. */
+export type All<T> = { [K in keyof T]-?: T[K] };
 
 /** The change if given, else the value it replaces. */
-function or<T>(change: T | undefined, value: T): T {
+export function or<T>(change: T | undefined, value: T): T {
   return change === undefined ? value : change;
 }
 

@@ -107,6 +107,38 @@ export function step(state: ReplicationState, event: ReplicationEvent): StepResu
   };
 }
 
+/**
+ * `chunks` ChunkDelivered events of one VM at once, as a minute of the world sends them: the
+ * state (tick included) and the events of stepping through them one by one, in one copy of the
+ * state. When a chunk before the last would be refused or would complete the bundle, it steps
+ * through them one by one instead (the events of every step, the last step's refusal).
+ */
+export function deliverChunks(state: ReplicationState, vm: string, chunks: number): StepResult {
+  const r = state.vms[vm]?.repl;
+  const c = r?.cycle;
+  const accepted =
+    c !== undefined &&
+    c !== null &&
+    state.link === 'up' &&
+    !(r?.staging?.cycleId === c.id && r.staging.complete) &&
+    (chunks - 1) * state.setup.chunkBlocks < c.toSend.length - c.sent;
+  if (chunks > 1 && accepted) {
+    const ctx: Ctx = { state, vms: { ...state.vms }, emitted: [] };
+    chunkDelivered(ctx, ctx.vms[vm] as VmState, chunks);
+    return {
+      state: withState(ctx.state, { vms: ctx.vms, tick: state.tick + chunks }),
+      emitted: ctx.emitted,
+    };
+  }
+  let out: StepResult = { state, emitted: [] };
+  const emitted: Emitted[] = [];
+  for (let i = 0; i < chunks; i++) {
+    out = step(out.state, { type: 'ChunkDelivered', vm });
+    emitted.push(...out.emitted);
+  }
+  return { ...out, emitted };
+}
+
 function setVm(ctx: Ctx, vm: VmState): void {
   ctx.vms[vm.name] = vm;
 }
@@ -455,7 +487,8 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
   return;
 }
 
-function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
+/** Delivers `chunks` chunks (deliverChunks); ChunkDelivered delivers one. */
+function chunkDelivered(ctx: Ctx, vm: VmState, chunks = 1): StepResult | undefined {
   const s = ctx.state;
   const r = vm.repl;
   const c = r?.cycle;
@@ -463,7 +496,8 @@ function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
   if (s.link === 'down') return refuse(s, `${vm.name}: link down`);
   const already = r.staging?.cycleId === c.id ? r.staging : null;
   if (already?.complete) return refuse(s, `${vm.name}: the bundle is complete, awaiting NFC`);
-  const chunk = c.toSend.slice(c.sent, c.sent + s.setup.chunkBlocks);
+  const size = s.setup.chunkBlocks;
+  const chunk = c.toSend.slice(c.sent, c.sent + chunks * size);
   // Ongoing deltas travel on 44046, full sync on 31031 (research-notes A1).
   // Copies each touched disk's staged blocks once per chunk (not per block), then fills them.
   const staged: Record<string, Record<number, number>> = {};
@@ -520,7 +554,14 @@ function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
       },
     }),
   );
-  ctx.emitted.push({ kind: 'ChunkSent', vm: vm.name, blocks: chunk });
+  if (chunks === 1) ctx.emitted.push({ kind: 'ChunkSent', vm: vm.name, blocks: chunk });
+  else
+    for (let i = 0; i < chunks; i++)
+      ctx.emitted.push({
+        kind: 'ChunkSent',
+        vm: vm.name,
+        blocks: chunk.slice(i * size, (i + 1) * size),
+      });
   return;
 }
 
