@@ -616,6 +616,11 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
   return;
 }
 
+/** The slot of the day (1440 / perDay minutes each) that minute `t` falls in. */
+function slotOf(t: number, perDay: number): number {
+  return Math.floor((t * perDay) / 1440);
+}
+
 /**
  * MPIT retention: the latest instance, and for each of the last perDay x days slots of the day
  * (1440 / perDay minutes each) that have ended by `now`, the newest instance whose point in time
@@ -631,11 +636,10 @@ export function retained(
 ): Instance[] {
   const latest = all[all.length - 1];
   if (!latest) return [];
-  const slot = (t: number) => Math.floor((t * perDay) / 1440);
-  const current = slot(now);
+  const current = slotOf(now, perDay);
   const newest = new Map<number, Instance>();
   for (const i of all) {
-    const k = slot(i.pitClock);
+    const k = slotOf(i.pitClock, perDay);
     if (perDay === 0 || k >= current || k < current - perDay * days) continue;
     const had = newest.get(k);
     if (!had || i.pitClock > had.pitClock || (i.pitClock === had.pitClock && i.pit > had.pit))

@@ -9,8 +9,11 @@ import {
   type FirewallEvent,
   type FirewallWorld,
   firewallStep,
+  type HostFirewall,
   initFirewall,
   nfcPacket,
+  type Packet,
+  type Verdict,
 } from '../firewall/firewall.ts';
 import { hostFromSetup, netStep } from '../network/host.ts';
 import { flowsOf, type Topology, type TrafficClass } from '../network/intent.ts';
@@ -252,7 +255,11 @@ export function pathOf(w: WorldState, vm: VmState): Path {
   const fwHost = w.fw.hosts[vm.host];
   if (fwHost) {
     const remote = peerOf(w.setup.topology, vm.host, w.setup.toCloud);
-    const v = decide(fwHost, { direction: 'outbound', protocol: 'tcp', port, remote }, w.variant);
+    const v = verdictOf(
+      fwHost,
+      { direction: 'outbound', protocol: 'tcp', port, remote },
+      w.variant,
+    );
     if (v.action === 'drop')
       return { ok: false, reason: `${vm.host}'s firewall drops TCP ${port}: ${v.reason}` };
   }
@@ -299,7 +306,7 @@ export function nfcPathOf(w: WorldState, vm: VmState): Path {
 function nfcHop(w: WorldState, target: string, vrs: string): Path {
   const fw = w.fw.hosts[target];
   if (fw) {
-    const v = decide(fw, nfcPacket(vrs, w.variant), w.variant);
+    const v = verdictOf(fw, nfcPacket(vrs, w.variant), w.variant);
     if (v.action === 'drop')
       return {
         ok: false,
@@ -340,6 +347,23 @@ function child<K extends object, V>(m: WeakMap<K, V>, k: K, make: () => V): V {
   const made = make();
   m.set(k, made);
   return made;
+}
+
+/**
+ * The firewall's verdict on a packet (decide), kept per (host firewall, variant) as routeOf's
+ * are: a firewall is immutable, and the world asks about the same few packets every minute.
+ */
+const verdictMemo = new WeakMap<HostFirewall, WeakMap<Variant, Map<string, Verdict>>>();
+
+function verdictOf(fw: HostFirewall, p: Packet, variant: Variant): Verdict {
+  const byVariant = child(verdictMemo, fw, () => new WeakMap());
+  const verdicts = child(byVariant, variant, () => new Map<string, Verdict>());
+  const key = `${p.direction} ${p.protocol} ${p.port} ${p.remote}`;
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
+  const v = decide(fw, p, variant);
+  verdicts.set(key, v);
+  return v;
 }
 
 function routeOf(w: WorldState, hostName: string, cls: TrafficClass): Path | null {
@@ -402,7 +426,9 @@ function dirtyBlocks(vm: VmState): number {
 export function estimateOf(r: Replication): number {
   const d = r.deltaMinutes;
   if (d.length === 0) return 0;
-  return Math.ceil((d.reduce((a, b) => a + b, 0) * 6) / (d.length * 5));
+  let sum = 0;
+  for (const minutes of d) sum += minutes;
+  return Math.ceil((sum * 6) / (d.length * 5));
 }
 
 /**
