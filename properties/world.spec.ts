@@ -107,8 +107,8 @@ describe('time, bandwidth and RPO events (research-notes A2, A6)', () => {
 
 describe('metamorphic: a long tick is the same as its minutes one by one', () => {
   const seed = inject('fcSeed');
-  // The world takes uneventful minutes (only the clock moves, or a due transfer stays blocked)
-  // in one stride (model/world/world.ts, uneventful); that shortcut must be invisible against
+  // The world takes uneventful minutes (only the clock moves, a due transfer stays blocked, or
+  // a whole bundle waits for NFC that stays refused) in one stride (model/world/world.ts, uneventful); that shortcut must be invisible against
   // the definition, every minute through `minute` (minuteByMinute). Every variant, so that the
   // defects' own timing is covered too.
   const fold = (
@@ -247,7 +247,42 @@ describe('a stride is as long as nothing happens, and no longer (research-notes 
   ])('%s', (_name, events, v, minutes, blocked) => {
     const run = uneventful(at(events, v), 40);
     expect(run.minutes).toBe(minutes);
-    expect(run.blocked).toEqual(blocked.map((b) => ({ ...b, reason: down })));
+    expect(run.blocked).toEqual(blocked.map((b) => ({ kind: 'blocked', ...b, reason: down })));
+  });
+
+  // A whole bundle at the VRS that NFC cannot hand to the replica host (research-notes A1): the
+  // same minute again and again, until the RPO verdict flips or NFC is let in.
+  const closedIn: WorldEvent = {
+    type: 'RulesetSet',
+    host: 'esx-dr-01',
+    ruleset: 'vSphereClient',
+    enabled: false,
+  };
+  const nfcRefused =
+    "esx-dr-01's firewall drops NFC from the VR server 10.12.12.20 on TCP 902: no enabled ruleset allows inbound tcp 902; default action DROP";
+  test.each<[string, WorldEvent[], number, number]>([
+    // Clock 4, the bundle whole since minute 3 and nothing committed yet: the age counts from
+    // the configuration and passes the RPO at minute 16.
+    ['a bundle NFC cannot hand over: nfcBlocked from the first minute, up to the flip', [], 11, 1],
+    ['violated and NFC refused: the whole tick', [{ type: 'Tick', minutes: 14 }], 40, 1],
+  ])('%s', (_name, more, minutes, from) => {
+    const w = at([configure, closedIn, ...writes, { type: 'Tick', minutes: 4 }, ...more]);
+    expect(uneventful(w, 40)).toEqual({
+      minutes,
+      blocked: [{ kind: 'nfcBlocked', vm: 'vm-1', from, reason: nfcRefused }],
+    });
+    expect(worldStep(w, { type: 'Tick', minutes })).toEqual(minuteByMinute(w, minutes));
+  });
+
+  test('NFC let in again: the bundle commits in the next minute, no stride', () => {
+    const w = at([
+      configure,
+      closedIn,
+      ...writes,
+      { type: 'Tick', minutes: 4 },
+      { ...closedIn, enabled: true } as WorldEvent,
+    ]);
+    expect(uneventful(w, 40)).toEqual({ minutes: 0, blocked: [] });
   });
 
   test('a run shorter than the first blocked minute reports no blocked VM', () => {
@@ -285,8 +320,8 @@ describe('a stride is as long as nothing happens, and no longer (research-notes 
     expect(uneventful(w, 40)).toEqual({
       minutes: 11,
       blocked: [
-        { vm: 'vm-1', from: 3, reason: down },
-        { vm: 'vm-2', from: 3, reason: down },
+        { kind: 'blocked', vm: 'vm-1', from: 3, reason: down },
+        { kind: 'blocked', vm: 'vm-2', from: 3, reason: down },
       ],
     });
     const r = worldStep(w, { type: 'Tick', minutes: 12 });

@@ -9,6 +9,7 @@ import {
   writeBlock,
 } from '../disk.ts';
 import { has, MAX_RETENTION, rpoRange, type Variant } from '../variants.ts';
+import { withCycle, withRepl, withState, withVm } from './records.ts';
 import type {
   BlockRef,
   Cycle,
@@ -89,11 +90,11 @@ interface Ctx {
 }
 
 function refuse(state: ReplicationState, why: string): StepResult {
-  return { state: { ...state, tick: state.tick + 1 }, emitted: [], refused: why };
+  return { state: withState(state, { tick: state.tick + 1 }), emitted: [], refused: why };
 }
 
 function reject(state: ReplicationState, error: string): StepResult {
-  return { state: { ...state, tick: state.tick + 1 }, emitted: [], error };
+  return { state: withState(state, { tick: state.tick + 1 }), emitted: [], error };
 }
 
 export function step(state: ReplicationState, event: ReplicationEvent): StepResult {
@@ -101,9 +102,41 @@ export function step(state: ReplicationState, event: ReplicationEvent): StepResu
   const out = apply(ctx, event);
   if (out) return out;
   return {
-    state: { ...ctx.state, vms: ctx.vms, tick: state.tick + 1 },
+    state: withState(ctx.state, { vms: ctx.vms, tick: state.tick + 1 }),
     emitted: ctx.emitted,
   };
+}
+
+/**
+ * `chunks` ChunkDelivered events of one VM at once, as a minute of the world sends them: the
+ * state (tick included) and the events of stepping through them one by one, in one copy of the
+ * state. When a chunk before the last would be refused or would complete the bundle, it steps
+ * through them one by one instead (the events of every step, the last step's refusal).
+ */
+export function deliverChunks(state: ReplicationState, vm: string, chunks: number): StepResult {
+  const r = state.vms[vm]?.repl;
+  const c = r?.cycle;
+  const accepted =
+    c !== undefined &&
+    c !== null &&
+    state.link === 'up' &&
+    !(r?.staging?.cycleId === c.id && r.staging.complete) &&
+    (chunks - 1) * state.setup.chunkBlocks < c.toSend.length - c.sent;
+  if (chunks > 1 && accepted) {
+    const ctx: Ctx = { state, vms: { ...state.vms }, emitted: [] };
+    chunkDelivered(ctx, ctx.vms[vm] as VmState, chunks);
+    return {
+      state: withState(ctx.state, { vms: ctx.vms, tick: state.tick + chunks }),
+      emitted: ctx.emitted,
+    };
+  }
+  let out: StepResult = { state, emitted: [] };
+  const emitted: Emitted[] = [];
+  for (let i = 0; i < chunks; i++) {
+    out = step(out.state, { type: 'ChunkDelivered', vm });
+    emitted.push(...out.emitted);
+  }
+  return { ...out, emitted };
 }
 
 function setVm(ctx: Ctx, vm: VmState): void {
@@ -111,7 +144,7 @@ function setVm(ctx: Ctx, vm: VmState): void {
 }
 
 function setRepl(ctx: Ctx, vm: VmState, repl: Replication | null): VmState {
-  const next = { ...vm, repl };
+  const next = withVm(vm, { repl });
   setVm(ctx, next);
   return next;
 }
@@ -121,11 +154,11 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
   const s = ctx.state;
   switch (e.type) {
     case 'TimeAdvance':
-      ctx.state = { ...s, clock: s.clock + e.minutes };
+      ctx.state = withState(s, { clock: s.clock + e.minutes });
       return;
     case 'LinkDown': {
       if (s.link === 'down') return refuse(s, 'link already down');
-      ctx.state = { ...s, link: 'down' };
+      ctx.state = withState(s, { link: 'down' });
       // A cut drops every transfer still arriving; a bundle the VRS already holds whole is
       // on the DR side and can still go to NFC (seed 001: VRS hands off a complete cycle).
       for (const vm of Object.values(ctx.vms)) {
@@ -138,14 +171,14 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
     }
     case 'LinkUp':
       if (s.link === 'up') return refuse(s, 'link already up');
-      ctx.state = { ...s, link: 'up' };
+      ctx.state = withState(s, { link: 'up' });
       return;
     case 'VrsRestart':
       // Staging lives in the VRS's memory and scratch space: a restart loses it (R5). The VRS
       // is back at once, so the next transfer connects: no status of its own (inference).
       for (const vm of Object.values(ctx.vms)) {
         if (!vm.repl) continue;
-        const v = setRepl(ctx, vm, { ...vm.repl, staging: null });
+        const v = setRepl(ctx, vm, withRepl(vm.repl, { staging: null }));
         if (v.repl?.cycle) abortCycle(ctx, v, 'VRS restarted; staged data lost', 'none');
       }
       return;
@@ -171,13 +204,17 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       const r = vm.repl;
       if (!r?.staging?.complete) return refuse(s, `${vm.name}: no complete bundle at NFC`);
       // NFC writes into a redo log first; a failed write discards it (research-notes A3).
-      const v = setRepl(ctx, vm, { ...r, staging: null, error: 'NFC write to the target failed' });
+      const v = setRepl(
+        ctx,
+        vm,
+        withRepl(r, { staging: null, error: 'NFC write to the target failed' }),
+      );
       if (v.repl?.cycle?.id === r.staging.cycleId) abortCycle(ctx, v, 'NFC commit failed', 'error');
       return;
     }
     case 'PowerOff': {
       if (vm.power === 'off') return refuse(s, `${vm.name} is already powered off`);
-      let v: VmState = { ...vm, power: 'off' };
+      let v: VmState = withVm(vm, { power: 'off' });
       setVm(ctx, v);
       // A powered-off VM moves no data (research-notes A7): its transfer stops here, which is
       // no failure, so no Error after the next power-on (research-notes F).
@@ -190,14 +227,14 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       const r = vm.repl;
       if (!r) return refuse(s, `${vm.name} is not replicated`);
       if (r.paused) return refuse(s, `${vm.name} is already paused`);
-      const v = setRepl(ctx, vm, { ...r, paused: true });
+      const v = setRepl(ctx, vm, withRepl(r, { paused: true }));
       if (r.cycle) abortCycle(ctx, v, 'replication paused', 'none');
       return;
     }
     case 'Resume': {
       const r = vm.repl;
       if (!r?.paused) return refuse(s, `${vm.name} is not paused`);
-      setRepl(ctx, vm, { ...r, paused: false });
+      setRepl(ctx, vm, withRepl(r, { paused: false }));
       return;
     }
     case 'SeedCopy': {
@@ -207,7 +244,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
         const d = vm.disks[id] as Disk;
         copy[id] = { ...d, uuid: e.uuid === 'same' ? d.uuid : `${d.uuid}-clone` };
       }
-      setVm(ctx, { ...vm, targetDisks: copy });
+      setVm(ctx, withVm(vm, { targetDisks: copy }));
       return;
     }
     case 'ConfigureReplication':
@@ -220,7 +257,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
       if (vm.host === e.host) return refuse(s, `${vm.name} already runs on ${e.host}`);
       // The psf lives in the VM's home on shared storage and the bitmap moves with the VM's
       // memory, so nothing is lost; the transfer restarts from the new host (task 4's brief).
-      let v: VmState = { ...vm, host: e.host };
+      let v: VmState = withVm(vm, { host: e.host });
       setVm(ctx, v);
       if (v.repl?.cycle) v = abortCycle(ctx, v, `moved to ${e.host}`, 'none');
       return;
@@ -228,7 +265,7 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
     case 'UnconfigureReplication': {
       if (!vm.repl) return refuse(s, `${vm.name} is not replicated`);
       // Unconfiguring removes the replica disks at the target (they no longer exist).
-      setVm(ctx, { ...vm, repl: null, targetDisks: null });
+      setVm(ctx, withVm(vm, { repl: null, targetDisks: null }));
       ctx.emitted.push({ kind: 'Unconfigured', vm: vm.name });
       return;
     }
@@ -340,7 +377,7 @@ function guestWrite(ctx: Ctx, vm: VmState, diskId: string, block: number): StepR
   }
   if (vm.power === 'off') return refuse(s, `${vm.name} is powered off`);
   const content = s.nextContent;
-  ctx.state = { ...s, nextContent: content + 1 };
+  ctx.state = withState(s, { nextContent: content + 1 });
   const old = readBlock(disk.blocks, block);
   let headerGen = vm.headerGen;
   let repl = vm.repl;
@@ -352,10 +389,9 @@ function guestWrite(ctx: Ctx, vm: VmState, diskId: string, block: number): StepR
       const logged = cycle.demandLog[diskId] ?? {};
       if (pending.some((r) => r.disk === diskId && r.block === block) && !(block in logged)) {
         // Copy-before-write keeps the cycle's point in time (inference, research-notes A3).
-        cycle = {
-          ...cycle,
+        cycle = withCycle(cycle, {
           demandLog: { ...cycle.demandLog, [diskId]: { ...logged, [block]: old } },
-        };
+        });
       }
     }
     const untracked = has(variant, 'fullsync-misses-concurrent-writes') && cycle?.kind === 'full';
@@ -367,19 +403,19 @@ function guestWrite(ctx: Ctx, vm: VmState, diskId: string, block: number): StepR
       // header carries the psf's generation so a psf with a torn tail is detectably stale
       // (inference, research-notes A3/A4: "full sync ... when recovering from a crash").
       const psf: Psf | null = t.psf
-        ? { ...t.psf, blocks: addBlock(t.psf.blocks, block), gen }
+        ? { blocks: addBlock(t.psf.blocks, block), gen, checkpoint: t.psf.checkpoint }
         : null;
       disks = { ...disks, [diskId]: { bitmap: addBlock(t.bitmap, block), psf } };
       headerGen = { ...headerGen, [diskId]: gen };
     }
-    repl = { ...repl, cycle, disks };
+    repl = withRepl(repl, { cycle, disks });
   }
-  setVm(ctx, {
-    ...vm,
-    headerGen,
-    repl,
-    disks: { ...vm.disks, [diskId]: { ...disk, blocks: writeBlock(disk.blocks, block, content) } },
-  });
+  const written: Disk = {
+    uuid: disk.uuid,
+    sizeBlocks: disk.sizeBlocks,
+    blocks: writeBlock(disk.blocks, block, content),
+  };
+  setVm(ctx, withVm(vm, { headerGen, repl, disks: { ...vm.disks, [diskId]: written } }));
   return;
 }
 
@@ -395,7 +431,7 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
   if (s.link === 'down') {
     // The transfer cannot connect: the replication is Not Active until one does (notes F).
     const reason = 'the VRS is unreachable: the link to the DR site is down';
-    setRepl(ctx, vm, { ...r, unreachable: reason });
+    setRepl(ctx, vm, withRepl(r, { unreachable: reason }));
     ctx.emitted.push({ kind: 'ConnectFailed', vm: vm.name, reason });
     return;
   }
@@ -416,7 +452,7 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
     }
     for (const b of blocks) toSend.push({ disk: id, block: b });
     // The bitmap swaps at cycle start: writes from now on belong to the next cycle (notes A3).
-    disks[id] = { ...t, bitmap: [] };
+    disks[id] = { bitmap: [], psf: t.psf };
   }
   const cycle: Cycle = {
     id: r.nextCycleId,
@@ -429,14 +465,17 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
     sent: 0,
     demandLog: {},
   };
-  setRepl(ctx, vm, {
-    ...r,
-    disks,
-    cycle,
-    unreachable: null,
-    nextCycleId: r.nextCycleId + 1,
-    locked: syncNow && vm.power === 'off' && !has(s.variant, 'syncnow-without-lock'),
-  });
+  setRepl(
+    ctx,
+    vm,
+    withRepl(r, {
+      disks,
+      cycle,
+      unreachable: null,
+      nextCycleId: r.nextCycleId + 1,
+      locked: syncNow && vm.power === 'off' && !has(s.variant, 'syncnow-without-lock'),
+    }),
+  );
   ctx.emitted.push({
     kind: 'CycleStarted',
     vm: vm.name,
@@ -448,7 +487,8 @@ function startCycle(ctx: Ctx, vm: VmState, syncNow: boolean): StepResult | undef
   return;
 }
 
-function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
+/** Delivers `chunks` chunks (deliverChunks); ChunkDelivered delivers one. */
+function chunkDelivered(ctx: Ctx, vm: VmState, chunks = 1): StepResult | undefined {
   const s = ctx.state;
   const r = vm.repl;
   const c = r?.cycle;
@@ -456,7 +496,8 @@ function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
   if (s.link === 'down') return refuse(s, `${vm.name}: link down`);
   const already = r.staging?.cycleId === c.id ? r.staging : null;
   if (already?.complete) return refuse(s, `${vm.name}: the bundle is complete, awaiting NFC`);
-  const chunk = c.toSend.slice(c.sent, c.sent + s.setup.chunkBlocks);
+  const size = s.setup.chunkBlocks;
+  const chunk = c.toSend.slice(c.sent, c.sent + chunks * size);
   // Ongoing deltas travel on 44046, full sync on 31031 (research-notes A1).
   // Copies each touched disk's staged blocks once per chunk (not per block), then fills them.
   const staged: Record<string, Record<number, number>> = {};
@@ -494,23 +535,33 @@ function chunkDelivered(ctx: Ctx, vm: VmState): StepResult | undefined {
     if (latest) instances = [...instances.slice(0, -1), { ...latest, disks: patch(latest.disks) }];
     else base = patch(base);
   }
-  setRepl(ctx, vm, {
-    ...r,
-    instances,
-    base,
-    blocksSent: r.blocksSent + chunk.length,
-    unreachable: null,
-    cycle: { ...c, sent },
-    staging: {
-      cycleId: c.id,
-      kind: c.kind,
-      pit: c.pit,
-      pitClock: c.pitClock,
-      complete: sent >= c.toSend.length,
-      blocks: staged,
-    },
-  });
-  ctx.emitted.push({ kind: 'ChunkSent', vm: vm.name, blocks: chunk });
+  setRepl(
+    ctx,
+    vm,
+    withRepl(r, {
+      instances,
+      base,
+      blocksSent: r.blocksSent + chunk.length,
+      unreachable: null,
+      cycle: withCycle(c, { sent }),
+      staging: {
+        cycleId: c.id,
+        kind: c.kind,
+        pit: c.pit,
+        pitClock: c.pitClock,
+        complete: sent >= c.toSend.length,
+        blocks: staged,
+      },
+    }),
+  );
+  if (chunks === 1) ctx.emitted.push({ kind: 'ChunkSent', vm: vm.name, blocks: chunk });
+  else
+    for (let i = 0; i < chunks; i++)
+      ctx.emitted.push({
+        kind: 'ChunkSent',
+        vm: vm.name,
+        blocks: chunk.slice(i * size, (i + 1) * size),
+      });
   return;
 }
 
@@ -529,7 +580,12 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
   // The scheduler keeps the last 15 delta durations (research-notes F).
   const deltaMinutes =
     st.kind === 'delta' ? [...r.deltaMinutes, s.clock - st.pitClock].slice(-15) : r.deltaMinutes;
-  let next: Replication = { ...r, instances, staging: null, unreachable: null, deltaMinutes };
+  let next: Replication = withRepl(r, {
+    instances,
+    staging: null,
+    unreachable: null,
+    deltaMinutes,
+  });
   if (r.cycle?.id === st.cycleId) {
     const tracking: Record<string, DiskTracking> = {};
     for (const id of vm.diskOrder) {
@@ -538,16 +594,15 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
       const psf: Psf | null = t.psf
         ? { blocks: t.bitmap, gen: t.psf.gen, checkpoint: { blocks: t.bitmap, gen: t.psf.gen } }
         : null;
-      tracking[id] = { ...t, psf };
+      tracking[id] = { bitmap: t.bitmap, psf };
     }
-    next = {
-      ...next,
+    next = withRepl(next, {
       disks: tracking,
       cycle: null,
       locked: false,
       error: null,
       needsFullSync: r.cycle.kind === 'full' ? false : r.needsFullSync,
-    };
+    });
   }
   setRepl(ctx, vm, next);
   ctx.emitted.push({
@@ -559,6 +614,11 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
       st.kind === 'full' ? 'hbr.primary.SyncCompletedEvent' : 'hbr.primary.DeltaCompletedEvent',
   });
   return;
+}
+
+/** The slot of the day (1440 / perDay minutes each) that minute `t` falls in. */
+function slotOf(t: number, perDay: number): number {
+  return Math.floor((t * perDay) / 1440);
 }
 
 /**
@@ -576,11 +636,10 @@ export function retained(
 ): Instance[] {
   const latest = all[all.length - 1];
   if (!latest) return [];
-  const slot = (t: number) => Math.floor((t * perDay) / 1440);
-  const current = slot(now);
+  const current = slotOf(now, perDay);
   const newest = new Map<number, Instance>();
   for (const i of all) {
-    const k = slot(i.pitClock);
+    const k = slotOf(i.pitClock, perDay);
     if (perDay === 0 || k >= current || k < current - perDay * days) continue;
     const had = newest.get(k);
     if (!had || i.pitClock > had.pitClock || (i.pitClock === had.pitClock && i.pit > had.pit))
@@ -613,18 +672,21 @@ function abortCycle(
       : c.kind === 'full'
         ? t.bitmap // the next attempt is again a full sync, which re-checksums everything
         : union(t.bitmap, inflight);
-    disks[id] = { ...t, bitmap };
+    disks[id] = { bitmap, psf: t.psf };
   }
   const staging = r.staging?.cycleId === c.id && !r.staging.complete ? null : r.staging;
-  const next = setRepl(ctx, vm, {
-    ...r,
-    disks,
-    cycle: null,
-    staging,
-    locked: false,
-    error: effect === 'error' ? reason : r.error,
-    unreachable: effect === 'unreachable' ? reason : r.unreachable,
-  });
+  const next = setRepl(
+    ctx,
+    vm,
+    withRepl(r, {
+      disks,
+      cycle: null,
+      staging,
+      locked: false,
+      error: effect === 'error' ? reason : r.error,
+      unreachable: effect === 'unreachable' ? reason : r.unreachable,
+    }),
+  );
   ctx.emitted.push({ kind: 'CycleAborted', vm: vm.name, reason });
   return next;
 }
@@ -640,7 +702,7 @@ function hostCrash(
   }
   for (const vm of Object.values(ctx.vms)) {
     if (vm.host !== host) continue;
-    let v: VmState = { ...vm, power: 'off' };
+    let v: VmState = withVm(vm, { power: 'off' });
     setVm(ctx, v);
     const r = v.repl;
     if (!r) continue;
@@ -654,18 +716,15 @@ function hostCrash(
       let p = t.psf;
       if (psf === 'lost') p = null;
       else if (psf === 'stale' && p)
-        p = { ...p, blocks: p.checkpoint.blocks, gen: p.checkpoint.gen };
+        p = { blocks: p.checkpoint.blocks, gen: p.checkpoint.gen, checkpoint: p.checkpoint };
       disks[id] = { bitmap: [], psf: p };
     }
     const staging = r.staging?.complete ? r.staging : null;
-    v = setRepl(ctx, v, {
-      ...r,
-      disks,
-      cycle: null,
-      staging,
-      locked: false,
-      recovering: true,
-    });
+    v = setRepl(
+      ctx,
+      v,
+      withRepl(r, { disks, cycle: null, staging, locked: false, recovering: true }),
+    );
   }
   return;
 }
@@ -676,7 +735,7 @@ function powerOn(ctx: Ctx, vm: VmState): StepResult | undefined {
   const r = vm.repl;
   // Sync Now on a powered-off VM locks its disks until the sync ends (seed 003).
   if (r?.locked) return refuse(s, `${vm.name}: power-on refused while Sync Now holds its disks`);
-  let v: VmState = { ...vm, power: 'on' };
+  let v: VmState = withVm(vm, { power: 'on' });
   setVm(ctx, v);
   if (r?.recovering) {
     // Recovery: the agent reloads the bitmap from the psf, or falls back to full sync when
@@ -699,11 +758,11 @@ function powerOn(ctx: Ctx, vm: VmState): StepResult | undefined {
         const gen = v.headerGen[id] ?? 0;
         disks[id] = {
           bitmap: t.psf.blocks,
-          psf: { ...t.psf, gen, checkpoint: { blocks: t.psf.blocks, gen } },
+          psf: { blocks: t.psf.blocks, gen, checkpoint: { blocks: t.psf.blocks, gen } },
         };
       }
     }
-    v = setRepl(ctx, v, { ...r, disks, needsFullSync: fullSync, recovering: false });
+    v = setRepl(ctx, v, withRepl(r, { disks, needsFullSync: fullSync, recovering: false }));
     if (fullSync && !r.needsFullSync) {
       ctx.emitted.push({ kind: 'FullSyncRequired', vm: v.name, reason });
     }

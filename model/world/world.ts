@@ -9,21 +9,31 @@ import {
   type FirewallEvent,
   type FirewallWorld,
   firewallStep,
+  type HostFirewall,
   initFirewall,
   nfcPacket,
+  type Packet,
+  type Verdict,
 } from '../firewall/firewall.ts';
 import { hostFromSetup, netStep } from '../network/host.ts';
 import { flowsOf, type Topology, type TrafficClass } from '../network/intent.ts';
 import { formatIp } from '../network/ipv4.ts';
 import { lookup } from '../network/lookup.ts';
 import type { HostSetup, NetEvent, NetHost } from '../network/types.ts';
+import { type All, or, withRepl, withState, withVm } from '../replication/records.ts';
 import { type ReplicationStatus, status } from '../replication/status.ts';
-import { init as initRepl, latestInstance, step as replStep } from '../replication/step.ts';
+import {
+  deliverChunks,
+  init as initRepl,
+  latestInstance,
+  step as replStep,
+} from '../replication/step.ts';
 import type {
   Replication,
   ReplicationEvent,
   ReplicationSetup,
   ReplicationState,
+  StepResult,
   VmState,
 } from '../replication/types.ts';
 import { has, reads, type Variant } from '../variants.ts';
@@ -177,6 +187,26 @@ export interface WorldState {
   readonly tunnel?: { readonly toCloud: Path; readonly fromCloud: Path };
 }
 
+/**
+ * `{ ...w, ...c }`, written out field by field (model/replication/records.ts says why); the
+ * tunnel's verdict is there only when the world has one, as the spread left it.
+ */
+function withWorld(w: WorldState, c: Partial<WorldState>): WorldState {
+  const out: Omit<All<WorldState>, 'tunnel'> = {
+    setup: or(c.setup, w.setup),
+    variant: or(c.variant, w.variant),
+    repl: or(c.repl, w.repl),
+    net: or(c.net, w.net),
+    fw: or(c.fw, w.fw),
+    violated: or(c.violated, w.violated),
+    sourceDone: or(c.sourceDone, w.sourceDone),
+    recovered: or(c.recovered, w.recovered),
+    reversed: or(c.reversed, w.reversed),
+  };
+  const tunnel = or(c.tunnel, w.tunnel);
+  return tunnel === undefined ? out : { ...out, tunnel };
+}
+
 // Hosts built from the same setup are the same immutable state: built once, so the route memo
 // below carries over too.
 const built = new WeakMap<HostSetup, NetHost>();
@@ -225,7 +255,11 @@ export function pathOf(w: WorldState, vm: VmState): Path {
   const fwHost = w.fw.hosts[vm.host];
   if (fwHost) {
     const remote = peerOf(w.setup.topology, vm.host, w.setup.toCloud);
-    const v = decide(fwHost, { direction: 'outbound', protocol: 'tcp', port, remote }, w.variant);
+    const v = verdictOf(
+      fwHost,
+      { direction: 'outbound', protocol: 'tcp', port, remote },
+      w.variant,
+    );
     if (v.action === 'drop')
       return { ok: false, reason: `${vm.host}'s firewall drops TCP ${port}: ${v.reason}` };
   }
@@ -272,7 +306,7 @@ export function nfcPathOf(w: WorldState, vm: VmState): Path {
 function nfcHop(w: WorldState, target: string, vrs: string): Path {
   const fw = w.fw.hosts[target];
   if (fw) {
-    const v = decide(fw, nfcPacket(vrs, w.variant), w.variant);
+    const v = verdictOf(fw, nfcPacket(vrs, w.variant), w.variant);
     if (v.action === 'drop')
       return {
         ok: false,
@@ -313,6 +347,23 @@ function child<K extends object, V>(m: WeakMap<K, V>, k: K, make: () => V): V {
   const made = make();
   m.set(k, made);
   return made;
+}
+
+/**
+ * The firewall's verdict on a packet (decide), kept per (host firewall, variant) as routeOf's
+ * are: a firewall is immutable, and the world asks about the same few packets every minute.
+ */
+const verdictMemo = new WeakMap<HostFirewall, WeakMap<Variant, Map<string, Verdict>>>();
+
+function verdictOf(fw: HostFirewall, p: Packet, variant: Variant): Verdict {
+  const byVariant = child(verdictMemo, fw, () => new WeakMap());
+  const verdicts = child(byVariant, variant, () => new Map<string, Verdict>());
+  const key = `${p.direction} ${p.protocol} ${p.port} ${p.remote}`;
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
+  const v = decide(fw, p, variant);
+  verdicts.set(key, v);
+  return v;
 }
 
 function routeOf(w: WorldState, hostName: string, cls: TrafficClass): Path | null {
@@ -375,7 +426,9 @@ function dirtyBlocks(vm: VmState): number {
 export function estimateOf(r: Replication): number {
   const d = r.deltaMinutes;
   if (d.length === 0) return 0;
-  return Math.ceil((d.reduce((a, b) => a + b, 0) * 6) / (d.length * 5));
+  let sum = 0;
+  for (const minutes of d) sum += minutes;
+  return Math.ceil((sum * 6) / (d.length * 5));
 }
 
 /**
@@ -414,9 +467,9 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
       let cur = w;
       const emitted: WorldEmitted[] = [];
       for (let left = e.minutes; left > 0; ) {
-        // Minutes in which only the clock moves, or a due transfer stays blocked, are taken in
-        // one stride; the rest one by one. Same states and events either way (the world spec
-        // checks the strides against minuteByMinute).
+        // Minutes in which only the clock moves, a due transfer stays blocked or a whole bundle
+        // waits for a refused NFC hop are taken in one stride; the rest one by one. Same states
+        // and events either way (the world spec checks the strides against minuteByMinute).
         const run = uneventful(cur, left);
         if (run.minutes > 0) {
           cur = stride(cur, run, emitted);
@@ -433,14 +486,15 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
     case 'TagRemove':
     case 'TagAdd': {
       const r = netStep(w.net, e, variant);
-      return { state: { ...w, net: r.hosts }, emitted: [], ...(r.error ? { error: r.error } : {}) };
+      const state = withWorld(w, { net: r.hosts });
+      return { state, emitted: [], ...(r.error ? { error: r.error } : {}) };
     }
     case 'Reboot': {
       // A restarted host is pushed the vib again by the appliance (research-notes D).
       const r = netStep(w.net, e, variant);
       const fw = firewallStep(w.fw, { type: 'HostConnect', host: e.host }, variant).world;
       return {
-        state: { ...w, net: r.hosts, fw },
+        state: withWorld(w, { net: r.hosts, fw }),
         emitted: [],
         ...(r.error ? { error: r.error } : {}),
       };
@@ -453,7 +507,8 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
     case 'VibInstallManual':
     case 'VibRemove': {
       const r = firewallStep(w.fw, e, variant);
-      return { state: { ...w, fw: r.world }, emitted: [], ...(r.error ? { error: r.error } : {}) };
+      const state = withWorld(w, { fw: r.world });
+      return { state, emitted: [], ...(r.error ? { error: r.error } : {}) };
     }
     case 'Failover': {
       const vm = w.repl.vms[e.vm];
@@ -510,7 +565,7 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
             : [],
       );
       return {
-        state: { ...w, repl: r.state },
+        state: withWorld(w, { repl: r.state }),
         emitted,
         ...(r.error ? { error: r.error } : {}),
       };
@@ -561,8 +616,13 @@ function overRpo(variant: Variant, age: number, rpoMinutes: number): boolean {
 /** A run of minutes `minute` would spend without a transfer, a commit or an RPO verdict flip. */
 export interface Uneventful {
   readonly minutes: number;
-  /** VMs whose transfer falls due in the run but cannot leave: from which minute, and why. */
+  /**
+   * VMs that report every minute from `from` on, in the order `minute` visits them: a due
+   * transfer that cannot leave (`blocked`, Not Active by `cannotConnect`), or a whole bundle at
+   * the VRS that NFC cannot hand to the target host (`nfcBlocked`, from the first minute).
+   */
   readonly blocked: readonly {
+    readonly kind: 'blocked' | 'nfcBlocked';
     readonly vm: string;
     readonly from: number;
     readonly reason: string;
@@ -570,73 +630,102 @@ export interface Uneventful {
 }
 
 /**
+ * The first of the minutes 1..max at which `holds` is true, or max + 1 if none: `holds` must
+ * be monotone (false, then true from some minute on), as the scheduler's `due` and the RPO
+ * verdict of a growing age are.
+ */
+function firstMinute(max: number, holds: (m: number) => boolean): number {
+  let lo = 1;
+  let hi = max + 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (holds(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
  * How many of the next `max` minutes would change nothing but the clock and the blocked VMs'
- * reachability: for every VM, no bundle waits for NFC, no transfer is under way, none falls due
- * (the scheduler, `due`) unless its path is refused, and the RPO verdict stays as already
- * recorded. Every test here mirrors one in `minute`, taken at the clock that minute would see.
- * The path cannot change within the run: it depends on the link, the hosts, the firewalls and
- * whether a cycle is under way, and none of them moves; nor does the scheduler's estimate, which
- * comes from past deltas, and no transfer ends within the run.
+ * reachability: for every VM, no transfer is under way, no bundle waits for NFC unless NFC is
+ * refused, none falls due (the scheduler, `due`) unless its path is refused, and the RPO
+ * verdict stays as already recorded. Every test here mirrors one in `minute`, taken at the
+ * clock that minute would see. The paths cannot change within the run: they depend on the
+ * link, the hosts, the firewalls and whether a cycle is under way, and none of them moves; nor
+ * does the scheduler's estimate, which comes from past deltas, and no transfer ends within the
+ * run. The age only grows, so the verdict flips and the transfer falls due at most once, and
+ * both minutes are found by bisection.
  */
 export function uneventful(w: WorldState, max: number): Uneventful {
   let quiet = max;
-  const blocked: { vm: string; from: number; reason: string }[] = [];
+  const blocked: { kind: 'blocked' | 'nfcBlocked'; vm: string; from: number; reason: string }[] =
+    [];
   for (const vm of Object.values(w.repl.vms)) {
     const r = vm.repl;
     if (!r) {
       if (w.violated[vm.name] !== false) return { minutes: 0, blocked: [] };
       continue;
     }
-    if (r.cycle || r.staging?.complete) return { minutes: 0, blocked: [] };
+    let nfc: Path | null = null;
+    if (r.cycle) {
+      // A transfer under way moves or commits this minute, unless its whole bundle waits for
+      // an NFC hop that stays refused (then the scheduler, too, leaves the VM alone).
+      if (!r.staging?.complete) return { minutes: 0, blocked: [] };
+      nfc = nfcPathOf(w, vm);
+      if (nfc.ok) return { minutes: 0, blocked: [] };
+    } else if (r.staging?.complete) return { minutes: 0, blocked: [] };
     const age0 = ageOf(w, vm) as number;
     const recorded = w.violated[vm.name];
     if (recorded === undefined) return { minutes: 0, blocked: [] };
-    const schedules = !r.paused && vm.power === 'on' && !r.recovering;
-    let from = 0;
-    let reason = '';
-    for (let m = 1; m <= quiet; m++) {
-      if (overRpo(w.variant, age0 + m, r.rpoMinutes) !== recorded) {
-        quiet = m - 1;
-        break;
-      }
-      // Nothing the scheduler reads changes within the run but the clock.
-      if (from === 0 && schedules && due(w, vm, w.repl.clock + m)) {
-        // Due from here to the end of the run (the clock only grows), on an unchanging path.
-        const path = has(w.variant, 'ok-while-dropped') ? null : pathOf(w, vm);
-        if (!path || path.ok) {
-          quiet = m - 1;
-          break;
-        }
-        from = m;
-        reason = path.reason;
-      }
+    // The verdict flips at most once as the age grows: at once if it is recorded raised.
+    const flip = recorded
+      ? overRpo(w.variant, age0 + 1, r.rpoMinutes)
+        ? quiet + 1
+        : 1
+      : firstMinute(quiet, (m) => overRpo(w.variant, age0 + m, r.rpoMinutes));
+    quiet = Math.min(quiet, flip - 1);
+    if (nfc) {
+      blocked.push({ kind: 'nfcBlocked', vm: vm.name, from: 1, reason: nfc.reason });
+      continue;
     }
-    if (from > 0) blocked.push({ vm: vm.name, from, reason });
+    if (r.paused || vm.power !== 'on' || r.recovering) continue;
+    // Nothing the scheduler reads changes within the run but the clock.
+    const due0 = firstMinute(quiet, (m) => due(w, vm, w.repl.clock + m));
+    if (due0 > quiet) continue;
+    // Due from here to the end of the run (the clock only grows), on an unchanging path.
+    const path = has(w.variant, 'ok-while-dropped') ? null : pathOf(w, vm);
+    if (!path || path.ok) quiet = due0 - 1;
+    else blocked.push({ kind: 'blocked', vm: vm.name, from: due0, reason: path.reason });
   }
   return { minutes: quiet, blocked: blocked.filter((b) => b.from <= quiet) };
 }
 
 /**
  * The effect of an uneventful run: the clock moves on, and every minute each blocked VM (in the
- * order `minute` visits them) reports its transfer blocked and shows it cannot connect.
+ * order `minute` visits them) reports its transfer or its bundle blocked and shows it cannot
+ * connect.
  */
 function stride(w: WorldState, run: Uneventful, emitted: WorldEmitted[]): WorldState {
   const advanced = replStep(w.repl, { type: 'TimeAdvance', minutes: run.minutes }).state;
   // The replication model's tick counts its events: one per minute `minute` would have taken.
-  let repl: ReplicationState = { ...advanced, tick: w.repl.tick + run.minutes };
-  if (run.blocked.length === 0) return { ...w, repl };
+  let repl: ReplicationState = withState(advanced, { tick: w.repl.tick + run.minutes });
+  if (run.blocked.length === 0) return withWorld(w, { repl });
   // run.blocked is in the VMs' own order, the order `minute` visits them in.
   for (let m = 1; m <= run.minutes; m++)
     for (const b of run.blocked)
       if (m >= b.from)
-        emitted.push({ kind: 'blocked', clock: w.repl.clock + m, vm: b.vm, reason: b.reason });
+        emitted.push({ kind: b.kind, clock: w.repl.clock + m, vm: b.vm, reason: b.reason });
   const vms = { ...repl.vms };
   for (const b of run.blocked) {
     const vm = vms[b.vm] as VmState;
-    vms[b.vm] = { ...vm, repl: cannotConnect(w.variant, vm, b.reason) };
+    const next =
+      b.kind === 'nfcBlocked'
+        ? withRepl(vm.repl as Replication, { unreachable: b.reason })
+        : cannotConnect(w.variant, vm, b.reason);
+    vms[b.vm] = withVm(vm, { repl: next });
   }
-  repl = { ...repl, vms };
-  return { ...w, repl };
+  repl = withState(repl, { vms });
+  return withWorld(w, { repl });
 }
 
 /**
@@ -659,105 +748,39 @@ function cannotConnect(variant: Variant, vm: VmState, reason: string): Replicati
   const r = vm.repl as Replication;
   // Defect: the old reading, a replication that cannot connect shows Error.
   if (has(variant, 'blocked-shows-error'))
-    return { ...r, error: `cannot reach the VRS: ${reason}` };
-  return { ...r, unreachable: reason };
+    return withRepl(r, { error: `cannot reach the VRS: ${reason}` });
+  return withRepl(r, { unreachable: reason });
+}
+
+/** One minute in the making: the world so far, the bandwidth left, what the minute emitted. */
+interface Minute {
+  w: WorldState;
+  budget: number;
+  readonly clock: number;
+  readonly sourceDone: Record<string, number>;
+  readonly emitted: WorldEmitted[];
 }
 
 /** One minute: the clock, the scheduler, transfers within bandwidth, NFC commits, RPO. */
 function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
-  let w: WorldState = { ...w0, repl: replStep(w0.repl, { type: 'TimeAdvance', minutes: 1 }).state };
-  const clock = w.repl.clock;
-  let budget = w.setup.bandwidth;
-  const sourceDone: Record<string, number> = { ...w.sourceDone };
-  for (const name of Object.keys(w.repl.vms)) {
-    const vmNow = () => w.repl.vms[name] as VmState;
-    const setRepl = (repl: Replication) => {
-      w = { ...w, repl: { ...w.repl, vms: { ...w.repl.vms, [name]: { ...vmNow(), repl } } } };
-    };
-    const apply = (e: ReplicationEvent) => {
-      const r = replStep(w.repl, e);
-      w = { ...w, repl: r.state };
-      for (const x of r.emitted) {
-        if (x.kind === 'InstanceCommitted') {
-          const inst = latestInstance(r.state.vms[name]?.repl as Replication);
-          emitted.push({ kind: 'committed', clock, vm: name, pitClock: inst?.pitClock ?? clock });
-        }
-      }
-      return r;
-    };
-    // A whole bundle at the VRS goes to NFC (seed 001), if NFC reaches the target host.
-    const commit = () => {
-      const nfc = nfcPathOf(w, vmNow());
-      if (nfc.ok) {
-        apply({ type: 'BundleCommit', vm: name });
-        return;
-      }
-      emitted.push({ kind: 'nfcBlocked', clock, vm: name, reason: nfc.reason });
-      setRepl({ ...(vmNow().repl as Replication), unreachable: nfc.reason });
-    };
-    /** The transfer under way moves within what is left of the minute's bandwidth. */
-    const move = () => {
-      const c = vmNow().repl?.cycle;
-      if (!c || vmNow().repl?.staging?.complete) return;
-      const path = pathOf(w, vmNow());
-      if (!path.ok) {
-        emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
-        const repl = vmNow().repl as Replication;
-        if (has(w.variant, 'ok-while-dropped')) {
-          // Defect: the agent counts the bundle as sent though nothing arrived, and ends the cycle.
-          const disks = Object.fromEntries(
-            Object.entries(repl.disks).map(([d, t]) => [
-              d,
-              { ...t, psf: t.psf ? { ...t.psf, blocks: t.bitmap } : null },
-            ]),
-          );
-          setRepl({ ...repl, cycle: null, disks, error: null, unreachable: null });
-          sourceDone[name] = c.pitClock;
-        } else setRepl({ ...repl, unreachable: path.reason });
-        return;
-      }
-      let sent = 0;
-      while (budget > 0) {
-        const cur = vmNow().repl;
-        if (!cur?.cycle || cur.staging?.complete) break;
-        const res = apply({ type: 'ChunkDelivered', vm: name });
-        if (res.refused) break;
-        const n = res.emitted.reduce(
-          (k, x) => k + (x.kind === 'ChunkSent' ? x.blocks.length : 0),
-          0,
-        );
-        sent += n;
-        budget -= Math.max(n, 1);
-      }
-      if (sent > 0) emitted.push({ kind: 'delivered', clock, vm: name, blocks: sent });
-      if (vmNow().repl?.staging?.complete) commit();
-    };
-    if (!vmNow().repl) continue;
-    if (vmNow().repl?.staging?.complete) commit();
-    move();
-    // The scheduler, after the transfer under way: one that lands this minute may be followed
-    // at once by the next (research-notes A2: "you can start another replication immediately").
-    const vm = vmNow();
-    const r = vm.repl;
-    if (r && !r.cycle && !r.paused && vm.power === 'on' && !r.recovering && due(w, vm, clock)) {
-      const path = pathOf(w, vm);
-      // Defect: the agent starts the transfer without checking the path (and later counts it as
-      // sent).
-      if (path.ok || has(w.variant, 'ok-while-dropped')) {
-        const res = apply({ type: 'CycleStart', vm: name });
-        const started = res.emitted.find((x) => x.kind === 'CycleStarted');
-        if (started?.kind === 'CycleStarted')
-          emitted.push({ kind: 'started', clock, vm: name, cycle: started.cycle });
-        move();
-      } else {
-        emitted.push({ kind: 'blocked', clock, vm: name, reason: path.reason });
-        setRepl(cannotConnect(w.variant, vm, path.reason));
-      }
-    }
+  const repl = replStep(w0.repl, { type: 'TimeAdvance', minutes: 1 }).state;
+  const m: Minute = {
+    w: withWorld(w0, { repl }),
+    budget: w0.setup.bandwidth,
+    clock: repl.clock,
+    sourceDone: { ...w0.sourceDone },
+    emitted,
+  };
+  for (const name of Object.keys(repl.vms)) {
+    if (!vmOf(m, name).repl) continue;
+    if (vmOf(m, name).repl?.staging?.complete) commit(m, name);
+    move(m, name);
+    schedule(m, name);
   }
-  w = { ...w, sourceDone };
+  const w = withWorld(m.w, { sourceDone: m.sourceDone });
   // RPO honesty (R8): raise when the age exceeds the RPO, with the minutes of violation.
   const violated: Record<string, boolean> = { ...w.violated };
+  const clock = m.clock;
   for (const vm of Object.values(w.repl.vms)) {
     const age = ageOf(w, vm);
     if (age === null || !vm.repl) {
@@ -770,7 +793,112 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
     if (!over && violated[vm.name]) emitted.push({ kind: 'rpoRestored', clock, vm: vm.name });
     violated[vm.name] = over;
   }
-  return { ...w, violated };
+  return withWorld(w, { violated });
+}
+
+function vmOf(m: Minute, name: string): VmState {
+  return m.w.repl.vms[name] as VmState;
+}
+
+/** The VM's replication set as it is, without a step of the replication model (no tick). */
+function setRepl(m: Minute, name: string, repl: Replication): void {
+  const vms = { ...m.w.repl.vms, [name]: withVm(vmOf(m, name), { repl }) };
+  m.w = withWorld(m.w, { repl: withState(m.w.repl, { vms }) });
+}
+
+/** A step of the replication model, with the commits it reports. */
+function apply(m: Minute, name: string, r: StepResult): StepResult {
+  m.w = withWorld(m.w, { repl: r.state });
+  for (const x of r.emitted) {
+    if (x.kind === 'InstanceCommitted') {
+      const inst = latestInstance(r.state.vms[name]?.repl as Replication);
+      m.emitted.push({
+        kind: 'committed',
+        clock: m.clock,
+        vm: name,
+        pitClock: inst?.pitClock ?? m.clock,
+      });
+    }
+  }
+  return r;
+}
+
+/** A whole bundle at the VRS goes to NFC (seed 001), if NFC reaches the target host. */
+function commit(m: Minute, name: string): void {
+  const nfc = nfcPathOf(m.w, vmOf(m, name));
+  if (nfc.ok) {
+    apply(m, name, replStep(m.w.repl, { type: 'BundleCommit', vm: name }));
+    return;
+  }
+  m.emitted.push({ kind: 'nfcBlocked', clock: m.clock, vm: name, reason: nfc.reason });
+  setRepl(m, name, withRepl(vmOf(m, name).repl as Replication, { unreachable: nfc.reason }));
+}
+
+/**
+ * The transfer under way moves within what is left of the minute's bandwidth: chunk after chunk
+ * until the bandwidth is spent or the bundle is whole, each chunk costing its blocks (an empty
+ * one costs 1), all delivered in one step of the replication model (deliverChunks).
+ */
+function move(m: Minute, name: string): void {
+  const vm = vmOf(m, name);
+  const c = vm.repl?.cycle;
+  if (!c || vm.repl?.staging?.complete) return;
+  const path = pathOf(m.w, vm);
+  if (!path.ok) {
+    m.emitted.push({ kind: 'blocked', clock: m.clock, vm: name, reason: path.reason });
+    const repl = vm.repl as Replication;
+    if (has(m.w.variant, 'ok-while-dropped')) {
+      // Defect: the agent counts the bundle as sent though nothing arrived, and ends the cycle.
+      const disks = Object.fromEntries(
+        Object.entries(repl.disks).map(([d, t]) => [
+          d,
+          { ...t, psf: t.psf ? { ...t.psf, blocks: t.bitmap } : null },
+        ]),
+      );
+      setRepl(m, name, withRepl(repl, { cycle: null, disks, error: null, unreachable: null }));
+      m.sourceDone[name] = c.pitClock;
+    } else setRepl(m, name, withRepl(repl, { unreachable: path.reason }));
+    return;
+  }
+  const size = m.w.repl.setup.chunkBlocks;
+  let left = c.toSend.length - c.sent;
+  let chunks = 0;
+  let sent = 0;
+  while (m.budget > 0) {
+    const n = Math.min(size, left);
+    chunks += 1;
+    sent += n;
+    left -= n;
+    m.budget -= Math.max(n, 1);
+    if (left <= 0) break;
+  }
+  if (chunks > 0) apply(m, name, deliverChunks(m.w.repl, name, chunks));
+  if (sent > 0) m.emitted.push({ kind: 'delivered', clock: m.clock, vm: name, blocks: sent });
+  if (vmOf(m, name).repl?.staging?.complete) commit(m, name);
+}
+
+/**
+ * The scheduler, after the transfer under way: one that lands this minute may be followed at
+ * once by the next (research-notes A2: "you can start another replication immediately").
+ */
+function schedule(m: Minute, name: string): void {
+  const vm = vmOf(m, name);
+  const r = vm.repl;
+  if (!r || r.cycle || r.paused || vm.power !== 'on' || r.recovering || !due(m.w, vm, m.clock))
+    return;
+  const path = pathOf(m.w, vm);
+  // Defect: the agent starts the transfer without checking the path (and later counts it as
+  // sent).
+  if (path.ok || has(m.w.variant, 'ok-while-dropped')) {
+    const res = apply(m, name, replStep(m.w.repl, { type: 'CycleStart', vm: name }));
+    const started = res.emitted.find((x) => x.kind === 'CycleStarted');
+    if (started?.kind === 'CycleStarted')
+      m.emitted.push({ kind: 'started', clock: m.clock, vm: name, cycle: started.cycle });
+    move(m, name);
+  } else {
+    m.emitted.push({ kind: 'blocked', clock: m.clock, vm: name, reason: path.reason });
+    setRepl(m, name, cannotConnect(m.w.variant, vm, path.reason));
+  }
 }
 
 /**
