@@ -1,7 +1,7 @@
 // `npm run check` on real-looking esxcli output: the fixtures end to end, parse(render(x)) = x
 // for random hosts in every formatter, agreement with the advisor on recommended worlds, and
 // malformed input that only ever raises EsxcliParseError.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -42,6 +42,7 @@ import {
   ESX_X,
   FIXTURE_SETS,
   fixtureFiles,
+  readFixtureDir,
   topologyFile,
 } from './esxcli/fixtures.ts';
 import { hostCommands, renderHostFiles, renderOutput, renderTranscript } from './esxcli/render.ts';
@@ -209,19 +210,7 @@ describe('npm run check on the fixtures', () => {
     '%s on disk is what render.ts writes',
     (_n, set) => {
       const files = fixtureFiles(set);
-      const root = join(ROOT, set.name);
-      const onDisk = readdirSync(root, { recursive: true, withFileTypes: true })
-        .filter((d) => d.isFile())
-        .map((d) =>
-          join(d.parentPath, d.name)
-            .slice(root.length + 1)
-            .split('\\')
-            .join('/'),
-        )
-        .sort();
-      expect(onDisk).toEqual(Object.keys(files).sort());
-      for (const [rel, text] of Object.entries(files))
-        expect(readFileSync(join(root, rel), 'utf8')).toBe(text);
+      expect(readFixtureDir(join(ROOT, set.name))).toEqual(files);
     },
   );
 

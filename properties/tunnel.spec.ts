@@ -1,7 +1,7 @@
 // The cloud tunnel: C1-C6 on the correct model, the cases each claim runs on, and `npm run
 // check` on a site's `cloud` section (fixtures, printed fixes applied back, field-named errors).
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -21,6 +21,7 @@ import {
 import { init } from '../model/tunnel/step.ts';
 import type { TunnelEvent, TunnelSetup } from '../model/tunnel/types.ts';
 import { CORRECT } from '../model/variants.ts';
+import { readFixtureDir } from './esxcli/fixtures.ts';
 import { FAST_CHECK_VERSION, scaledRuns } from './harness.ts';
 import { prop } from './prop.ts';
 import { mermaidSequence } from './report/mermaid.ts';
@@ -124,19 +125,7 @@ describe('npm run check on a site replicating to the cloud', () => {
     '%s on disk is what render.ts writes',
     (_n, set) => {
       const files = tunnelFixtureFiles(set);
-      const root = join(ROOT, set.name);
-      const onDisk = readdirSync(root, { recursive: true, withFileTypes: true })
-        .filter((d) => d.isFile())
-        .map((d) =>
-          join(d.parentPath, d.name)
-            .slice(root.length + 1)
-            .split('\\')
-            .join('/'),
-        )
-        .sort();
-      expect(onDisk).toEqual(Object.keys(files).sort());
-      for (const [rel, text] of Object.entries(files))
-        expect(readFileSync(join(root, rel), 'utf8')).toBe(text);
+      expect(readFixtureDir(join(ROOT, set.name))).toEqual(files);
     },
   );
 

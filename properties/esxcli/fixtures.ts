@@ -1,6 +1,8 @@
 // The fixture host sets under properties/fixtures/hosts/, as data: the seed layouts of
 // properties/network/scenarios.ts (seed 000, seed 004) and seed 003's 6.5U1 to-the-cloud
 // host, each written by render.ts in the formats of research-notes C.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Format } from '../../model/esxcli/records.ts';
 import {
   type FirewallEvent,
@@ -311,4 +313,22 @@ export function fixtureFiles(set: FixtureSet): Record<string, string> {
     }
   }
   return out;
+}
+
+/** What a fixture folder holds: each file's path below `root` (with `/`) and its text. */
+export function readFixtureDir(root: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => {
+        const path = join(d.parentPath, d.name);
+        return [
+          path
+            .slice(root.length + 1)
+            .split('\\')
+            .join('/'),
+          readFileSync(path, 'utf8'),
+        ];
+      }),
+  );
 }
