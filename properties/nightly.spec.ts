@@ -317,7 +317,7 @@ describe('bad input gets a one-line error and exit code 2, never a stack trace',
 });
 
 describe('--help: usage on stdout, exit 0, for every command', () => {
-  test('start, nightly, replay, report:merge, corpus:seed and bench', async () => {
+  test('start, nightly, replay, report:merge, corpus:seed, bench, zoo, mutation:keys and mutation:summary', async () => {
     const usage: [string, RegExp][] = [
       ['start', /^usage: npm start -- /],
       ['nightly', /^usage: npm run nightly -- /],
@@ -325,6 +325,9 @@ describe('--help: usage on stdout, exit 0, for every command', () => {
       ['report-merge', /^usage: npm run report:merge -- /],
       ['corpus-seed', /^usage: npm run corpus:seed/],
       ['bench', /^usage: npm run -s bench -- /],
+      ['zoo', /^usage: npm run -s zoo -- /],
+      ['mutation-keys', /^usage: npm run mutation:keys -- /],
+      ['mutation-summary', /^usage: npm run -s mutation:summary/],
     ];
     const runs = await Promise.all(
       usage.map(([script]) => tsx(`scripts/${script}.ts`, ['--help'])),

@@ -6,7 +6,7 @@
 // several without an occurrence, or the same one as another entry), 2 on a usage error.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { inputError, usageError } from './cli.ts';
+import { helpRequested, inputError, printHelp, usageError } from './cli.ts';
 import {
   type Equivalent,
   entryProblem,
@@ -102,7 +102,18 @@ async function list(files: readonly string[], json: boolean): Promise<number> {
   return 0;
 }
 
+const HELP = `usage: ${USAGE}
+
+  FILE...   every mutant StrykerJS makes of each file, with the key an entry of
+            mutation/equivalent.json takes (no tests are run: seconds)
+  --json    the same as JSON
+  --check   every listed equivalent against the current code: exit 1 when an entry matches
+            no mutant any more (or several without an occurrence, or the same as another)
+
+Exit 2 on a usage error.`;
+
 async function main(): Promise<number> {
+  if (helpRequested(process.argv.slice(2))) printHelp(HELP);
   const args = parse();
   if (args.values.check) {
     if (args.positionals.length > 0) usageError('mutation:keys', '--check takes no files', USAGE);

@@ -9,7 +9,7 @@
 // missing or malformed; 1 when a listed equivalent is stale.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeAtomic } from '../properties/harness.ts';
-import { inputError } from './cli.ts';
+import { helpRequested, inputError, printHelp } from './cli.ts';
 import {
   type Equivalent,
   entryProblem,
@@ -115,7 +115,17 @@ const keyText = (k: MutantKey) =>
 const cell = (s: string, max = 80) =>
   `\`${(s.length > max ? `${s.slice(0, max - 1)}…` : s).replace(/\|/g, '\\|')}\``;
 
+const HELP = `usage: npm run -s mutation:summary   (npm run mutation runs it after StrykerJS)
+
+Reads ${REPORT} (or, for a run cut short, ${PLAN} and ${RESULTS}) and ${EQUIVALENT}, and
+writes reports/mutation/summary.json and reports/mutation/survivors.md: the score as StrykerJS
+counts it, the score with the listed equivalents set aside, every surviving mutant left to
+triage (with the key an entry for it would take), and every stale entry.
+
+Exit 0; 1 when a listed equivalent is stale; 2 when a file is missing or malformed.`;
+
 async function main(): Promise<number> {
+  if (helpRequested(process.argv.slice(2))) printHelp(HELP);
   const { report, complete } = latestRun();
   const equivalents = loadEquivalents();
   const keyed = keyReport(report);
