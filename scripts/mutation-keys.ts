@@ -1,11 +1,13 @@
 // npm run -s mutation:keys -- [--json] FILE...   every mutant StrykerJS makes of each file, keyed
 // npm run -s mutation:keys -- --check            every listed equivalent against the current code
+// npm run -s mutation:keys -- --prune            the same, dropping the entries whose code is gone
 // Runs StrykerJS's own instrumenter over the files (no tests, seconds), so a key for
 // mutation/equivalent.json can be looked up, and an entry whose code has changed found, without
 // a mutation run. --check exits 1 when an entry matches no mutant of the current code (or
 // several without an occurrence, or the same one as another entry), 2 on a usage error.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { writeAtomic } from '../properties/harness.ts';
 import { helpRequested, inputError, printHelp, usageError } from './cli.ts';
 import {
   type Equivalent,
@@ -16,13 +18,17 @@ import {
   matchEquivalents,
 } from './mutation-key.ts';
 
-const USAGE = 'npm run mutation:keys -- [--json] FILE... | --check';
+const USAGE = 'npm run mutation:keys -- [--json] FILE... | --check | --prune';
 const EQUIVALENT = 'mutation/equivalent.json';
 
 function parse() {
   try {
     return parseArgs({
-      options: { json: { type: 'boolean' }, check: { type: 'boolean' } },
+      options: {
+        json: { type: 'boolean' },
+        check: { type: 'boolean' },
+        prune: { type: 'boolean' },
+      },
       allowPositionals: true,
     });
   } catch (e) {
@@ -54,7 +60,7 @@ function loadEquivalents(): Equivalent[] {
   });
 }
 
-async function check(): Promise<number> {
+async function check(prune = false): Promise<number> {
   const entries = loadEquivalents();
   const files = [...new Set(entries.map((e) => e.file))].filter((f) => existsSync(f));
   // Untested mutants all count as surviving here: only whether the code is still there is judged.
@@ -72,6 +78,13 @@ async function check(): Promise<number> {
   process.stdout.write(
     `${entries.length - stale.length} of ${entries.length} listed equivalents name one mutant of the current code each\n`,
   );
+  if (prune && stale.length > 0) {
+    const dropped = new Set(stale.map((s) => s.entry));
+    const kept = entries.filter((e) => !dropped.has(e));
+    writeAtomic(EQUIVALENT, `${JSON.stringify(kept, null, 2)}\n`);
+    process.stdout.write(`dropped ${stale.length} stale entries; ${kept.length} left\n`);
+    return 0;
+  }
   return stale.length > 0 ? 1 : 0;
 }
 
@@ -109,17 +122,21 @@ const HELP = `usage: ${USAGE}
   --json    the same as JSON
   --check   every listed equivalent against the current code: exit 1 when an entry matches
             no mutant any more (or several without an occurrence, or the same as another)
+  --prune   the same, then drop those entries from the list (their code was rewritten; a
+            mutant of the new code that no test kills shows as a survivor to triage again)
 
 Exit 2 on a usage error.`;
 
 async function main(): Promise<number> {
   if (helpRequested(process.argv.slice(2))) printHelp(HELP);
   const args = parse();
-  if (args.values.check) {
-    if (args.positionals.length > 0) usageError('mutation:keys', '--check takes no files', USAGE);
-    return check();
+  if (args.values.check || args.values.prune) {
+    const flag = args.values.prune ? '--prune' : '--check';
+    if (args.positionals.length > 0) usageError('mutation:keys', `${flag} takes no files`, USAGE);
+    return check(args.values.prune === true);
   }
-  if (args.positionals.length === 0) usageError('mutation:keys', 'name a file or --check', USAGE);
+  if (args.positionals.length === 0)
+    usageError('mutation:keys', 'name a file, --check or --prune', USAGE);
   return list(args.positionals, args.values.json ?? false);
 }
 
