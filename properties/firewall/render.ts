@@ -108,8 +108,9 @@ export const FIREWALL_RENDER: AreaRender = {
     for (const h of c.hosts) {
       const a = new Set(hostFacts(w, h.name));
       const b = hostFacts(next, h.name);
-      for (const l of b) if (!a.has(l)) out.push(`+ ${l}`);
+      // As a diff reads: what went, then what came.
       for (const l of a) if (!b.includes(l)) out.push(`- ${l}`);
+      for (const l of b) if (!a.has(l)) out.push(`+ ${l}`);
     }
     return out;
   },

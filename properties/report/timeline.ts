@@ -52,6 +52,9 @@ const LANE_OF: Readonly<Record<string, Lane>> = {
   VibInstallManual: 'firewall',
   VibRemove: 'firewall',
   RulesetSet: 'firewall',
+  RulesetAllowedAll: 'firewall',
+  AllowedIpAdd: 'firewall',
+  AllowedIpRemove: 'firewall',
   Failover: 'target',
   Reprotect: 'target',
 };

@@ -282,11 +282,20 @@ function firewallPath(rec: CounterexampleRecord): PathView | null {
       }
     }
   }
-  // A layout's story, or a variant that changes no verdict: the first port it drops.
+  // A layout's story, or a variant that changes no verdict: the first port it drops of the
+  // class its invariant speaks of (F1 and F5 to the cloud, F2 host to host), so a host-to-host layout
+  // is not drawn as a to-the-cloud drop for want of the vib it never needed.
+  const ports = PORTS.filter((p) =>
+    rec.violation.invariant === 'F1' || rec.violation.invariant === 'F5'
+      ? p === 10000
+      : rec.violation.invariant === 'F2'
+        ? p !== 10000
+        : true,
+  );
   for (const x of c.setup.hosts) {
     const fw = mine.hosts[x.name];
     if (!fw) continue;
-    for (const port of PORTS)
+    for (const port of ports)
       if (fwDecide(fw, packetOf(port, variant), variant).action === 'drop')
         return view(x.name, port, false);
   }
