@@ -43,6 +43,27 @@ export function show(s: string): string {
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}...` : s);
 }
 
+/** A JSON value as an error message names it: `"text"`, a number, null, an array, an object. */
+export function jsonKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'string' ? show(v) : typeof v;
+}
+
+/** `v` as an object of the named fields only, or `bad(path, why)` (which throws). */
+export function jsonObject(
+  v: unknown,
+  path: string,
+  fields: readonly string[],
+  bad: (path: string, detail: string) => never,
+): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return bad(path, `expected an object, got ${jsonKind(v)}`);
+  for (const k of Object.keys(v))
+    if (!fields.includes(k)) bad(path, `unknown field ${show(k)}, expected ${fields.join(', ')}`);
+  return v as Record<string, unknown>;
+}
+
 export const fieldKey = (display: string) => display.replace(/\s+/g, '');
 
 // A copied prompt line (`[root@esx-01:~] esxcli ...`, `~ # esxcli ...`, `# esxcli ...`).

@@ -5,7 +5,7 @@
 import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import type { Purpose, Topology } from '../network/intent.ts';
 import { AddressError, contains, parseIp, parsePrefix } from '../network/ipv4.ts';
-import { EsxcliParseError, show } from './records.ts';
+import { EsxcliParseError, jsonKind, jsonObject, show } from './records.ts';
 import { plainText } from './text.ts';
 
 const PURPOSES: readonly Purpose[] = [
@@ -116,22 +116,9 @@ export function parseTopology(file: string, input: string): Topology {
     const { line, column } = lineColumn(text, at);
     throw new EsxcliParseError(file, line, `not valid JSON: ${what}`, column);
   }
-  const what = (v: unknown) =>
-    v === null
-      ? 'null'
-      : Array.isArray(v)
-        ? 'an array'
-        : typeof v === 'string'
-          ? show(v)
-          : typeof v;
-  const obj = (v: unknown, path: string, fields: readonly string[]): Obj => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v))
-      return bad(path, `expected an object, got ${what(v)}`);
-    for (const k of Object.keys(v)) {
-      if (!fields.includes(k)) bad(path, `unknown field ${show(k)}, expected ${fields.join(', ')}`);
-    }
-    return v as Obj;
-  };
+  const what = jsonKind;
+  const obj = (v: unknown, path: string, fields: readonly string[]): Obj =>
+    jsonObject(v, path, fields, bad);
   const arr = (v: unknown, path: string): unknown[] =>
     Array.isArray(v) ? v : bad(path, `expected an array, got ${what(v)}`);
   const str = (v: unknown, path: string): string =>

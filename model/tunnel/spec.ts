@@ -2,7 +2,7 @@
 // tenant can learn it (the balancer mode, the VIP, each proxy's public name, override and
 // certificate, the pinned thumbprints), checked field by field so a mistake is named:
 // `topology.json: cloud.proxies[1].reverseFqdn: expected a host name ...`.
-import { EsxcliParseError, show } from '../esxcli/records.ts';
+import { EsxcliParseError, jsonKind, jsonObject, show } from '../esxcli/records.ts';
 import type { BalancerMode, Certificate, TunnelSetup } from './types.ts';
 
 export interface CloudProxySpec {
@@ -57,21 +57,9 @@ export function parseCloud(file: string, text: string): CloudSpec | null {
     throw new EsxcliParseError(file, 0, `not valid JSON (${(e as Error).message})`);
   }
   if (typeof raw !== 'object' || raw === null || !('cloud' in raw)) return null;
-  const what = (v: unknown) =>
-    v === null
-      ? 'null'
-      : Array.isArray(v)
-        ? 'an array'
-        : typeof v === 'string'
-          ? show(v)
-          : typeof v;
-  const obj = (v: unknown, path: string, fields: readonly string[]): Obj => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v))
-      return bad(path, `expected an object, got ${what(v)}`);
-    for (const k of Object.keys(v))
-      if (!fields.includes(k)) bad(path, `unknown field ${show(k)}, expected ${fields.join(', ')}`);
-    return v as Obj;
-  };
+  const what = jsonKind;
+  const obj = (v: unknown, path: string, fields: readonly string[]): Obj =>
+    jsonObject(v, path, fields, bad);
   const name = (v: unknown, path: string, wildcard = false): string => {
     if (typeof v !== 'string' || !HOST_NAME.test(v) || (!wildcard && v.startsWith('*.')))
       return bad(
