@@ -36,7 +36,9 @@ export interface HuntOptions {
   /**
    * Stop at the first catch by one of the invariants the defect is expected to break, trying
    * those first (the gate in npm test and mutation runs). The zoo command leaves it off, so
-   * that its caughtBy lists every property that catches the variant.
+   * that its caughtBy lists every property that catches the variant. The gate's claim is "within
+   * npm test's budget", so it runs npm test's count even where a mutation run scales runs down:
+   * a catch costs only the runs it takes, and a mutant that stops the catch is killed.
    */
   readonly firstExpected?: boolean;
   /**
@@ -68,7 +70,11 @@ export function huntVariant(variant: Variant, seed: number, opts: HuntOptions = 
       ]
     : candidates;
   for (const def of ordered) {
-    const r = runProperty(def, { variant, seed: propertySeed(seed, def.id) });
+    const r = runProperty(def, {
+      variant,
+      seed: propertySeed(seed, def.id),
+      ...(opts.firstExpected ? { numRuns: def.numRuns } : {}),
+    });
     results.push(r);
     if (opts.firstExpected && r.status === 'failed' && checksExpected(def.invariants, expected))
       break;

@@ -313,11 +313,16 @@ function burstArb(setup: ReplicationSetup, profile: Profile): fc.Arbitrary<Repli
         { type: 'PowerOff', vm: v },
         { type: 'PowerOn', vm: v },
       ],
+      // An admin powering the VM on mid-transfer: refused while Sync Now holds a powered-off
+      // VM's disks (R9), a no-op for a VM that is on.
+      [{ type: 'PowerOn', vm: v }],
     );
     return fc
       .record({
         before: fc.array(write, { maxLength: 8 }),
         syncNow: fc.double({ min: 0, max: 1, noNaN: true }).map((p) => p < profile.syncNowChance),
+        // Sync Now of a VM just powered off, which locks its disks until the sync ends (seed 003).
+        offFirst: fc.boolean(),
         body: fc.array(
           fc.oneof(
             {
@@ -332,8 +337,9 @@ function burstArb(setup: ReplicationSetup, profile: Profile): fc.Arbitrary<Repli
         ),
         commit: fc.double({ min: 0, max: 1, noNaN: true }).map((p) => p < 0.85),
       })
-      .map(({ before, syncNow, body, commit }) => [
+      .map(({ before, syncNow, offFirst, body, commit }) => [
         ...before,
+        ...(syncNow && offFirst ? [{ type: 'PowerOff', vm: v } as ReplicationEvent] : []),
         { type: syncNow ? 'SyncNow' : 'CycleStart', vm: v } as ReplicationEvent,
         ...body.flat(),
         ...(commit ? [{ type: 'BundleCommit', vm: v } as ReplicationEvent] : []),
