@@ -136,7 +136,7 @@ export const fwCaseArb: fc.Arbitrary<FwCase> = hostsArb.chain((hosts) => {
 
 // ---- the oracle and the fold ----
 
-interface RulesetExpect {
+export interface RulesetExpect {
   enabled: boolean;
   allowedAll: boolean;
   ips: string[];
@@ -178,6 +178,11 @@ const RULES: Readonly<Record<string, readonly [Dir, number, number][]>> = {
 function builtIns(): Record<string, RulesetExpect> {
   const on = (enabled: boolean): RulesetExpect => ({ enabled, allowedAll: true, ips: [] });
   return { HBR: on(true), NFC: on(true), [NFC_INBOUND_RULESET]: on(true), httpClient: on(false) };
+}
+
+/** What the oracle expects of a host before any event: connected, no vib, the built-ins. */
+export function initialExpect(): Expect {
+  return { installed: false, connected: true, autoFailures: 0, rulesets: builtIns() };
 }
 
 /** An address or prefix as [first address, prefix length], by the oracle's own reading. */
@@ -302,10 +307,7 @@ function fold(c: FwCase, variant: Variant, check: FwCheck): Violation | null {
   };
   const versions = Object.fromEntries(c.setup.hosts.map((h) => [h.name, h.version]));
   const o: Record<string, Expect> = Object.fromEntries(
-    c.setup.hosts.map((h) => [
-      h.name,
-      { installed: false, connected: true, autoFailures: 0, rulesets: builtIns() },
-    ]),
+    c.setup.hosts.map((h) => [h.name, initialExpect()]),
   );
   const first = check({ index: 0, event: null, before: w, after: w, expect: o }, c, variant);
   if (first) return { step: 0, invariant: '', message: first };
