@@ -38,6 +38,8 @@ export const DEFECTS = [
   'hbr-rule-in-vib',
   'vib-install-duplicates-ruleset',
   'mobility-checks-current-host-only',
+  'check-range-ends-only',
+  'check-allowed-ips-unread',
   'rpo-violation-off-by-one',
   'scheduler-latest-start',
   'ok-while-dropped',
@@ -61,6 +63,8 @@ export type DefectArea =
   | 'replication'
   | 'network'
   | 'firewall'
+  /** `npm run check`: real esxcli output parsed and judged (model/esxcli). */
+  | 'host-check'
   | 'world'
   | 'tunnel'
   | 'cloud-world';
@@ -190,13 +194,13 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
   },
   'allowed-ips-ignored': {
     area: 'firewall',
-    alsoAreas: ['world'],
+    alsoAreas: ['world', 'host-check'],
     description: "a ruleset's allowed-IP list is ignored: every address passes its rules",
     expectedInvariants: ['F2'],
   },
   'nfc-outbound-from-target': {
     area: 'firewall',
-    alsoAreas: ['world'],
+    alsoAreas: ['world', 'host-check'],
     description:
       "NFC is gated by the target host's outgoing NFC ruleset instead of its incoming vSphereClient ruleset (the old reading of research-notes A1)",
     expectedInvariants: ['F2', 'E1'],
@@ -222,6 +226,18 @@ export const DEFECT_INFO: Readonly<Record<Defect, DefectInfo>> = {
     description:
       'the to-the-cloud host check looks only at where the VM runs now, not where DRS may move it',
     expectedInvariants: ['F5'],
+  },
+  'check-range-ends-only': {
+    area: 'host-check',
+    description:
+      'the host check judges the to-the-cloud range TCP 10000-10010 by its first and last port only, so a ruleset open at both ends but not between passes',
+    expectedInvariants: ['F1'],
+  },
+  'check-allowed-ips-unread': {
+    area: 'host-check',
+    description:
+      'the host check reads the rulesets and their rules but not their allowed-IP lists, so a ruleset restricted to other addresses still lets replication, NFC or to-the-cloud traffic through',
+    expectedInvariants: ['F2', 'F1'],
   },
   'rpo-violation-off-by-one': {
     area: 'world',

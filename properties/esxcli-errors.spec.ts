@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { checksum } from '../model/disk.ts';
 import { type CheckResult, checkHosts, exitCode, hostInputs } from '../model/esxcli/check.ts';
 import {
+  parseAllowedIpList,
   parseEsxcfgRoute,
   parseEsxcfgVmknic,
   parseInterfaceList,
@@ -47,7 +48,8 @@ import type { Topology } from '../model/network/intent.ts';
 import { parseIp } from '../model/network/ipv4.ts';
 import type { HostSetup } from '../model/network/types.ts';
 import { CORRECT } from '../model/variants.ts';
-import { baseFirewall, ESX_X } from './esxcli/fixtures.ts';
+import { renderCheck } from '../scripts/check-render.ts';
+import { as80U2, baseFirewall, changed, ESX_X } from './esxcli/fixtures.ts';
 import { renderHostFiles, renderTranscript } from './esxcli/render.ts';
 
 /** The message of the EsxcliParseError `f` raises; any other error is rethrown. */
@@ -1311,20 +1313,38 @@ const X_KEYS = [
   'network-ip-route-ipv4-list-N-replication',
   'network-firewall-ruleset-list',
   'network-firewall-ruleset-rule-list',
+  'network-firewall-ruleset-allowedip-list',
   'software-vib-list',
 ];
 
+/** X's firewall as an 8.0U2 host lists it, vSphereClient open to one address and one prefix. */
+const X_FW = changed(as80U2(baseFirewall(X)), [
+  { type: 'RulesetAllowedAll', host: 'esx-x', ruleset: 'vSphereClient', allowedAll: false },
+  { type: 'AllowedIpAdd', host: 'esx-x', ruleset: 'vSphereClient', address: '10.12.12.20' },
+  { type: 'AllowedIpAdd', host: 'esx-x', ruleset: 'vSphereClient', address: '172.16.0.0/24' },
+]);
+
 describe('transcripts typed with --formatter=csv and --formatter=xml', () => {
   test.each(['csv', 'xml'] as const)('%s: every output is read in its formatter', (format) => {
-    const outs = splitTranscript('t.txt', renderTranscript(X, baseFirewall(X), { format }));
+    const outs = splitTranscript('t.txt', renderTranscript(X, X_FW, { format }));
     expect(outs.map((o) => o.key)).toEqual(X_KEYS);
     expect(new Set(outs.map((o) => o.format))).toEqual(new Set([format]));
     const p = assembleHost('esx-x', 't.txt', outs);
     expect(p.setup).toEqual(X);
-    expect(p.firewall?.rulesets.map((r) => [r.id, r.enabled, r.rules.length])).toEqual([
-      ['HBR', true, 2],
-      ['NFC', true, 1],
-      ['httpClient', true, 2],
+    expect(p.allowedIps).toBe(true);
+    expect(
+      p.firewall?.rulesets.map((r) => [
+        r.id,
+        r.enabled,
+        r.rules.length,
+        r.allowedAll ? 'All' : r.allowedIps.join(', '),
+        `${r.configurable?.enable}/${r.configurable?.allowedIp}`,
+      ]),
+    ).toEqual([
+      ['HBR', true, 2, 'All', 'false/false'],
+      ['NFC', true, 1, 'All', 'false/false'],
+      ['vSphereClient', true, 2, '10.12.12.20, 172.16.0.0/24', 'true/true'],
+      ['httpClient', false, 2, 'All', 'true/true'],
     ]);
     expect(p.firewall?.vibs.map((v) => `${v.name} ${v.version}`)).toEqual(['esx-base 6.7.0-0.0.1']);
   });
@@ -1586,6 +1606,245 @@ const VMKNIC_HEADER = col([
 const vmknicLine = (name: string, ip: string) =>
   col([name, 'VMkernel', 'IPv4', ip, '255.255.255.0', 'defaultTcpipStack']);
 const PROMPT_HINT = 'expected a prompt line such as "[root@esx-01:~] esxcli ...", got';
+
+describe("the rulesets' allowed IPs (allowedip list) and 8.0U2's configurable columns", () => {
+  test('allowedip list: the vCLI samples, All and a list of an address and a prefix', () => {
+    // research-notes C7 (vCLI 6.7) and the vCLI 5.0 example, with real addresses.
+    const text = L(
+      'Ruleset    Allowed IP Addresses',
+      '---------  --------------------',
+      'sshServer  All',
+      'HBR        192.168.10.10, 192.168.1.0/24',
+    );
+    expect(parseAllowedIpList(src(text))).toStrictEqual([
+      { line: 3, ruleset: 'sshServer', allowedAll: true, ips: [], ipv6: [] },
+      {
+        line: 4,
+        ruleset: 'HBR',
+        allowedAll: false,
+        ips: ['192.168.10.10', '192.168.1.0/24'],
+        ipv6: [],
+      },
+    ]);
+  });
+
+  test('allowedip list: an empty list admits no address; IPv6 entries are kept apart', () => {
+    const text = L(
+      'Ruleset        Allowed IP Addresses',
+      '-------------  --------------------',
+      'vSphereClient',
+      'NFC            fe80::/64, 10.12.12.20',
+    );
+    expect(parseAllowedIpList(src(text))).toStrictEqual([
+      { line: 3, ruleset: 'vSphereClient', allowedAll: false, ips: [], ipv6: [] },
+      { line: 4, ruleset: 'NFC', allowedAll: false, ips: ['10.12.12.20'], ipv6: ['fe80::/64'] },
+    ]);
+  });
+
+  test('allowedip list in csv (a quoted list) and xml (a list of strings)', () => {
+    const csv = L('AllowedIPAddresses,Ruleset,', '"10.0.0.1, 10.0.0.0/8",HBR,', 'All,NFC,');
+    const xml = L(
+      '<?xml version="1.0" ?>',
+      `<output xmlns="${ESXCLI_XMLNS}">`,
+      ' <list type="structure">',
+      '  <structure typeName="RulesetAllowedIPs">',
+      '   <field name="Ruleset"><string>HBR</string></field>',
+      '   <field name="AllowedIPAddresses"><list type="string"><string>10.0.0.1</string><string>10.0.0.0/8</string></list></field>',
+      '  </structure>',
+      '  <structure typeName="RulesetAllowedIPs">',
+      '   <field name="Ruleset"><string>NFC</string></field>',
+      '   <field name="AllowedIPAddresses"><list type="string"><string>All</string></list></field>',
+      '  </structure>',
+      ' </list>',
+      '</output>',
+    );
+    for (const [text, format] of [
+      [csv, 'csv'],
+      [xml, 'xml'],
+    ] as const)
+      expect(
+        parseAllowedIpList(src(text, format)).map((r) => [r.ruleset, r.allowedAll, r.ips]),
+      ).toEqual([
+        ['HBR', false, ['10.0.0.1', '10.0.0.0/8']],
+        ['NFC', true, []],
+      ]);
+  });
+
+  test("ruleset list: 8.0U2's four columns, as the STIG known issue prints them", () => {
+    // research-notes F: rows of the full 8.0U2 listing, verbatim.
+    const text = L(
+      'Name                         Enabled  Enable/Disable configurable  Allowed IP configurable',
+      '---------------------------  -------  ---------------------------  -----------------------',
+      'sshServer                       true                        false                     true',
+      'vSphereClient                   true                         true                     true',
+      'NFC                             true                        false                    false',
+      'HBR                             true                        false                    false',
+      'httpClient                     false                         true                     true',
+    );
+    expect(parseRulesetList(src(text))).toStrictEqual([
+      { line: 3, id: 'sshServer', enabled: true, configurable: { enable: false, allowedIp: true } },
+      {
+        line: 4,
+        id: 'vSphereClient',
+        enabled: true,
+        configurable: { enable: true, allowedIp: true },
+      },
+      { line: 5, id: 'NFC', enabled: true, configurable: { enable: false, allowedIp: false } },
+      { line: 6, id: 'HBR', enabled: true, configurable: { enable: false, allowedIp: false } },
+      {
+        line: 7,
+        id: 'httpClient',
+        enabled: false,
+        configurable: { enable: true, allowedIp: true },
+      },
+    ]);
+    // csv and xml field names cannot hold the slash: read without it.
+    const csv = L(
+      'AllowedIPconfigurable,EnableDisableconfigurable,Enabled,Name,',
+      'false,false,true,HBR,',
+    );
+    expect(parseRulesetList(src(csv, 'csv'))).toStrictEqual([
+      { line: 2, id: 'HBR', enabled: true, configurable: { enable: false, allowedIp: false } },
+    ]);
+  });
+
+  test.each([
+    [
+      'allowedip list: an entry that is not an address or prefix',
+      () =>
+        parseAllowedIpList(
+          src(
+            L(
+              'Ruleset  Allowed IP Addresses',
+              '-------  --------------------',
+              'HBR      10.12.12.300',
+            ),
+          ),
+        ),
+      'f.txt:3: Allowed IP Addresses: expected All or addresses and prefixes such as 10.12.12.20, 10.12.12.0/24, got "10.12.12.300"',
+    ],
+    [
+      'allowedip list: All beside addresses',
+      () =>
+        parseAllowedIpList(
+          src(
+            L(
+              'Ruleset  Allowed IP Addresses',
+              '-------  --------------------',
+              'HBR      All, 10.0.0.1',
+            ),
+          ),
+        ),
+      'f.txt:3: Allowed IP Addresses: expected All or addresses and prefixes such as 10.12.12.20, 10.12.12.0/24, got "All"',
+    ],
+    [
+      'allowedip list: a prefix longer than /32',
+      () =>
+        parseAllowedIpList(
+          src(
+            L(
+              'Ruleset  Allowed IP Addresses',
+              '-------  --------------------',
+              'HBR      10.0.0.0/33',
+            ),
+          ),
+        ),
+      'f.txt:3: Allowed IP Addresses: expected All or addresses and prefixes such as 10.12.12.20, 10.12.12.0/24, got "10.0.0.0/33"',
+    ],
+    [
+      'ruleset list: one of the two configurable columns only',
+      () =>
+        parseRulesetList(
+          src(
+            L(
+              'Name  Enabled  Allowed IP configurable',
+              '----  -------  -----------------------',
+              'HBR      true                    false',
+            ),
+          ),
+        ),
+      'f.txt:3: expected both "Enable/Disable configurable" and "Allowed IP configurable" (ESXi 8.0U2) or neither, got only "Allowed IP configurable"',
+    ],
+    [
+      'ruleset list: a configurable value that is not true or false',
+      () =>
+        parseRulesetList(
+          src(
+            L(
+              'Name  Enabled  Enable/Disable configurable  Allowed IP configurable',
+              '----  -------  ---------------------------  -----------------------',
+              'HBR      true                        false                      yes',
+            ),
+          ),
+        ),
+      'f.txt:3: Allowed IP configurable: expected true or false, got "yes"',
+    ],
+  ])('%s', (_what, f, message) => {
+    expect(parseError(f)).toBe(message);
+  });
+
+  const ALLOWED = (...rows: string[]) => [
+    `${P}esxcli network firewall ruleset allowedip list`, // 28
+    'Ruleset     Allowed IP Addresses', // 29
+    '----------  --------------------', // 30
+    ...rows,
+  ];
+
+  test('a host: each ruleset takes its allowed IPs; IPv6 entries are noted, not modelled', () => {
+    const p = hostOf([
+      ...BASE,
+      ...FIREWALL,
+      ...ALLOWED('HBR         10.12.12.20, fe80::1', 'icmpEcho    All'),
+    ]);
+    expect(p.allowedIps).toBe(true);
+    expect(p.firewall?.rulesets.map((r) => [r.id, r.allowedAll, r.allowedIps])).toEqual([
+      ['HBR', false, ['10.12.12.20']],
+      ['icmpEcho', true, []],
+    ]);
+    expect(p.notes).toEqual(['HBR allows IPv6 fe80::1 too: kept out, the model is IPv4 only']);
+  });
+
+  test.each([
+    [
+      'a ruleset the ruleset list has not',
+      ALLOWED('HBR         All', 'icmpEcho    All', 'NFC         All'),
+      't.txt:33: ruleset "NFC" is not in network-firewall-ruleset-list',
+    ],
+    [
+      'a ruleset twice',
+      ALLOWED('HBR         All', 'HBR         All'),
+      't.txt:32: ruleset HBR listed twice',
+    ],
+    [
+      'a ruleset without its row',
+      ALLOWED('HBR         All'),
+      't.txt:28: ruleset icmpEcho (network-firewall-ruleset-list line 22) has no row: expected the full listing, one row per ruleset',
+    ],
+  ])('allowedip list: %s names the file and line', (_what, rows, message) => {
+    expect(parseError(() => hostOf([...BASE, ...FIREWALL, ...rows]))).toBe(message);
+  });
+
+  test('no allowedip list: rulesets admit every address, and the check says allowed IPs were not checked', () => {
+    const p = hostOf([...BASE, ...FIREWALL]);
+    expect(p.allowedIps).toBe(false);
+    expect(p.firewall?.rulesets.every((r) => r.allowedAll)).toBe(true);
+    const files = {
+      'topology.json': topologyText(CHECK_TOPOLOGY),
+      'esx-01.txt': L(...BASE, ...FIREWALL),
+    };
+    const r = checkHosts(
+      parseTopology('topology.json', files['topology.json']),
+      hostInputs(files, posix, { hosts: ['esx-01'] }),
+    );
+    expect(r.notChecked).toEqual([
+      {
+        host: 'esx-01',
+        what: 'allowed IPs (F1, F2): no network-firewall-ruleset-allowedip-list given, so every ruleset was taken to admit every address',
+      },
+    ]);
+    expect(renderCheck(r)).toContain('esx-01 (ESXi 6.7): 2 broken flows of 4 checked');
+  });
+});
 
 describe('host.ts: the exact check, anchor and label behind each result', () => {
   test.each([
@@ -2264,10 +2523,10 @@ const ALL_OK = [
   'ok replication vmk0 172.16.0.11 -> VRS 172.17.0.20 (TCP 31031, 44046) [N2, N3, N5, N8, F2]',
   'ok to-cloud vmk0 172.16.0.11 -> VR appliance 172.16.0.30 (TCP 10000-10010) [N2, N3, N5, F1]',
 ];
-const F2_MESSAGE =
-  'replication from esx-01 (vmk0 172.16.0.11) to VRS 172.17.0.20 is dropped: the firewall of esx-01 drops replication on TCP 31031, 44046: no enabled ruleset allows it [F2]';
+const F2_DROPPED =
+  'replication from esx-01 (vmk0 172.16.0.11) to VRS 172.17.0.20 is dropped: the firewall of esx-01 drops TCP 31031, 44046 out to 172.17.0.20';
 const NO_RULESET_NOTE =
-  'enabling a ruleset and the manual vib install were tried: add a ruleset allowing the ports';
+  'TCP 31031, 44046 out to 172.17.0.20: no change to the rulesets lets them through; add a ruleset allowing them';
 
 describe('the check: firewall findings with a verified fix or a note', () => {
   test('the vib in place and every ruleset enabled: clean, with every flow listed as checked', () => {
@@ -2283,29 +2542,71 @@ describe('the check: firewall findings with a verified fix or a note', () => {
     [
       'HBR disabled: enabling it is the fix',
       changeRuleset('HBR', (r) => [{ ...r, enabled: false }]),
+      'HBR is disabled',
       ['esxcli network firewall ruleset set -r HBR -e true'],
+      undefined,
+    ],
+    [
+      'HBR restricted to the management network: adding the VR server is the fix',
+      changeRuleset('HBR', (r) => [{ ...r, allowedAll: false, allowedIps: ['172.16.0.0/24'] }]),
+      'HBR admits only 172.16.0.0/24, not 172.17.0.20',
+      ['esxcli network firewall ruleset allowedip add -r HBR -i 172.17.0.20'],
+      undefined,
+    ],
+    [
+      'HBR disabled and restricted: both commands',
+      changeRuleset('HBR', (r) => [
+        { ...r, enabled: false, allowedAll: false, allowedIps: ['172.16.0.0/24'] },
+      ]),
+      'HBR is disabled',
+      [
+        'esxcli network firewall ruleset set -r HBR -e true',
+        'esxcli network firewall ruleset allowedip add -r HBR -i 172.17.0.20',
+      ],
       undefined,
     ],
     [
       'HBR missing: no ruleset to enable, a note',
       changeRuleset('HBR', () => []),
+      'no ruleset has a rule for them',
       [],
       NO_RULESET_NOTE,
     ],
     [
       'HBR disabled and allowing 31031 only: enabling it is not enough, a note',
       changeRuleset('HBR', (r) => [{ ...r, enabled: false, rules: r.rules.slice(0, 1) }]),
+      'TCP 31031 out to 172.17.0.20: HBR is disabled; TCP 44046 out to 172.17.0.20: no ruleset has a rule for it',
       [],
       NO_RULESET_NOTE,
     ],
-  ])('F2, %s', (_what, fw, fix, note) => {
+    [
+      "HBR restricted on a host that lists its allowed IPs as not configurable (8.0U2): the host's refusal in the note",
+      changeRuleset('HBR', (r) => [
+        {
+          ...r,
+          allowedAll: false,
+          allowedIps: ['172.16.0.0/24'],
+          configurable: { enable: false, allowedIp: false },
+        },
+      ]),
+      'HBR admits only 172.16.0.0/24, not 172.17.0.20',
+      [],
+      'TCP 31031, 44046 out to 172.17.0.20: no change to the rulesets lets them through (the host refuses: esx-01: HBR: Invalid operation requested: Can not change allowed ip list this ruleset, it is owned by system service.); add a ruleset allowing them',
+    ],
+  ])('F2, %s', (_what, fw, why, fix, note) => {
     const r = checkOne(CHECK_TOPOLOGY, H, fw);
     expect(r.errors).toEqual([]);
     expect(r.findings).toHaveLength(1);
     const f = r.findings[0];
     expect(f?.invariants).toEqual(['F2']);
     expect(f?.class).toBe('replication');
-    expect(f?.message).toBe(F2_MESSAGE);
+    expect(f?.message).toBe(`${F2_DROPPED}: ${why} [F2]`);
+    expect(f?.dropped).toEqual({
+      direction: 'outbound',
+      protocol: 'tcp',
+      remote: '172.17.0.20',
+      ports: [31031, 44046],
+    });
     expect(f?.flow).toEqual({
       port: 'TCP 31031, 44046',
       vmk: 'vmk0',
@@ -2314,7 +2615,7 @@ describe('the check: firewall findings with a verified fix or a note', () => {
       netstack: 'defaultTcpipStack',
       egress: 'vmk0',
       nextHop: '172.16.0.1',
-      verdict: 'leaves vmk0 via 172.16.0.1; dropped by the firewall on TCP 31031, 44046',
+      verdict: 'leaves vmk0 via 172.16.0.1; the firewall drops TCP 31031, 44046 out to 172.17.0.20',
     });
     expect(f?.expected).toEqual({
       vmk: 'vmk0',
@@ -2342,7 +2643,7 @@ describe('the check: firewall findings with a verified fix or a note', () => {
       [
         ['F1'],
         'to-cloud',
-        'to-cloud from esx-01 (vmk0 172.16.0.11) to VR appliance 172.16.0.30 is dropped: the firewall of esx-01 drops to-cloud on TCP 10000, 10010: Replication-to-CloudTraffic is disabled [F1]',
+        'to-cloud from esx-01 (vmk0 172.16.0.11) to VR appliance 172.16.0.30 is dropped: the firewall of esx-01 drops TCP 10000-10010 out to 172.16.0.30: Replication-to-CloudTraffic is disabled [F1]',
         ['esxcli network firewall ruleset set -r Replication-to-CloudTraffic -e true'],
       ],
     ]);
@@ -2388,7 +2689,8 @@ describe('the check: firewall findings with a verified fix or a note', () => {
 
   test('a flow broken in its routing (no fix) and its firewall (a fix): no fix printed, the firewall part in the note', () => {
     // NFC is meant for vmk3 (tagged), but vmk2 was created first in the same subnet and sends
-    // for it: no esxcli command changes that. The NFC ruleset is disabled too.
+    // its replies: no esxcli command changes that. And vSphereClient, which lets NFC in from the
+    // VR server (research-notes A1), admits only the management network.
     const topology: Topology = {
       subnets: [
         { site: 'primary', network: '172.16.0.0/24', gateway: '172.16.0.1', purpose: 'management' },
@@ -2412,13 +2714,15 @@ describe('the check: firewall findings with a verified fix or a note', () => {
     const r = checkOne(
       topology,
       setup,
-      changeRuleset('NFC', (x) => [{ ...x, enabled: false }]),
+      changeRuleset('vSphereClient', (x) => [
+        { ...x, allowedAll: false, allowedIps: ['172.16.0.0/24'] },
+      ]),
     );
     const nfc = r.findings.find((f) => f.class === 'nfc');
     expect(nfc?.invariants).toEqual(['N2', 'N4', 'F2']);
     expect(nfc?.fix).toEqual([]);
     expect(nfc?.note).toBe(
-      'vmk2 sends for 10.0.5.0/24 because it was created first (KB 2010877), and no esxcli command changes that: give nfc a subnet of its own with one vmk per host, or use vmk2 for it (seed 004); for the firewall alone: esxcli network firewall ruleset set -r NFC -e true',
+      'vmk2 sends for 10.0.5.0/24 because it was created first (KB 2010877), and no esxcli command changes that: give nfc a subnet of its own with one vmk per host, or use vmk2 for it (seed 004); for the firewall alone: esxcli network firewall ruleset allowedip add -r vSphereClient -i 10.0.5.20',
     );
   });
 
@@ -2506,7 +2810,12 @@ describe('the check: which files are hosts, and whose findings a flow is judged 
     const r = checkOne(CHECK_TOPOLOGY, H, fw);
     expect(r.errors).toEqual([]);
     expect(r.findings.map((f) => [f.invariants, f.class, f.fix, f.note])).toEqual([
-      [['F1'], 'to-cloud', [], NO_RULESET_NOTE],
+      [
+        ['F1'],
+        'to-cloud',
+        [],
+        'TCP 10000-10010 out to 172.16.0.30: no change to the rulesets lets them through; add a ruleset allowing them',
+      ],
     ]);
   });
 
@@ -2597,7 +2906,7 @@ describe('the check: which files are hosts, and whose findings a flow is judged 
     ]);
     expect(checkedLines(r).filter((l) => l.includes('VRS'))).toEqual([
       'ok replication vmk0 172.16.0.11 -> VRS 172.16.0.20 (TCP 31031, 44046) [N2, N3, N5, N8]',
-      'broken nfc vmk3 10.0.5.11 -> VRS 172.16.0.20 (TCP 902) [N2, N3, N4, N5, N8]',
+      'broken nfc VRS 172.16.0.20 -> vmk3 10.0.5.11 (TCP 902) [N2, N3, N4, N5, N8]',
     ]);
   });
 });

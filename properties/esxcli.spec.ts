@@ -14,6 +14,7 @@ import {
   judgeHosts,
 } from '../model/esxcli/check.ts';
 import {
+  parseAllowedIpList,
   parseEsxcfgRoute,
   parseEsxcfgVmknic,
   parseInterfaceList,
@@ -29,7 +30,7 @@ import {
 import { assembleHost, type CommandOutput, splitTranscript } from '../model/esxcli/host.ts';
 import { EsxcliParseError, type Format, type Source } from '../model/esxcli/records.ts';
 import { parseTopology } from '../model/esxcli/topology.ts';
-import { firewallStep, type HostFirewall } from '../model/firewall/firewall.ts';
+import { firewallStep, type HostFirewall, type Ruleset } from '../model/firewall/firewall.ts';
 import { advise } from '../model/network/advisor.ts';
 import { hostFromSetup, netStep } from '../model/network/host.ts';
 import type { HostSetup, NetHost } from '../model/network/types.ts';
@@ -46,6 +47,8 @@ import {
 import { hostCommands, renderHostFiles, renderOutput, renderTranscript } from './esxcli/render.ts';
 import { cliTest, runCheck } from './esxcli/run-check.ts';
 import { scaledRuns } from './harness.ts';
+import { checkCaseArb } from './host-check/arbitraries.ts';
+import { modelFirewalls } from './host-check/properties.ts';
 import { randomHost, recommendedWorld } from './network/arbitraries.ts';
 import { movesOffDefault } from './network/printed.ts';
 import { NET_SCENARIOS } from './network/scenarios.ts';
@@ -231,6 +234,43 @@ describe('npm run check on the fixtures', () => {
     },
   );
 
+  test("NFC is judged inbound at the DR host (research-notes A1): vSphereClient's allowed IPs without the VR server block it, and the fix adds it; the outgoing NFC ruleset off blocks nothing", () => {
+    const run = (name: string) => {
+      const set = FIXTURE_SETS.find((s) => s.name === name);
+      if (!set) throw new Error(`${name} fixture set missing`);
+      return checkFiles(fixtureFiles(set));
+    };
+    const blocked = run('notes-f-nfc-allowed-ip-excludes-vr-server');
+    expect(blocked.errors).toEqual([]);
+    expect(
+      blocked.findings.map((f) => [f.host, f.class, f.invariants, f.message, f.dropped, f.fix]),
+    ).toEqual([
+      [
+        'esx-dr-01',
+        'nfc',
+        ['F2'],
+        'nfc from VRS 10.12.12.20 to esx-dr-01 (vmk2 10.12.12.5) is dropped: the firewall of esx-dr-01 drops TCP 902 in from 10.12.12.20: vSphereClient admits only 172.17.0.0/24, not 10.12.12.20 [F2]',
+        { direction: 'inbound', protocol: 'tcp', remote: '10.12.12.20', ports: [902] },
+        ['esxcli network firewall ruleset allowedip add -r vSphereClient -i 10.12.12.20'],
+      ],
+    ]);
+    const off = run('notes-a1-outgoing-nfc-disabled');
+    expect(off.errors).toEqual([]);
+    expect(off.findings).toEqual([]);
+    expect(off.checked.find((c) => c.class === 'nfc')?.detail).toBe(
+      'replies: leaves vmk2 directly; TCP 902 in from 10.12.12.20 allowed by vSphereClient',
+    );
+  });
+
+  cliTest('notes-f-nfc-allowed-ip-excludes-vr-server exits 1 and prints the allowedip fix', () => {
+    const r = check(join(ROOT, 'notes-f-nfc-allowed-ip-excludes-vr-server'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(
+      '      esxcli network firewall ruleset allowedip add -r vSphereClient -i 10.12.12.20\n',
+    );
+    expect(r.err).toBe('');
+  });
+
   test('seed-003 before: the 6.5U1 host drops to-the-cloud replication; the fix is the manual vib install', () => {
     const set = FIXTURE_SETS.find((s) => s.name === 'seed-003-65u1-before');
     const r = set ? checkFiles(fixtureFiles(set)) : undefined;
@@ -300,6 +340,41 @@ describe('parse(render(host)) = host', () => {
     expect(rules(parsed.firewall?.rulesets)).toEqual(rules(baseFirewall(setup).rulesets));
   });
 
+  prop([checkCaseArb, fc.constantFrom<Format | 'transcript'>('text', 'csv', 'xml', 'transcript')], {
+    seed,
+    numRuns: scaledRuns(150),
+  })(
+    "rulesets, their rules, enabled states, allowed IPs and 8.0U2's configurable columns survive every formatter",
+    (c, form) => {
+      const { world } = modelFirewalls(c, CORRECT);
+      for (const h of c.setup.hosts) {
+        const fw = world.hosts[h.name] ?? null;
+        const outs =
+          form === 'transcript'
+            ? splitTranscript('t.txt', renderTranscript(h, fw))
+            : Object.entries(renderHostFiles(h, fw, form)).map(([f, text]) => ({
+                key: f.slice(0, f.lastIndexOf('.')),
+                file: f,
+                text,
+                format: form,
+              }));
+        const parsed = assembleHost(h.name, h.name, outs);
+        // "All" is all a listing shows of an allowed-all ruleset; the columns show for all or none.
+        const four = fw?.rulesets.some((r) => r.configurable) ?? false;
+        const seen = (rs: readonly Ruleset[] = []) =>
+          rs.map((r) => ({
+            id: r.id,
+            enabled: r.enabled,
+            rules: r.rules,
+            allowed: r.allowedAll ? 'All' : r.allowedIps,
+            configurable: r.configurable ?? (four ? { enable: true, allowedIp: true } : undefined),
+          }));
+        expect(parsed.allowedIps).toBe(true);
+        expect(seen(parsed.firewall?.rulesets)).toEqual(seen(fw?.rulesets));
+      }
+    },
+  );
+
   test('the seed layouts survive the esxcfg listings too', () => {
     for (const s of NET_SCENARIOS) {
       for (const h of s.hosts) {
@@ -361,6 +436,11 @@ const PARSERS: readonly [string, RegExp, Parser][] = [
   ['interface tag get', /^network-ip-interface-tag-get-/, parseTagGet],
   ['firewall ruleset list', /^network-firewall-ruleset-list$/, parseRulesetList],
   ['firewall ruleset rule list', /^network-firewall-ruleset-rule-list$/, parseRuleList],
+  [
+    'firewall ruleset allowedip list',
+    /^network-firewall-ruleset-allowedip-list$/,
+    parseAllowedIpList,
+  ],
   ['software vib list', /^software-vib-list$/, parseVibList],
 ];
 
@@ -579,5 +659,8 @@ describe('every fix printed for a fixture, read back from the text and applied, 
     expect(commands.some((c) => c.startsWith('esxcli network ip route ipv4 add'))).toBe(true);
     expect(commands.some((c) => c.startsWith('esxcli network ip interface add'))).toBe(true);
     expect(commands.some((c) => c.startsWith('esxcli software vib install'))).toBe(true);
+    expect(
+      commands.some((c) => c.startsWith('esxcli network firewall ruleset allowedip add')),
+    ).toBe(true);
   });
 });

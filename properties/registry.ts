@@ -3,6 +3,8 @@
 
 import { FIREWALL_PROPERTIES } from './firewall/properties.ts';
 import { FIREWALL_RENDER } from './firewall/render.ts';
+import { HOST_CHECK_PROPERTIES } from './host-check/properties.ts';
+import { HOST_CHECK_RENDER } from './host-check/render.ts';
 import { NETWORK_PROPERTIES } from './network/properties.ts';
 import { NETWORK_RENDER } from './network/render.ts';
 import type { AreaRender, PropertyDef } from './registry-types.ts';
@@ -18,6 +20,7 @@ export const PROPERTIES: readonly PropertyDef[] = [
   ...(REPLICATION_PROPERTIES as readonly PropertyDef[]),
   ...(NETWORK_PROPERTIES as readonly PropertyDef[]),
   ...(FIREWALL_PROPERTIES as readonly PropertyDef[]),
+  ...(HOST_CHECK_PROPERTIES as readonly PropertyDef[]),
   ...(WORLD_PROPERTIES as readonly PropertyDef[]),
   ...(TUNNEL_PROPERTIES as readonly PropertyDef[]),
   ...(CLOUD_WORLD_PROPERTIES as readonly PropertyDef[]),
@@ -27,6 +30,7 @@ const AREAS: Readonly<Record<string, AreaRender>> = {
   replication: REPLICATION_RENDER,
   network: NETWORK_RENDER,
   firewall: FIREWALL_RENDER,
+  'host-check': HOST_CHECK_RENDER,
   world: WORLD_RENDER,
   tunnel: TUNNEL_RENDER,
   'cloud-world': CLOUD_WORLD_RENDER,

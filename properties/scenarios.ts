@@ -10,6 +10,7 @@ import type { HostSetup, NetHost } from '../model/network/types.ts';
 import { checkCloud } from '../model/tunnel/check.ts';
 import type { Variant } from '../model/variants.ts';
 import { renderHostFiles } from './esxcli/render.ts';
+import { VR_APPLIANCE, VR_SERVER } from './firewall/properties.ts';
 import { firewallsOf } from './firewall/render.ts';
 import { FW_SCENARIOS, type FwScenario, judgeFirewall } from './firewall/scenarios.ts';
 import { type CounterexampleRecord, FAST_CHECK_VERSION } from './harness.ts';
@@ -175,11 +176,14 @@ function netFix(sc: NetScenario, variant: Variant): LayoutFix | undefined {
 
 /**
  * A firewall layout's hosts need a network to be checked: each gets one management vmk on one
- * subnet with the vCenter and the VR appliance that replicates to the cloud (seed 003).
+ * subnet with the vCenter, and either the VR appliance that replicates to the cloud (seed 003)
+ * or, for host-to-host replication, the VR server the site replicates to, itself: each host
+ * sends replication to it and takes NFC from it (research-notes A1).
  */
 function fwFix(sc: FwScenario, variant: Variant): LayoutFix | undefined {
   let w = firewallsOf(sc.hosts, variant);
   for (const e of sc.events) w = firewallStep(w, e, variant).world;
+  const hostToHost = sc.check === 'host-to-host';
   const topology: Topology = {
     subnets: [
       { site: 'primary', network: '172.16.0.0/24', gateway: '172.16.0.1', purpose: 'management' },
@@ -187,10 +191,12 @@ function fwFix(sc: FwScenario, variant: Variant): LayoutFix | undefined {
     hosts: sc.hosts.map((x) => ({ name: x.name, site: 'primary' })),
     appliances: [
       { role: 'vcenter', site: 'primary', ip: '172.16.0.10' },
-      { role: 'vr-appliance', site: 'primary', ip: '172.16.0.20' },
+      hostToHost
+        ? { role: 'vrs', site: 'primary', ip: VR_SERVER }
+        : { role: 'vr-appliance', site: 'primary', ip: VR_APPLIANCE },
     ],
-    replication: [],
-    toCloud: true,
+    replication: hostToHost ? [{ from: 'primary', to: 'primary' }] : [],
+    toCloud: !hostToHost,
   };
   const files: Record<string, string> = {};
   sc.hosts.forEach((x, i) => {

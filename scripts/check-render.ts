@@ -120,6 +120,7 @@ export function checkJson(r: CheckResult, cloud: CloudCheck | null = null): unkn
         sentence: f.sentence,
         why: f.why,
         flow: f.flow,
+        ...(f.dropped ? { dropped: f.dropped } : {}),
         expected: f.expected,
         fix: f.fix,
         steps: f.steps,

@@ -8,7 +8,8 @@
 #   ssh root@esx-01 sh -s < scripts/collect-esxcli.sh > DIR/esx-01.txt
 #
 # Every vmk's `tag get` is included (the check refuses a vmk without one rather than guess it
-# untagged), and the route list of every netstack besides defaultTcpipStack.
+# untagged), the route list of every netstack besides defaultTcpipStack, and the rulesets'
+# allowed IPs (without them the check takes every ruleset to admit every address, and says so).
 
 host=$(hostname 2>/dev/null) || host=esxi
 host=${host%%.*}
@@ -44,6 +45,7 @@ done
 
 run esxcli network firewall ruleset list
 run esxcli network firewall ruleset rule list
+run esxcli network firewall ruleset allowedip list
 run esxcli software vib list
 
 # A bare prompt ends the last output.

@@ -4,13 +4,19 @@
 // model and seen to remove the finding and add none. Every flow checked is listed with its
 // verdict, so an empty check is never mistaken for a clean one. Pure: the script does the I/O.
 import {
+  admits,
+  type FirewallEvent,
   firewallStep,
   decide as fwDecide,
   type HostFirewall,
+  NFC_INBOUND_RULESET,
+  nfcPacket,
+  type Packet,
+  type Ruleset,
+  TO_CLOUD_PORTS,
   TO_CLOUD_RULESET,
   VR2C_VIB,
 } from '../firewall/firewall.ts';
-import { passesToCloud } from '../firewall/mobility.ts';
 import {
   advise,
   decide,
@@ -29,7 +35,7 @@ import {
 } from '../network/intent.ts';
 import { contains, formatIp, parseIp, parsePrefix } from '../network/ipv4.ts';
 import type { NetHost } from '../network/types.ts';
-import { CORRECT, type EsxiVersion, type Variant } from '../variants.ts';
+import { CORRECT, type EsxiVersion, has, type Variant } from '../variants.ts';
 import {
   assembleHost,
   type CommandOutput,
@@ -47,8 +53,8 @@ export const INVARIANTS: Readonly<Record<string, string>> = {
   N4: 'traffic pinned to a vmk leaves through it',
   N5: "a flow on one netstack never uses another netstack's routes",
   N8: 'replication and NFC run on the default netstack only',
-  F1: 'to-the-cloud replication (TCP 10000-10010 out) passes the host firewall',
-  F2: 'host-to-host replication (TCP 31031, 44046, 902 out) passes the host firewall',
+  F1: 'to-the-cloud replication (TCP 10000-10010 out to the VR appliance) passes the host firewall',
+  F2: 'host-to-host replication passes the host firewalls: TCP 31031, 44046 out to the VR server, NFC on TCP 902 into the target host from it',
 };
 
 export interface HostInput {
@@ -94,12 +100,26 @@ export interface CheckFinding {
     readonly verdict: string;
     readonly because: string;
   };
+  /**
+   * What the firewall drops, each port with its far end; absent when the firewall lets the
+   * whole flow through (or was not given).
+   */
+  readonly dropped?: DroppedPackets;
   /** esxcli commands to paste, in order; empty when no fix was verified (see note). */
   readonly fix: readonly string[];
   /** Labelled steps that are not commands (local.sh lines, a reboot), after the commands. */
   readonly steps: readonly string[];
   readonly disruption?: string;
   readonly note?: string;
+}
+
+/** Packets a host firewall drops: one direction and far end, the ports dropped. */
+export interface DroppedPackets {
+  readonly direction: Packet['direction'];
+  readonly protocol: Packet['protocol'];
+  /** The far end: the VR server or appliance the host sends to, or NFC's VR server. */
+  readonly remote: string;
+  readonly ports: readonly number[];
 }
 
 /** One flow the check judged: what it covered and the verdict. */
@@ -157,16 +177,123 @@ const srcOf = (h: NetHost, f: Flow) => {
 };
 const flowKey = (f: Flow) => `${f.host}|${f.class}|${f.dst}`;
 
-/** The flow in one line: "vmk2 10.11.12.5 -> VRS 10.12.12.20 (TCP 31031, 44046)". */
+/**
+ * The flow in one line: "vmk2 10.11.12.5 -> VRS 10.12.12.20 (TCP 31031, 44046)"; NFC, which
+ * the VR server opens into the host, from the VR server: "VRS 10.12.12.20 -> vmk2 10.12.12.5
+ * (TCP 902)" (research-notes A1).
+ */
 export function flowText(h: NetHost, f: Flow): string {
-  return `${f.intended.vmk} ${srcOf(h, f)} -> ${f.dstName} (${f.port})`;
+  const here = `${f.intended.vmk} ${srcOf(h, f)}`;
+  return f.class === 'nfc'
+    ? `${f.dstName} -> ${here} (${f.port})`
+    : `${here} -> ${f.dstName} (${f.port})`;
 }
 
-const FW_PORTS: Partial<Record<TrafficClass, { ports: number[]; inv: 'F1' | 'F2' }>> = {
-  'to-cloud': { ports: [10000, 10010], inv: 'F1' },
-  replication: { ports: [31031, 44046], inv: 'F2' },
-  nfc: { ports: [902], inv: 'F2' },
+const outTo = (port: number, remote: string): Packet => ({
+  direction: 'outbound',
+  protocol: 'tcp',
+  port,
+  remote,
+});
+
+/**
+ * The packets each class needs through its host's firewall, every port with its far end, and
+ * the ruleset built for them: to the cloud TCP 10000-10010 out to the VR appliance
+ * (research-notes A1, D), replication TCP 31031 and 44046 out to the VR server (A1), NFC TCP
+ * 902 into the target host from the VR server (A1 corrected, F).
+ */
+export const FIREWALL_CLASSES: Partial<
+  Record<
+    TrafficClass,
+    {
+      readonly inv: 'F1' | 'F2';
+      readonly ruleset: string;
+      packets(remote: string, variant: Variant): Packet[];
+    }
+  >
+> = {
+  'to-cloud': {
+    inv: 'F1',
+    ruleset: TO_CLOUD_RULESET,
+    // Defect: the range judged by its ends only.
+    packets: (remote, variant) =>
+      (has(variant, 'check-range-ends-only') ? [10000, 10010] : TO_CLOUD_PORTS).map((port) =>
+        outTo(port, remote),
+      ),
+  },
+  replication: {
+    inv: 'F2',
+    ruleset: 'HBR',
+    packets: (remote) => [31031, 44046].map((port) => outTo(port, remote)),
+  },
+  nfc: {
+    inv: 'F2',
+    ruleset: NFC_INBOUND_RULESET,
+    packets: (remote, variant) => [nfcPacket(remote, variant)],
+  },
 };
+
+/** Ports in order, runs of neighbours as ranges: "31031, 44046", "10000-10010". */
+export function portList(ports: readonly number[]): string {
+  const sorted = [...new Set(ports)].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] ?? 0) + 1) j++;
+    out.push(j > i ? `${sorted[i]}-${sorted[j]}` : `${sorted[i]}`);
+    i = j + 1;
+  }
+  return out.join(', ');
+}
+
+/** Packets of one direction and far end in words: "TCP 902 in from 10.12.12.20". */
+export function packetText(ps: readonly Packet[]): string {
+  const p = ps[0];
+  if (!p) return 'nothing';
+  const dir = p.direction === 'inbound' ? `in from ${p.remote}` : `out to ${p.remote}`;
+  return `${p.protocol.toUpperCase()} ${portList(ps.map((x) => x.port))} ${dir}`;
+}
+
+const covers = (rs: Ruleset, p: Packet) =>
+  rs.rules.some(
+    (r) =>
+      r.direction === p.direction &&
+      r.protocol === p.protocol &&
+      r.begin <= p.port &&
+      p.port <= r.end,
+  );
+
+/** Why the firewall drops these packets, one line per cause, each naming its ports. */
+function dropCauses(fw: HostFirewall, dropped: readonly Packet[]): string[] {
+  const groups = new Map<string, Packet[]>();
+  for (const p of dropped) {
+    const rulesets = fw.rulesets.filter((rs) => covers(rs, p));
+    const missingVib =
+      p.direction === 'outbound' &&
+      TO_CLOUD_PORTS.includes(p.port) &&
+      !fw.rulesets.some((r) => r.id === TO_CLOUD_RULESET);
+    const cause =
+      rulesets.length === 0
+        ? `no ruleset has a rule for {it}${missingVib ? ` (${TO_CLOUD_RULESET} is missing: no ${VR2C_VIB} vib)` : ''}`
+        : rulesets
+            .map((rs) =>
+              !rs.enabled
+                ? `${rs.id} is disabled`
+                : admits(rs, p.remote)
+                  ? `${rs.id} allows it`
+                  : `${rs.id} admits only ${rs.allowedIps.join(', ') || 'no address'}, not ${p.remote}`,
+            )
+            .join(', and ');
+    const list = groups.get(cause) ?? [];
+    list.push(p);
+    groups.set(cause, list);
+  }
+  // One cause for every port is said once; several say which ports each covers.
+  return [...groups].map(([cause, ps]) => {
+    const text = cause.replace('{it}', ps.length === 1 ? 'it' : 'them');
+    return groups.size === 1 ? text : `${packetText(ps)}: ${text}`;
+  });
+}
 
 // ---- the printed form of a fix's steps: the one place they are spelt ----
 
@@ -189,40 +316,56 @@ export function stepText(host: string, s: FixStep): string {
   }
 }
 
-/** A firewall fix verified on the firewall model: enable a ruleset, or seed 003's manual vib. */
+/**
+ * A firewall fix verified on the firewall model: a ruleset with rules for every dropped port
+ * enabled and opened to the far end (`allowedip add`, one address: research-notes A1, KB 432374;
+ * never `--allowed-all true`, which would undo an admin's restriction), the class's own ruleset
+ * first; seed 003's manual vib install; or every such ruleset at once. A change the host refuses
+ * (8.0U2's configurable columns) is no fix, and the note says so.
+ */
 function firewallFix(
   fw: HostFirewall,
   f: Flow,
-  ports: number[],
+  packets: readonly Packet[],
+  dropped: readonly Packet[],
   h: NetHost,
   t: Topology,
   variant: Variant,
 ): { commands: string[]; steps: string[]; note?: string } {
+  const remote = formatIp(f.dst);
+  const own = FIREWALL_CLASSES[f.class]?.ruleset;
   const passes = (x: HostFirewall) =>
-    f.class === 'to-cloud'
-      ? passesToCloud(x, variant, formatIp(f.dst))
-      : ports.every(
-          (port) =>
-            fwDecide(
-              x,
-              { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) },
-              variant,
-            ).action === 'allow',
-        );
-  const world = { now: 0, hosts: { [fw.host]: fw } };
-  const candidates: {
-    events: Parameters<typeof firewallStep>[1][];
+    packets.every((p) => fwDecide(x, p, variant).action === 'allow');
+  interface Candidate {
+    events: FirewallEvent[];
     commands: string[];
     steps: string[];
-  }[] = [];
-  for (const rs of fw.rulesets.filter((r) => !r.enabled)) {
-    candidates.push({
-      events: [{ type: 'RulesetSet', host: fw.host, ruleset: rs.id, enabled: true }],
-      commands: [`esxcli network firewall ruleset set -r ${rs.id} -e true`],
-      steps: [],
-    });
   }
-  if (f.class === 'to-cloud' && !fw.rulesets.some((r) => r.id === TO_CLOUD_RULESET)) {
+  const opened = (rss: readonly Ruleset[]): Candidate => {
+    const c: Candidate = { events: [], commands: [], steps: [] };
+    for (const rs of rss) {
+      if (!rs.enabled) {
+        c.events.push({ type: 'RulesetSet', host: fw.host, ruleset: rs.id, enabled: true });
+        c.commands.push(`esxcli network firewall ruleset set -r ${rs.id} -e true`);
+      }
+      if (!admits(rs, remote)) {
+        c.events.push({ type: 'AllowedIpAdd', host: fw.host, ruleset: rs.id, address: remote });
+        c.commands.push(`esxcli network firewall ruleset allowedip add -r ${rs.id} -i ${remote}`);
+      }
+    }
+    return c;
+  };
+  const whole = fw.rulesets.filter((rs) => dropped.every((p) => covers(rs, p)));
+  const singles = whole
+    .map((rs) => ({ rs, c: opened([rs]) }))
+    .filter((x) => x.c.events.length > 0)
+    .sort(
+      (a, b) =>
+        Number(b.rs.id === own) - Number(a.rs.id === own) || a.c.events.length - b.c.events.length,
+    );
+  const candidates: Candidate[] = singles.filter((x) => x.rs.id === own).map((x) => x.c);
+  const vib = f.class === 'to-cloud' && !fw.rulesets.some((r) => r.id === TO_CLOUD_RULESET);
+  if (vib) {
     // Seed 003's workaround: install the vib by hand (the automatic push fails on 6.5U1),
     // copied to the host's /tmp rather than to a datastore whose name the check cannot know.
     const site = t.hosts.find((x) => x.name === h.name)?.site;
@@ -233,16 +376,38 @@ function firewallFix(
       steps: [VIB_COPY(app?.ip ?? null, srcOf(h, f))],
     });
   }
+  candidates.push(...singles.filter((x) => x.rs.id !== own).map((x) => x.c));
+  const some = fw.rulesets.filter((rs) => dropped.some((p) => covers(rs, p)));
+  const all = opened(some);
+  if (all.events.length > 0 && !candidates.some((c) => c.commands.join() === all.commands.join()))
+    candidates.push(all);
+  const refused: string[] = [];
   for (const c of candidates) {
-    let w = world;
-    for (const e of c.events) w = firewallStep(w, e, variant).world;
+    let w: { now: number; hosts: Readonly<Record<string, HostFirewall>> } = {
+      now: 0,
+      hosts: { [fw.host]: fw },
+    };
+    let error: string | undefined;
+    for (const e of c.events) {
+      const step = firewallStep(w, e, variant);
+      if (step.error) {
+        error = step.error;
+        break;
+      }
+      w = step.world;
+    }
+    if (error !== undefined) {
+      if (!refused.includes(error)) refused.push(error);
+      continue;
+    }
     const after = w.hosts[fw.host];
     if (after && passes(after)) return { commands: c.commands, steps: c.steps };
   }
+  const them = dropped.length === 1 ? 'it' : 'them';
   return {
     commands: [],
     steps: [],
-    note: 'enabling a ruleset and the manual vib install were tried: add a ruleset allowing the ports',
+    note: `${packetText(dropped)}: no change to the rulesets${vib ? ' nor the manual vib install' : ''} lets ${them} through${refused.length ? ` (the host refuses: ${refused.join('; ')})` : ''}; add a ruleset allowing ${them}`,
   };
 }
 
@@ -268,9 +433,25 @@ function printedFix(h: NetHost, fix: Fix): { commands: string[]; steps: string[]
 export function judgeHosts(
   t: Topology,
   hosts: Readonly<Record<string, NetHost>>,
-  firewalls: Readonly<Record<string, HostFirewall | null>>,
+  given: Readonly<Record<string, HostFirewall | null>>,
   variant: Variant = CORRECT,
+  opts: {
+    /** Hosts whose `ruleset allowedip list` was not given: their allowed IPs are unknown. */
+    readonly allowedIpsUnknown?: readonly string[];
+  } = {},
 ): Judged {
+  // Defect: the check reads the rulesets but not their allowed-IP lists.
+  const firewalls: Readonly<Record<string, HostFirewall | null>> = has(
+    variant,
+    'check-allowed-ips-unread',
+  )
+    ? Object.fromEntries(
+        Object.entries(given).map(([k, fw]) => [
+          k,
+          fw && { ...fw, rulesets: fw.rulesets.map((r) => ({ ...r, allowedAll: true })) },
+        ]),
+      )
+    : given;
   const { flows, gaps } = intentOf(t, hosts, undefined, variant);
   const routing = new Map<string, Finding>(
     advise(hosts, t, variant, flows).map((a) => [flowKey(a.flow), a]),
@@ -284,13 +465,18 @@ export function judgeHosts(
         host: name,
         what: 'firewall (F1, F2): no network-firewall-ruleset-list given',
       });
+    else if (opts.allowedIpsUnknown?.includes(name))
+      notChecked.push({
+        host: name,
+        what: 'allowed IPs (F1, F2): no network-firewall-ruleset-allowedip-list given, so every ruleset was taken to admit every address',
+      });
   }
   for (const f of flows) {
     const h = hosts[f.host];
     if (!h) continue;
     const r = routing.get(flowKey(f));
     const fw = firewalls[f.host] ?? null;
-    const spec = FW_PORTS[f.class];
+    const spec = FIREWALL_CLASSES[f.class];
     const covered = [
       'N2',
       'N3',
@@ -303,52 +489,58 @@ export function judgeHosts(
     let fwBroken: {
       inv: string;
       sentence: string;
-      why: string;
+      /** The sentence without the host, for a line that names it already. */
+      drops: string;
+      why: string[];
+      dropped: DroppedPackets;
       fix: ReturnType<typeof firewallFix>;
     } | null = null;
     let allowedBy = '';
     if (spec && fw) {
-      const dropped = spec.ports.filter(
-        (port) =>
-          fwDecide(
-            fw,
-            { direction: 'outbound', protocol: 'tcp', port, remote: formatIp(f.dst) },
-            variant,
-          ).action === 'drop',
-      );
+      const packets = spec.packets(formatIp(f.dst), variant);
+      const verdicts = packets.map((p) => ({ p, v: fwDecide(fw, p, variant) }));
+      const dropped = verdicts.filter((x) => x.v.action === 'drop').map((x) => x.p);
+      const first = dropped[0] ?? packets[0];
       if (dropped.length === 0)
-        allowedBy = `; ${f.port} out allowed by ${fwDecide(fw, { direction: 'outbound', protocol: 'tcp', port: spec.ports[0] ?? 0, remote: formatIp(f.dst) }, variant).ruleset}`;
-      else {
-        const why =
-          f.class === 'to-cloud'
-            ? fw.rulesets.some((x) => x.id === TO_CLOUD_RULESET)
-              ? `${TO_CLOUD_RULESET} is disabled`
-              : `${TO_CLOUD_RULESET} is missing (no ${VR2C_VIB} vib)`
-            : 'no enabled ruleset allows it';
+        allowedBy = `; ${packetText(packets)} allowed by ${[...new Set(verdicts.map((x) => x.v.ruleset))].join(', ')}`;
+      else if (first)
         fwBroken = {
           inv: spec.inv,
-          sentence: `the firewall of ${f.host} drops ${f.class} on TCP ${dropped.join(', ')}`,
-          why,
-          fix: firewallFix(fw, f, spec.ports, h, t, variant),
+          sentence: `the firewall of ${f.host} drops ${packetText(dropped)}`,
+          drops: `the firewall drops ${packetText(dropped)}`,
+          why: dropCauses(fw, dropped),
+          dropped: {
+            direction: first.direction,
+            protocol: first.protocol,
+            remote: first.remote,
+            ports: dropped.map((p) => p.port),
+          },
+          fix: firewallFix(fw, f, packets, dropped, h, t, variant),
         };
-      }
     }
     const broken = r !== undefined || fwBroken !== null;
+    // NFC's route is its replies' way back to the VR server (research-notes A1).
+    const routeText = `${f.class === 'nfc' ? 'replies: ' : ''}${describeDecision(d)}`;
     checked.push({
       host: f.host,
       class: f.class,
       flow: flowText(h, f),
       verdict: broken ? 'broken' : 'ok',
       covered,
-      detail: `${describeDecision(d)}${allowedBy}${fwBroken ? `; dropped by the firewall on ${f.port}` : ''}`,
+      detail: `${routeText}${allowedBy}${fwBroken ? `; ${fwBroken.drops}` : ''}`,
     });
     if (!broken) continue;
     const invariants = [...(r?.invariants ?? []), ...(fwBroken ? [fwBroken.inv] : [])];
-    const what = `${f.class} from ${f.host} (${f.intended.vmk} ${srcOf(h, f)}) to ${f.dstName}`;
+    const here = `${f.host} (${f.intended.vmk} ${srcOf(h, f)})`;
+    // NFC is the VR server's connection into the host (research-notes A1).
+    const what =
+      f.class === 'nfc'
+        ? `${f.class} from ${f.dstName} to ${here}`
+        : `${f.class} from ${here} to ${f.dstName}`;
     const sentence = r
       ? `${r.sentence}${fwBroken ? `, and ${fwBroken.sentence}` : ''}`
       : `${what} is dropped: ${fwBroken?.sentence ?? ''}`;
-    const why = [...(r?.why ?? []), ...(fwBroken ? [fwBroken.why] : [])];
+    const why = [...(r?.why ?? []), ...(fwBroken?.why ?? [])];
     const rf = r ? printedFix(h, r.fix) : { commands: [], steps: [] };
     const routeFixed = !r || r.fix.events.length > 0;
     const fwFixed = !fwBroken || fwBroken.fix.commands.length > 0;
@@ -377,12 +569,16 @@ export function judgeHosts(
         netstack: f.netstack,
         egress: d.ok ? d.egress : null,
         nextHop: d.ok ? hop(d.nextHop) : null,
-        verdict: `${describeDecision(d)}${fwBroken ? `; dropped by the firewall on ${f.port}` : ''}`,
+        verdict: `${routeText}${fwBroken ? `; ${fwBroken.drops}` : ''}`,
       },
+      ...(fwBroken ? { dropped: fwBroken.dropped } : {}),
       expected: {
         vmk: f.intended.vmk,
         nextHop: hop(f.intended.nextHop),
-        verdict: `leaves ${f.intended.vmk} ${via(f.intended.nextHop)}${spec && fw ? ' and passes the firewall' : ''}`,
+        verdict:
+          f.class === 'nfc'
+            ? `replies leave ${f.intended.vmk} ${via(f.intended.nextHop)}${spec && fw ? `, and the firewall lets ${packetText(spec.packets(formatIp(f.dst), variant))}` : ''}`
+            : `leaves ${f.intended.vmk} ${via(f.intended.nextHop)}${spec && fw ? ' and passes the firewall' : ''}`,
         because: f.because,
       },
       // Only a fix that mends every broken part is printed as one.
@@ -629,7 +825,11 @@ export function checkHosts(
     hosts[n] = hostFromSetup(p.setup);
     firewalls[n] = p.firewall;
   }
-  const j = judgeHosts(topology, hosts, firewalls, variant);
+  const j = judgeHosts(topology, hosts, firewalls, variant, {
+    allowedIpsUnknown: [...parsed.values()]
+      .filter((p) => p.firewall !== null && !p.allowedIps)
+      .map((p) => p.setup.name),
+  });
   errors.push(...topologyErrors(topology, parsed, hosts, given, j.flows, j.gaps));
   return {
     hosts: [...parsed.values()].map((p) => ({

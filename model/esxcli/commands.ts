@@ -1,6 +1,6 @@
 // One parser per command (research-notes C1-C9): text in, typed rows out, or one
 // EsxcliParseError naming the file, line and what was expected.
-import type { Rule } from '../firewall/firewall.ts';
+import { parseAllowedIp, type Rule, type RulesetConfigurable } from '../firewall/firewall.ts';
 import {
   AddressError,
   type Ip,
@@ -343,14 +343,82 @@ export function parseTagGet(src: Source): { tags: Tag[]; other: string[] } {
 export interface RulesetRow extends At {
   readonly id: string;
   readonly enabled: boolean;
+  /** ESXi 8.0U2's two more columns (research-notes F); absent in the two-column form (C7). */
+  readonly configurable?: RulesetConfigurable;
+}
+
+/**
+ * A field by its display name, however the formatter spells it: the text header's
+ * "Enable/Disable configurable" keeps its slash, a csv or xml field name cannot hold one
+ * (research-notes C10; the 8.0U2 csv and xml names are UNCONFIRMED).
+ */
+function loose(r: Rec, display: string): string | undefined {
+  const norm = (k: string) => k.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+  const want = norm(display);
+  for (const [k, v] of r.fields) if (norm(k) === want) return v;
+  return undefined;
 }
 
 export function parseRulesetList(src: Source): RulesetRow[] {
-  return readRecords(src, 'table').map((r) => ({
-    line: r.line,
-    id: need(src, r, 'Name'),
-    enabled: bool(src, r.line, need(src, r, 'Enabled'), 'Enabled'),
-  }));
+  return readRecords(src, 'table').map((r) => {
+    const en = loose(r, 'Enable/Disable configurable');
+    const ip = loose(r, 'Allowed IP configurable');
+    if ((en === undefined) !== (ip === undefined))
+      parseFail(
+        src,
+        r.line,
+        `expected both "Enable/Disable configurable" and "Allowed IP configurable" (ESXi 8.0U2) or neither, got only ${en === undefined ? '"Allowed IP configurable"' : '"Enable/Disable configurable"'}`,
+      );
+    return {
+      line: r.line,
+      id: need(src, r, 'Name'),
+      enabled: bool(src, r.line, need(src, r, 'Enabled'), 'Enabled'),
+      ...(en !== undefined && ip !== undefined
+        ? {
+            configurable: {
+              enable: bool(src, r.line, en, 'Enable/Disable configurable'),
+              allowedIp: bool(src, r.line, ip, 'Allowed IP configurable'),
+            },
+          }
+        : {}),
+    };
+  });
+}
+
+export interface AllowedIpRow extends At {
+  readonly ruleset: string;
+  /** "All": every address may use the ruleset's rules. */
+  readonly allowedAll: boolean;
+  /** The IPv4 addresses and prefixes listed, as printed. */
+  readonly ips: readonly string[];
+  /** IPv6 entries: kept out of the model, which is IPv4 only (they admit no IPv4 address). */
+  readonly ipv6: readonly string[];
+}
+
+/**
+ * `esxcli network firewall ruleset allowedip list` (research-notes C7): a ruleset per row, its
+ * allowed IPs `All` or a list such as `10.12.12.20, 10.12.12.0/24` (vCLI 5.0 examples print the
+ * list comma-separated). An empty list is read as no address (UNCONFIRMED: no sample shows one).
+ */
+export function parseAllowedIpList(src: Source): AllowedIpRow[] {
+  return readRecords(src, 'table', { emptyLast: true }).map((r) => {
+    const ruleset = need(src, r, 'Ruleset');
+    const text = need(src, r, 'AllowedIPAddresses', 'Allowed IP Addresses').trim();
+    if (text === 'All') return { line: r.line, ruleset, allowedAll: true, ips: [], ipv6: [] };
+    const ips: string[] = [];
+    const ipv6: string[] = [];
+    for (const entry of text.split(/[\s,]+/).filter((x) => x !== '')) {
+      if (entry.includes(':')) ipv6.push(entry);
+      else if (parseAllowedIp(entry)) ips.push(entry);
+      else
+        parseFail(
+          src,
+          r.line,
+          `Allowed IP Addresses: expected All or addresses and prefixes such as 10.12.12.20, 10.12.12.0/24, got ${show(entry)}`,
+        );
+    }
+    return { line: r.line, ruleset, allowedAll: false, ips, ipv6 };
+  });
 }
 
 export interface RuleRow extends At {

@@ -19,6 +19,7 @@ import {
 } from '../network/types.ts';
 import { CORRECT } from '../variants.ts';
 import {
+  parseAllowedIpList,
   parseEsxcfgRoute,
   parseEsxcfgVmknic,
   parseInterfaceList,
@@ -46,6 +47,11 @@ export interface ParsedHost {
   readonly release: string;
   /** null when no `network firewall ruleset list` was given: the firewall is not checked. */
   readonly firewall: HostFirewall | null;
+  /**
+   * Whether `network firewall ruleset allowedip list` was given; without it every ruleset is
+   * taken to admit every address, and the check says the allowed IPs were not checked.
+   */
+  readonly allowedIps: boolean;
   /** Which command outputs were read, by key. */
   readonly read: readonly string[];
   /** What was kept but not modelled, or left out, and why (disabled vmks, unknown tags). */
@@ -63,6 +69,7 @@ const USED = new Set([
   'network-ip-route-ipv4-list',
   'network-firewall-ruleset-list',
   'network-firewall-ruleset-rule-list',
+  'network-firewall-ruleset-allowedip-list',
   'software-vib-list',
   'esxcfg-vmknic-l',
   'esxcfg-route-l',
@@ -424,6 +431,33 @@ export function assembleHost(
         if (r.rule) list.push(r.rule);
       }
     }
+    // Who may use each ruleset (research-notes C7, F): every ruleset of the list, once.
+    const allowed = new Map<string, { allowedAll: boolean; ips: readonly string[] }>();
+    const ipSrc = get('network-firewall-ruleset-allowedip-list');
+    if (ipSrc) {
+      for (const r of parseAllowedIpList(ipSrc)) {
+        if (!rules.has(r.ruleset))
+          throw new EsxcliParseError(
+            ipSrc.file,
+            r.line,
+            `ruleset ${show(r.ruleset)} is not in network-firewall-ruleset-list`,
+          );
+        if (allowed.has(r.ruleset))
+          throw new EsxcliParseError(ipSrc.file, r.line, `ruleset ${r.ruleset} listed twice`);
+        allowed.set(r.ruleset, { allowedAll: r.allowedAll, ips: r.ips });
+        if (r.ipv6.length > 0)
+          notes.push(
+            `${r.ruleset} allows IPv6 ${r.ipv6.join(', ')} too: kept out, the model is IPv4 only`,
+          );
+      }
+      const missed = rows.find((r) => !allowed.has(r.id));
+      if (missed)
+        throw new EsxcliParseError(
+          ipSrc.file,
+          ipSrc.offset ?? 0,
+          `ruleset ${missed.id} (network-firewall-ruleset-list line ${missed.line}) has no row: expected the full listing, one row per ruleset`,
+        );
+    }
     const vibSrc = get('software-vib-list');
     const vibs = vibSrc ? parseVibList(vibSrc) : [];
     firewall = {
@@ -432,10 +466,11 @@ export function assembleHost(
         id: r.id,
         label: r.id,
         enabled: r.enabled,
-        allowedAll: true,
-        allowedIps: [],
+        allowedAll: allowed.get(r.id)?.allowedAll ?? true,
+        allowedIps: allowed.get(r.id)?.ips ?? [],
         rules: rules.get(r.id) ?? [],
         vib: r.id === TO_CLOUD_RULESET ? VR2C_VIB : null,
+        ...(r.configurable ? { configurable: r.configurable } : {}),
       })),
       vibs: vibs.map((v) => ({
         name: v.name,
@@ -446,5 +481,12 @@ export function assembleHost(
       })),
     };
   }
-  return { setup, release, firewall, read, notes };
+  return {
+    setup,
+    release,
+    firewall,
+    allowedIps: firewall !== null && read.includes('network-firewall-ruleset-allowedip-list'),
+    read,
+    notes,
+  };
 }

@@ -80,7 +80,7 @@ function lastLine(src: Source): number {
 }
 
 /** A default-formatter table: header, a dash row giving each column's width, rows. */
-function textTable(src: Source): Rec[] {
+function textTable(src: Source, emptyLast = false): Rec[] {
   const ls = nonBlank(linesOf(src));
   const header = ls[0];
   if (!header) fail(src, outputLine(src), 'empty output: expected a table header');
@@ -97,10 +97,12 @@ function textTable(src: Source): Rec[] {
     const t = l.text.replace(/\s+$/, '');
     // The dash row gives each column's start; a value may not run into the next column.
     const byWidth = runs.map((start, i) => t.slice(start, runs[i + 1]).trim());
+    // A listing whose last column may be empty (an empty list) prints nothing there.
+    const filled = (c: string, i: number) => c !== '' || (emptyLast && i === byWidth.length - 1);
     const fits =
       runs.every((start, i) => i === 0 || t[start - 1] === undefined || t[start - 1] === ' ') &&
       t.slice(0, runs[0]).trim() === '' &&
-      byWidth.every((c) => c !== '');
+      byWidth.every(filled);
     // Else columns are separated by two or more spaces (research-notes C2).
     const cells = fits ? byWidth : t.trim().split(/\s{2,}/);
     if (cells.length !== names.length) fail(src, l.no, `${expected}, got ${cells.length}`);
@@ -276,11 +278,18 @@ function xmlRecords(src: Source): Rec[] {
   return out;
 }
 
-/** Records of a command's output in any formatter; `shape` says how default text reads. */
-export function readRecords(src: Source, shape: 'table' | 'records'): Rec[] {
+/**
+ * Records of a command's output in any formatter; `shape` says how default text reads, and
+ * `emptyLast` lets a text table's last column be empty.
+ */
+export function readRecords(
+  src: Source,
+  shape: 'table' | 'records',
+  opts: { readonly emptyLast?: boolean } = {},
+): Rec[] {
   if (src.format === 'csv') return csvRecords(src);
   if (src.format === 'xml') return xmlRecords(src);
-  return shape === 'table' ? textTable(src) : textRecords(src);
+  return shape === 'table' ? textTable(src, opts.emptyLast) : textRecords(src);
 }
 
 /** A field every record of this command must have. */

@@ -27,7 +27,25 @@ export interface Ruleset {
   readonly rules: readonly Rule[];
   /** The vib that brought it, for rulesets that are not built in. */
   readonly vib: string | null;
+  /**
+   * What the host lets an admin change, where it says (ESXi 8.0U2's `ruleset list` columns
+   * "Enable/Disable configurable" and "Allowed IP configurable", research-notes F); absent:
+   * everything, as before 8.0U2.
+   */
+  readonly configurable?: RulesetConfigurable;
 }
+
+export interface RulesetConfigurable {
+  readonly enable: boolean;
+  readonly allowedIp: boolean;
+}
+
+/**
+ * What esxcli answers when an admin changes the allowed-IP list of a ruleset 8.0U2 owns
+ * (research-notes F: the DISA STIG known issue ESXI-80-000239 quotes it).
+ */
+export const ALLOWED_IP_REFUSED =
+  'Invalid operation requested: Can not change allowed ip list this ruleset, it is owned by system service.';
 
 export interface Vib {
   readonly name: string;
@@ -53,6 +71,11 @@ export interface HostFirewall {
 
 export const VR2C_VIB = 'vr2c-firewall';
 export const TO_CLOUD_RULESET = 'Replication-to-CloudTraffic';
+/**
+ * The to-the-cloud ports: the tunnelling agent listens on one of TCP 10000-10010 picked at
+ * random (research-notes A1), so every one of them must pass.
+ */
+export const TO_CLOUD_PORTS: readonly number[] = Array.from({ length: 11 }, (_, i) => 10000 + i);
 /** The built-in ruleset that lets NFC (TCP 902) into a host (research-notes A1, F). */
 export const NFC_INBOUND_RULESET = 'vSphereClient';
 /**
@@ -370,7 +393,14 @@ function rulesetChange(
     { type: 'RulesetSet' | 'RulesetAllowedAll' | 'AllowedIpAdd' | 'AllowedIpRemove' }
   >,
 ): Ruleset | string {
-  if (e.type === 'RulesetSet') return { ...rs, enabled: e.enabled };
+  if (e.type === 'RulesetSet') {
+    // 8.0U2 lists whether a ruleset may be switched; esxcli's wording for a refusal is not in
+    // the sources, so this message is ours (research-notes F).
+    if (rs.configurable?.enable === false)
+      return `${rs.id}: its Enable/Disable configurable is false, so the host refuses to enable or disable it`;
+    return { ...rs, enabled: e.enabled };
+  }
+  if (rs.configurable?.allowedIp === false) return `${rs.id}: ${ALLOWED_IP_REFUSED}`;
   if (e.type === 'RulesetAllowedAll') return { ...rs, allowedAll: e.allowedAll };
   const p = parseAllowedIp(e.address);
   if (!p)

@@ -2,7 +2,7 @@
 // replication. The check runs over the cluster before any move (seed 003: 6.5U1 hosts lack
 // the Replication-to-CloudTraffic ruleset).
 import { has, type Variant } from '../variants.ts';
-import { decide, type HostFirewall, TO_CLOUD_RULESET } from './firewall.ts';
+import { decide, type HostFirewall, TO_CLOUD_PORTS, TO_CLOUD_RULESET } from './firewall.ts';
 
 export interface Placement {
   readonly vm: string;
@@ -20,11 +20,11 @@ export interface MobilityFinding {
 }
 
 /**
- * True iff a host lets to-the-cloud replication out to the VR appliance at `appliance`
- * (TCP 10000-10010, research-notes D).
+ * True iff a host lets to-the-cloud replication out to the VR appliance at `appliance` on every
+ * port of TCP 10000-10010 (research-notes A1, D: the agent's port is any one of them).
  */
 export function passesToCloud(fw: HostFirewall, variant: Variant, appliance: string): boolean {
-  return [10000, 10010].every(
+  return TO_CLOUD_PORTS.every(
     (port) =>
       decide(fw, { direction: 'outbound', protocol: 'tcp', port, remote: appliance }, variant)
         .action === 'allow',

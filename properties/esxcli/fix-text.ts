@@ -203,11 +203,21 @@ export function fixEvents(h: NetHost, fix: Pick<PrintedFix, 'commands' | 'steps'
     } else if (ws.slice(0, 5).join(' ') === 'esxcli network firewall ruleset set') {
       const o = options(ws, 5);
       const e = need(o, 'ruleset set', '-e', '--enabled');
+      if (e !== 'true' && e !== 'false')
+        throw new FixTextError(`ruleset set: expected -e true or false, got ${e}`);
       firewall.push({
         type: 'RulesetSet',
         host,
         ruleset: need(o, 'ruleset set', '-r', '--ruleset-id'),
         enabled: e === 'true',
+      });
+    } else if (ws.slice(0, 6).join(' ') === 'esxcli network firewall ruleset allowedip add') {
+      const o = options(ws, 6);
+      firewall.push({
+        type: 'AllowedIpAdd',
+        host,
+        ruleset: need(o, 'allowedip add', '-r', '--ruleset-id'),
+        address: need(o, 'allowedip add', '-i', '--ip-address'),
       });
     } else if (ws.slice(0, 4).join(' ') === 'esxcli software vib install') {
       const v = need(options(ws, 4), 'vib install', '-v', '--viburl');

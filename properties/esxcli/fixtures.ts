@@ -2,7 +2,15 @@
 // properties/network/scenarios.ts (seed 000, seed 004) and seed 003's 6.5U1 to-the-cloud
 // host, each written by render.ts in the formats of research-notes C.
 import type { Format } from '../../model/esxcli/records.ts';
-import { firewallStep, type HostFirewall, initFirewall } from '../../model/firewall/firewall.ts';
+import {
+  type FirewallEvent,
+  type FirewallWorld,
+  firewallStep,
+  type HostFirewall,
+  initFirewall,
+  NFC_INBOUND_RULESET,
+  type RulesetConfigurable,
+} from '../../model/firewall/firewall.ts';
 import type { Topology } from '../../model/network/intent.ts';
 import { contains, parseIp, parsePrefix } from '../../model/network/ipv4.ts';
 import type { HostSetup } from '../../model/network/types.ts';
@@ -62,17 +70,14 @@ export const ESX_X: HostSetup = {
   routes: [{ netstack: 'replication', network: '10.12.12.0/24', gateway: '10.11.12.1' }],
 };
 
-/** The firewall a host starts with, plus its base image vib so `vib list` is not empty. */
+/**
+ * The firewall a host starts with (the built-in rulesets in their default states, research-notes
+ * F), plus its base image vib so `vib list` is not empty.
+ */
 export function baseFirewall(s: HostSetup): HostFirewall {
   const fw = initFirewall(s.name, s.version, CORRECT);
   return {
     ...fw,
-    // The fixture hosts keep the rulesets they were generated with (HBR, NFC, httpClient
-    // enabled) until the host check's side of issue 17 regenerates them with vSphereClient and
-    // the real default states.
-    rulesets: fw.rulesets
-      .filter((r) => r.id !== 'vSphereClient')
-      .map((r) => (r.id === 'httpClient' ? { ...r, enabled: true } : r)),
     vibs: [
       {
         name: 'esx-base',
@@ -83,6 +88,44 @@ export function baseFirewall(s: HostSetup): HostFirewall {
       },
     ],
   };
+}
+
+/**
+ * What ESXi 8.0U2's `ruleset list` says an admin may change of the built-in rulesets
+ * (research-notes F, from the full 8.0U2 listing in the DISA STIG known issues: HBR and NFC
+ * neither, vSphereClient and httpClient both).
+ */
+export const CONFIGURABLE_80U2: Readonly<Record<string, RulesetConfigurable>> = {
+  HBR: { enable: false, allowedIp: false },
+  NFC: { enable: false, allowedIp: false },
+  vSphereClient: { enable: true, allowedIp: true },
+  httpClient: { enable: true, allowedIp: true },
+};
+
+/**
+ * A firewall as an 8.0U2 host lists it: every ruleset with its two configurable columns. A
+ * ruleset the listing does not show (a vib's, an admin's) is taken as configurable both ways,
+ * as a ruleset the user added (inference).
+ */
+export function as80U2(fw: HostFirewall): HostFirewall {
+  return {
+    ...fw,
+    rulesets: fw.rulesets.map((r) => ({
+      ...r,
+      configurable: CONFIGURABLE_80U2[r.id] ?? { enable: true, allowedIp: true },
+    })),
+  };
+}
+
+/** The firewall after esxcli changes, each of which must be accepted. */
+export function changed(fw: HostFirewall, events: readonly FirewallEvent[]): HostFirewall {
+  let w: FirewallWorld = { now: 0, hosts: { [fw.host]: fw } };
+  for (const e of events) {
+    const r = firewallStep(w, e, CORRECT);
+    if (r.error) throw new Error(`${fw.host}: ${e.type} refused: ${r.error}`);
+    w = r.world;
+  }
+  return w.hosts[fw.host] ?? fw;
 }
 
 /** A host's firewall once the vr2c-firewall vib is installed by hand (seed 003's workaround). */
@@ -160,6 +203,15 @@ function seed003(name: string, fixed: boolean): FixtureSet {
   };
 }
 
+/** Seed 000's fixed layout with the DR host's firewall (and version) changed. */
+function seed000Dr(name: string, exit: 0 | 1, dr: (s: HostSetup) => FixtureHost): FixtureSet {
+  const base = fromScenario(name, 'seed-000-after', exit);
+  return {
+    ...base,
+    hosts: base.hosts.map((h) => (h.setup.name === 'esx-dr-01' ? dr(h.setup) : h)),
+  };
+}
+
 export const FIXTURE_SETS: readonly FixtureSet[] = [
   fromScenario('seed-000-before', 'seed-000-before', 1),
   fromScenario('seed-000-after', 'seed-000-after', 0),
@@ -178,6 +230,40 @@ export const FIXTURE_SETS: readonly FixtureSet[] = [
         ? { kind: 'transcript', prompt: 'tilde' }
         : { kind: 'transcript', prompt: 'bracket', legacy: true },
   ),
+  // Research-notes A1, F: the VR server opens NFC into the DR host on TCP 902, through its
+  // vSphereClient ruleset. An 8.0U2 DR host whose admin restricted vSphereClient to the
+  // management network (KB 432374's allowed-IP list) blocks NFC: found, and the fix adds the VR
+  // server's address.
+  seed000Dr('notes-f-nfc-allowed-ip-excludes-vr-server', 1, (s) => {
+    const setup: HostSetup = { ...s, version: '8.0' };
+    return {
+      setup,
+      firewall: changed(as80U2(baseFirewall(setup)), [
+        {
+          type: 'RulesetAllowedAll',
+          host: s.name,
+          ruleset: NFC_INBOUND_RULESET,
+          allowedAll: false,
+        },
+        {
+          type: 'AllowedIpAdd',
+          host: s.name,
+          ruleset: NFC_INBOUND_RULESET,
+          address: '172.17.0.0/24',
+        },
+      ]),
+      style: folder(),
+    };
+  }),
+  // The DR host's outgoing NFC ruleset covers NFC the host itself starts, not the VR server's
+  // (research-notes A1): disabling it breaks nothing the check judges.
+  seed000Dr('notes-a1-outgoing-nfc-disabled', 0, (s) => ({
+    setup: s,
+    firewall: changed(baseFirewall(s), [
+      { type: 'RulesetSet', host: s.name, ruleset: 'NFC', enabled: false },
+    ]),
+    style: { kind: 'transcript', prompt: 'bracket' },
+  })),
 ];
 
 /**

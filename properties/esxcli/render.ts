@@ -9,7 +9,8 @@ import { contains, formatIp, maskOf, prefix } from '../../model/network/ipv4.ts'
 import { DEFAULT_STACK, type HostSetup, type NetHost } from '../../model/network/types.ts';
 import type { EsxiVersion } from '../../model/variants.ts';
 
-type Kind = 'string' | 'integer' | 'boolean';
+/** A field's xml type; `list` is a list of strings, `, `-separated in the text form. */
+type Kind = 'string' | 'integer' | 'boolean' | 'list';
 interface Col {
   readonly name: string;
   readonly kind?: Kind;
@@ -59,10 +60,17 @@ function textTable(cols: readonly Col[], rows: readonly (readonly string[])[]): 
 
 const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
+/**
+ * A field's name in csv and xml: the display name without spaces (research-notes C10), and
+ * without the slash of 8.0U2's "Enable/Disable configurable", which those names cannot hold
+ * (UNCONFIRMED: no 8.0U2 csv or xml sample).
+ */
+const structuredKey = (display: string) => fieldKey(display).replace(/[^A-Za-z0-9]/g, '');
+
 function csv(cols: readonly Col[], rows: readonly (readonly string[])[]): string {
   // Field order is alphabetical by field name (research-notes C10).
   const order = cols
-    .map((c, i) => ({ k: fieldKey(c.name), i }))
+    .map((c, i) => ({ k: structuredKey(c.name), i }))
     .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   return [
     order.map((o) => `${o.k},`).join(''),
@@ -84,8 +92,8 @@ function xml(
     `${ind.slice(1)}<structure typeName="${typeName}">`,
     ...cols.map((c, i) => {
       const v = r[i] ?? '';
-      const k = fieldKey(c.name);
-      if (c.name === 'Tags') {
+      const k = structuredKey(c.name);
+      if (c.kind === 'list') {
         const items = v === '' ? [] : v.split(', ');
         return `${ind}<field name="${k}"><list type="string">${items.map((x) => `<string>${esc(x)}</string>`).join('')}</list></field>`;
       }
@@ -133,7 +141,8 @@ const VERSION_TEXT: Readonly<Record<EsxiVersion, [string, string, string]>> = {
   '6.5U1': ['6.5.0', '5969303', '1'],
   '6.7': ['6.7.0', '8169922', '0'],
   '7.0': ['7.0.0', '15843807', '0'],
-  '8.0': ['8.0.0', '20513097', '0'],
+  // 8.0 Update 2, the release whose `ruleset list` has the configurable columns (notes F).
+  '8.0': ['8.0.0', '22380479', '2'],
 };
 const preSixFive = (v: EsxiVersion) => v === '5.5' || v === '6.0';
 
@@ -376,7 +385,7 @@ export function hostCommands(
       output: {
         shape: 'records',
         typeName: 'TagList',
-        cols: [{ name: 'Tags' }],
+        cols: [{ name: 'Tags', kind: 'list' }],
         records: [{ title: null, values: [v.tags.join(', ')] }],
       },
     });
@@ -412,14 +421,31 @@ export function hostCommands(
     });
   }
   if (fw) {
+    // ESXi 8.0U2 adds two columns (research-notes F), shown where the rulesets carry them.
+    const four = fw.rulesets.some((r) => r.configurable !== undefined);
     out.push({
       key: 'network-firewall-ruleset-list',
       command: 'esxcli network firewall ruleset list',
       output: {
         shape: 'table',
         typeName: 'Ruleset',
-        cols: [{ name: 'Name' }, { name: 'Enabled', kind: 'boolean', right: true }],
-        rows: fw.rulesets.map((r) => [r.id, String(r.enabled)]),
+        cols: [
+          { name: 'Name' },
+          { name: 'Enabled', kind: 'boolean', right: true },
+          ...(four
+            ? [
+                { name: 'Enable/Disable configurable', kind: 'boolean' as const, right: true },
+                { name: 'Allowed IP configurable', kind: 'boolean' as const, right: true },
+              ]
+            : []),
+        ],
+        rows: fw.rulesets.map((r) => [
+          r.id,
+          String(r.enabled),
+          ...(four
+            ? [String(r.configurable?.enable ?? true), String(r.configurable?.allowedIp ?? true)]
+            : []),
+        ]),
       },
     });
     const cap = (s: string) => s[0]?.toUpperCase() + s.slice(1);
@@ -447,6 +473,17 @@ export function hostCommands(
             String(r.end),
           ]),
         ),
+      },
+    });
+    out.push({
+      key: 'network-firewall-ruleset-allowedip-list',
+      command: 'esxcli network firewall ruleset allowedip list',
+      output: {
+        shape: 'table',
+        typeName: 'RulesetAllowedIPs',
+        cols: [{ name: 'Ruleset' }, { name: 'Allowed IP Addresses', kind: 'list' }],
+        // "All", or the list comma-separated as the vCLI examples print it (research-notes C7).
+        rows: fw.rulesets.map((r) => [r.id, r.allowedAll ? 'All' : r.allowedIps.join(', ')]),
       },
     });
     out.push({

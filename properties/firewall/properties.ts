@@ -150,14 +150,14 @@ export interface Expect {
   rulesets: Record<string, RulesetExpect>;
 }
 
-type Dir = Packet['direction'];
+export type Dir = Packet['direction'];
 
 /**
  * The rulesets' rules, kept apart from the model: HBR out 31031/44046 (notes A1), NFC out 902
  * (notes D), vSphereClient in 902/443 (notes A1, F), httpClient out 80/443 (notes F), the
  * vib's to-cloud range out 10000-10010 (notes D). All TCP.
  */
-const RULES: Readonly<Record<string, readonly [Dir, number, number][]>> = {
+export const RULES: Readonly<Record<string, readonly [Dir, number, number][]>> = {
   HBR: [
     ['outbound', 31031, 31031],
     ['outbound', 44046, 44046],
@@ -175,7 +175,7 @@ const RULES: Readonly<Record<string, readonly [Dir, number, number][]>> = {
 };
 
 /** Out of the box: every built-in enabled but httpClient (research-notes F), all addresses. */
-function builtIns(): Record<string, RulesetExpect> {
+export function builtIns(): Record<string, RulesetExpect> {
   const on = (enabled: boolean): RulesetExpect => ({ enabled, allowedAll: true, ips: [] });
   return { HBR: on(true), NFC: on(true), [NFC_INBOUND_RULESET]: on(true), httpClient: on(false) };
 }
@@ -627,3 +627,13 @@ export const FIREWALL_PROPERTIES: readonly PropertyDef<FwCase>[] = [
       v.after.hosts[v.event.host]?.vibs.length === 1,
   }),
 ];
+
+/** True iff the entry is an address or prefix esxcli takes, by the oracle's own reading. */
+export const oracleEntry = (a: string): boolean => ipv4(a) !== null;
+
+/** True iff two allowed-IP entries are one address or prefix, by the oracle's own reading. */
+export function oracleSameEntry(a: string, b: string): boolean {
+  const p = ipv4(a);
+  const q = ipv4(b);
+  return p !== null && q !== null && p[0] === q[0] && p[1] === q[1];
+}
