@@ -451,7 +451,8 @@ export function* searchEnumerated(
     if (!d?.check) throw new ExploreError(`explore: no registered safety property ${id}`);
     return d;
   });
-  const twins = space.goals.map((id) => {
+  // A hunt reads only the verdict: it may leave the goals uncounted (and claims no witness).
+  const twins = (opts.witnesses === false ? [] : space.goals).map((id) => {
     const d = propertyById(id);
     if (!d?.reach) throw new ExploreError(`explore: no registered reachability twin ${id}`);
     return d;

@@ -36,7 +36,12 @@ export type ReadsTable = Readonly<Record<string, Reads>>;
 export function checksOf<V>(defs: readonly PropertyDef[], reads: ReadsTable = {}): Check<V>[] {
   return defs.map((d) => {
     const check = stepCheckOf(d) as (v: V) => string | null;
-    return { property: d.id, invariant: d.invariants.join(','), reads: reads[d.id] ?? 'any', test: check };
+    return {
+      property: d.id,
+      invariant: d.invariants.join(','),
+      reads: reads[d.id] ?? 'any',
+      test: check,
+    };
   });
 }
 

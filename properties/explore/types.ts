@@ -139,6 +139,11 @@ export interface ExploreOptions {
   readonly symmetry?: boolean;
   /** Ask every check and goal on every transition, whatever it reads (a cross-check). */
   readonly everyTransition?: boolean;
+  /**
+   * Count the reachability goals (default true). An enumeration hunting a zoo variant reads only
+   * the verdict and turns this off; its run then lists no witnesses.
+   */
+  readonly witnesses?: boolean;
   /** Polled now and then: a signal stops the run at the next poll. */
   shouldStop?(): boolean;
 }

@@ -148,7 +148,7 @@ export const FIREWALL_SCOPES: readonly Scope<FirewallScope>[] = [
       rulesets: [TO_CLOUD_RULESET],
       maxPushFailures: 1,
     },
-    pinned: 10,
+    pinned: 7,
     outOfScope: [
       'F2-reach: HBR disabled',
       'F2-reach: outgoing NFC off, NFC in open',

@@ -135,7 +135,7 @@ export const REPLICATION_SCOPES: readonly Scope<ReplicationScope>[] = [
       psf: ['intact', 'stale', 'lost'],
       configure: [{ rpoMinutes: 15, perDay: 0, days: 0, seed: false }],
     },
-    pinned: 13670,
+    pinned: 14039,
     outOfScope: [
       'R5-reach: partial bundle dropped',
       'R7-reach: identical seed sends none',
