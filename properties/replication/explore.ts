@@ -101,6 +101,7 @@ export const REPLICATION_SCOPES: readonly Scope<ReplicationScope>[] = [
       seedCopies: ['same', 'different'],
     },
     outOfScope: [
+      'R3-reach: an older instance kept from an ended slot',
       'R5-reach: partial bundle dropped',
       'R7-reach: partial full sync',
       'R12-reach: RPO rejected',
