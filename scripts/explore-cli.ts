@@ -4,7 +4,14 @@
 // violated or a reachability goal was never reached, 2 on a usage error.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CORRECT, variantByName, zooVariants } from '../model/variants.ts';
+import {
+  CORRECT,
+  DEFECT_INFO,
+  type Defect,
+  type Variant,
+  variantByName,
+  zooVariants,
+} from '../model/variants.ts';
 import {
   EXPLORE_AREAS,
   exploreArea,
@@ -239,16 +246,33 @@ async function runAll(
 
 /** Every zoo variant hunted in its scope, as the Markdown table the README quotes. */
 function zooTable(write: (text: string) => void): number {
-  const rows = zooVariants().map((v) => huntByExplore(v));
+  // Every variant of an explorable area; the others (the host check's readings, the cloud
+  // world's) are named below the table, so that none is silently left out.
+  const areaOf = (v: Variant) => DEFECT_INFO[v.defects[0] as Defect].area;
+  const hunted = zooVariants().filter((v) => exploreArea(areaOf(v)) !== undefined);
+  const others = zooVariants().filter((v) => exploreArea(areaOf(v)) === undefined);
+  const rows = hunted.map((v) => huntByExplore(v));
+  const unit = (area: string, n: number | undefined) =>
+    exploreArea(area)?.kind === 'enumerated'
+      ? n === 1
+        ? ' configuration'
+        : ' configurations'
+      : '';
   write(
     [
       '| variant | scope | caught by | states until found | length | fast-check shortest |',
       '|---|---|---|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.variant} | ${r.area}/${r.scope} | ${r.found ? (r.invariant === r.property ? r.invariant : `${r.invariant} (property ${r.property})`) : '**not found**'} | ${r.statesUntilFound ?? '-'}${r.area === 'network' ? ' configurations' : ''} | ${r.length ?? '-'} | ${r.shortestKnown ?? '-'} |`,
+          `| ${r.variant} | ${r.area}/${r.scope} | ${r.found ? (r.invariant === r.property ? r.invariant : `${r.invariant} (property ${r.property})`) : '**not found**'} | ${r.statesUntilFound ?? '-'}${unit(r.area, r.statesUntilFound)} | ${r.length ?? '-'} | ${r.shortestKnown ?? '-'} |`,
       ),
       '',
+      ...(others.length > 0
+        ? [
+            `Not hunted here (their areas have no explore scopes): ${others.map((v) => `${v.name} (${areaOf(v)})`).join(', ')}.`,
+            '',
+          ]
+        : []),
     ].join('\n'),
   );
   const bad = rows.filter(

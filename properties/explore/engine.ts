@@ -17,6 +17,7 @@ import type {
   ExploreRun,
   ExploreStats,
   KindCoverage,
+  Reads,
   Scope,
   Shard,
   StepModel,
@@ -98,6 +99,29 @@ const heapMiB = () => process.memoryUsage().heapUsed / 2 ** 20;
  */
 export interface Slice {
   end: number;
+}
+
+/** The checks and goals (indices) asked on self-loops, on steps, and on first reaching a state. */
+interface Asked {
+  readonly checks: readonly number[];
+  readonly goals: readonly number[];
+}
+
+function askedOn<X, E, V>(
+  model: StepModel<X, E, V>,
+  every: boolean,
+): { loop: Asked; step: Asked; fresh: Asked } {
+  const which = (xs: readonly { reads?: Reads }[], pick: (r: Reads) => boolean) =>
+    xs.flatMap((x, i) => (pick(every ? 'any' : (x.reads ?? 'any')) ? [i] : []));
+  const of = (pick: (r: Reads) => boolean): Asked => ({
+    checks: which(model.checks, pick),
+    goals: which(model.goals, pick),
+  });
+  return {
+    loop: of((r) => r === 'any'),
+    step: of((r) => r !== 'state'),
+    fresh: of((r) => r === 'state'),
+  };
 }
 
 /** Breadth-first search of one scope's state space, run to the end. */
@@ -186,6 +210,7 @@ export function* searchStepped<X, E, V>(
     for (const c of cov) Object.assign(c, { generated: 0, enabled: 0, distinct: 0 });
     for (let i = 0; i < goalSets.length; i++) goalSets[i] = new FingerprintSet(64);
   };
+  const on = askedOn(model, opts.everyTransition === true);
   let split = shard === null || shard.count === 1;
   let expanded = 0;
   let lastEvents: readonly E[] | null = null;
@@ -232,7 +257,10 @@ export function* searchStepped<X, E, V>(
           kc.generated++;
           if (!s.stutter) kc.enabled++;
         }
-        for (let c = 0; c < model.checks.length; c++) {
+        // A self-loop can fail (reach) only what judges refusals; a step, what judges steps.
+        const asked = s.stutter ? on.loop : on.step;
+        for (let i = 0; i < asked.checks.length; i++) {
+          const c = asked.checks[i] as number;
           if ((model.checks[c] as (typeof model.checks)[number]).test(s.view) !== null) {
             found = { id, event: k, check: c, depth: depth + 1 };
             break search;
@@ -250,11 +278,28 @@ export function* searchStepped<X, E, V>(
         }
         const loop = shi === hi && slo === lo;
         if (!loop) out++;
-        for (let g = 0; g < model.goals.length; g++) {
+        const fresh = !loop && seen.add(shi, slo);
+        if (fresh) {
+          // What reads only the state is asked once, when the state is first reached.
+          for (let i = 0; i < on.fresh.checks.length; i++) {
+            const c = on.fresh.checks[i] as number;
+            if ((model.checks[c] as (typeof model.checks)[number]).test(s.view) !== null) {
+              found = { id, event: k, check: c, depth: depth + 1 };
+              break search;
+            }
+          }
+          for (let i = 0; i < on.fresh.goals.length; i++) {
+            const g = on.fresh.goals[i] as number;
+            if ((model.goals[g] as (typeof model.goals)[number]).holds(s.view))
+              goalSets[g]?.add(shi, slo);
+          }
+        }
+        for (let i = 0; i < asked.goals.length; i++) {
+          const g = asked.goals[i] as number;
           if ((model.goals[g] as (typeof model.goals)[number]).holds(s.view))
             goalSets[g]?.add(shi, slo);
         }
-        if (loop || !seen.add(shi, slo)) continue;
+        if (!fresh) continue;
         const nid = links.add(id, k);
         distinct++;
         orbitSum += orbit;
@@ -406,7 +451,8 @@ export function* searchEnumerated(
     if (!d?.check) throw new ExploreError(`explore: no registered safety property ${id}`);
     return d;
   });
-  const twins = space.goals.map((id) => {
+  // A hunt reads only the verdict: it may leave the goals uncounted (and claims no witness).
+  const twins = (opts.witnesses === false ? [] : space.goals).map((id) => {
     const d = propertyById(id);
     if (!d?.reach) throw new ExploreError(`explore: no registered reachability twin ${id}`);
     return d;

@@ -1,7 +1,7 @@
 // Which registered properties a scope checks and which twins' goals it counts, as the explorer
 // sees them: the per-step predicates the properties' folds use (PropertyDef.perStep).
 import type { PropertyDef } from '../registry-types.ts';
-import type { Check, Goal } from './types.ts';
+import type { Check, Goal, Reads } from './types.ts';
 
 /** The registered properties a scope checks, and the twins whose goals it counts. */
 export function selected(
@@ -27,19 +27,31 @@ export function stepCheckOf(d: PropertyDef): (view: unknown) => string | null {
   return check;
 }
 
-export function checksOf<V>(defs: readonly PropertyDef[]): Check<V>[] {
+/**
+ * What each check and goal of an area reads (properties/explore/types.ts `Reads`), by property
+ * id and by "twin id: goal"; anything not named is asked on every transition.
+ */
+export type ReadsTable = Readonly<Record<string, Reads>>;
+
+export function checksOf<V>(defs: readonly PropertyDef[], reads: ReadsTable = {}): Check<V>[] {
   return defs.map((d) => {
-    const check = stepCheckOf(d);
-    return { property: d.id, invariant: d.invariants.join(','), test: (v: V) => check(v) };
+    const check = stepCheckOf(d) as (v: V) => string | null;
+    return {
+      property: d.id,
+      invariant: d.invariants.join(','),
+      reads: reads[d.id] ?? 'any',
+      test: check,
+    };
   });
 }
 
-export function goalsOf<V>(twins: readonly PropertyDef[]): Goal<V>[] {
+export function goalsOf<V>(twins: readonly PropertyDef[], reads: ReadsTable = {}): Goal<V>[] {
   return twins.flatMap((t) =>
     Object.entries(t.perStep?.goals ?? {}).map(([goal, holds]) => ({
       property: t.id,
       goal,
-      holds: (v: V) => holds(v),
+      reads: reads[`${t.id}: ${goal}`] ?? 'any',
+      holds: holds as (v: V) => boolean,
     })),
   );
 }

@@ -25,12 +25,25 @@ export interface Scope<P> {
   readonly nightly?: boolean;
 }
 
-/** An invariant evaluated on every transition, named by the registered property that checks it. */
+/**
+ * What a check or goal reads of a transition, so the search asks it only where its verdict can
+ * differ (the same predicate, fewer calls): 'state' reads only the state after the step (with
+ * what the explored state keeps for the oracle), so it is asked once per distinct state, when
+ * the state is first reached; 'change' judges the step, but a step the model refused, rejected
+ * or that changed nothing never fails (reaches) it, so self-loops skip it; 'any' is asked on
+ * every transition (refusals and rejections are what it judges: R9, R12). The explore spec runs
+ * each tiny scope with `everyTransition` too and compares.
+ */
+export type Reads = 'state' | 'change' | 'any';
+
+/** An invariant evaluated on transitions, named by the registered property that checks it. */
 export interface Check<V> {
   /** The registered safety property whose `check` replays a trace (its id). */
   readonly property: string;
   /** The catalogue ID (R2, F4 ...). */
   readonly invariant: string;
+  /** Which transitions can change its verdict (default 'any'). */
+  readonly reads?: Reads;
   /** null when the invariant holds on this transition, else why not. */
   test(view: V): string | null;
 }
@@ -39,6 +52,8 @@ export interface Check<V> {
 export interface Goal<V> {
   readonly property: string;
   readonly goal: string;
+  /** Which transitions can reach it (default 'any'). */
+  readonly reads?: Reads;
   holds(view: V): boolean;
 }
 
@@ -122,6 +137,13 @@ export interface ExploreOptions {
   readonly shard?: Shard | null;
   /** Rename symmetric VMs and hosts (on by default); off measures what it saves. */
   readonly symmetry?: boolean;
+  /** Ask every check and goal on every transition, whatever it reads (a cross-check). */
+  readonly everyTransition?: boolean;
+  /**
+   * Count the reachability goals (default true). An enumeration hunting a zoo variant reads only
+   * the verdict and turns this off; its run then lists no witnesses.
+   */
+  readonly witnesses?: boolean;
   /** Polled now and then: a signal stops the run at the next poll. */
   shouldStop?(): boolean;
 }

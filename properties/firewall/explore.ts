@@ -1,15 +1,18 @@
 // Exhaustive exploration of the host firewalls and the to-the-cloud vib: the scopes (data),
 // and how a scope's states are stepped by firewallStep, checked by the firewall properties'
-// own predicates and encoded. The oracle's expectation (what must be installed and enabled,
-// how many pushes failed) is part of the explored state, updated by the oracle's own
-// expectAfter, exactly as the property's fold does. Every ruleset combination the events can
-// make is visited; the run counts them against all there are.
+// own predicates and encoded. The oracle's expectation (what must be installed, each ruleset's
+// state and allowed IPs as the admin's commands left them, how many pushes failed) is part of
+// the explored state, updated by the oracle's own expectAfter, exactly as the property's fold
+// does. Every ruleset combination the events can make is visited; the run counts them against
+// all there are.
 import {
   type FirewallEvent,
   type FirewallWorld,
   firewallStep,
   type HostFirewall,
   initFirewall,
+  NFC_INBOUND_RULESET,
+  type Packet,
   TO_CLOUD_RULESET,
 } from '../../model/firewall/firewall.ts';
 import type { Placement } from '../../model/firewall/mobility.ts';
@@ -25,6 +28,9 @@ import {
   type FwCase,
   type FwStepView,
   type FwView,
+  initialExpect,
+  VR_APPLIANCE,
+  VR_SERVER,
 } from './properties.ts';
 
 type Kind = FirewallEvent['type'];
@@ -32,10 +38,15 @@ type Kind = FirewallEvent['type'];
 export interface FirewallScope {
   readonly hosts: readonly { readonly name: string; readonly version: EsxiVersion }[];
   readonly placements: readonly Placement[];
+  /** Packets F2-direction judges on every state (the case's probes). */
+  readonly probes: readonly Packet[];
   /** The event kinds offered, each over every host (and ruleset, for RulesetSet). */
   readonly events: readonly Kind[];
   /** The rulesets RulesetSet turns off and on. */
   readonly rulesets: readonly string[];
+  /** The rulesets RulesetAllowedAll restricts and opens, and the entries the allowed-IP events add and remove. */
+  readonly restricted?: readonly string[];
+  readonly allowedIps?: readonly string[];
   /** FirewallTick steps (only the vib's install time moves with them). */
   readonly minutes?: readonly number[];
   /** Appliance pushes that may fail per host before a state is left unexpanded (a constraint). */
@@ -52,37 +63,97 @@ const ALL: readonly Kind[] = [
   'RulesetSet',
 ];
 
+const tcp = (direction: Packet['direction'], port: number, remote: string): Packet => ({
+  direction,
+  protocol: 'tcp',
+  port,
+  remote,
+});
+
+/**
+ * Probes at the rules' edges, both directions: NFC into the host from the VR server, the host's
+ * own HTTPS out (only vSphereClient's inbound 443 would match it), HBR and to-the-cloud out,
+ * and 443 in from an outsider.
+ */
+const PROBES: readonly Packet[] = [
+  tcp('inbound', 902, VR_SERVER),
+  tcp('outbound', 443, VR_SERVER),
+  tcp('outbound', 31031, VR_SERVER),
+  tcp('outbound', 10000, VR_APPLIANCE),
+  tcp('inbound', 443, '192.168.7.5'),
+];
+
 export const FIREWALL_SCOPES: readonly Scope<FirewallScope>[] = [
   {
     name: 'default',
     description:
-      'an ESXi 6.5U1 and a 6.7 host in one cluster with a to-the-cloud VM on the first; appliance pushes (at most 2 failing per host), connects, disconnects, the manual vib install and removal, and HBR, NFC and the to-cloud ruleset turned off and on',
+      'an ESXi 6.5U1 and a 6.7 host in one cluster with a to-the-cloud VM on the first, five probes; appliance pushes (at most 2 failing per host), connects, disconnects, the manual vib install and removal, and HBR, NFC and the to-cloud ruleset turned off and on',
     params: {
       hosts: [
         { name: 'esx-01', version: '6.5U1' },
         { name: 'esx-02', version: '6.7' },
       ],
       placements: [{ vm: 'vm-1', host: 'esx-01', toCloud: true, cluster: ['esx-01', 'esx-02'] }],
+      probes: PROBES,
       events: ALL,
       rulesets: ['HBR', 'NFC', TO_CLOUD_RULESET],
       maxPushFailures: 2,
     },
+    outOfScope: [
+      'F2-reach: NFC in closed by the allowed IPs',
+      'F2-direction-reach: kept out by the allowed IPs',
+    ],
     nightly: true,
+  },
+  {
+    name: 'allowed-ips',
+    description:
+      'an ESXi 6.7 host with a to-the-cloud VM, five probes: vSphereClient, httpClient and the to-cloud ruleset turned off and on, vSphereClient and the to-cloud ruleset restricted to their allowed IPs and opened again, the VR server, the VR appliance and another network added and removed, the appliance push and the vib removed',
+    params: {
+      hosts: [{ name: 'esx-01', version: '6.7' }],
+      placements: [{ vm: 'vm-1', host: 'esx-01', toCloud: true, cluster: ['esx-01'] }],
+      probes: PROBES,
+      events: [
+        'ApplianceBoot',
+        'VibRemove',
+        'RulesetSet',
+        'RulesetAllowedAll',
+        'AllowedIpAdd',
+        'AllowedIpRemove',
+      ],
+      rulesets: [NFC_INBOUND_RULESET, 'httpClient', TO_CLOUD_RULESET],
+      restricted: [NFC_INBOUND_RULESET, TO_CLOUD_RULESET],
+      allowedIps: [VR_SERVER, VR_APPLIANCE, '192.168.0.0/16'],
+      maxPushFailures: 1,
+    },
+    outOfScope: [
+      'F2-reach: HBR disabled',
+      'F2-reach: outgoing NFC off, NFC in open',
+      'F3-reach: push failed on 6.5U1',
+      'F3-reach: workaround on 6.5U1',
+      'F5-reach: mixed cluster',
+      'F6-reach: installed twice',
+      'F6-reach: reinstalled on reconnect',
+    ],
   },
   {
     name: 'tiny',
     description:
-      'one ESXi 6.5U1 host with a to-the-cloud VM; appliance pushes (at most one failing), the manual vib install and removal, and the to-cloud ruleset turned off and on',
+      'one ESXi 6.5U1 host with a to-the-cloud VM, five probes; appliance pushes (at most one failing), the manual vib install and removal, and the to-cloud ruleset turned off and on',
     params: {
       hosts: [{ name: 'esx-01', version: '6.5U1' }],
       placements: [{ vm: 'vm-1', host: 'esx-01', toCloud: true, cluster: ['esx-01'] }],
+      probes: PROBES,
       events: ['ApplianceBoot', 'VibInstallManual', 'VibRemove', 'RulesetSet'],
       rulesets: [TO_CLOUD_RULESET],
       maxPushFailures: 1,
     },
-    pinned: 10,
+    pinned: 7,
     outOfScope: [
       'F2-reach: HBR disabled',
+      'F2-reach: outgoing NFC off, NFC in open',
+      'F2-reach: NFC in closed by the allowed IPs',
+      'F2-direction-reach: kept out by the allowed IPs',
       'F5-reach: mixed cluster',
       'F6-reach: reinstalled on reconnect',
     ],
@@ -104,6 +175,19 @@ function eventsOf(p: FirewallScope): FirewallEvent[] {
           for (const ruleset of p.rulesets)
             for (const enabled of [false, true])
               out.push({ type: kind, host: h.name, ruleset, enabled });
+        break;
+      case 'RulesetAllowedAll':
+        for (const h of p.hosts)
+          for (const ruleset of p.restricted ?? [])
+            for (const allowedAll of [false, true])
+              out.push({ type: kind, host: h.name, ruleset, allowedAll });
+        break;
+      case 'AllowedIpAdd':
+      case 'AllowedIpRemove':
+        for (const h of p.hosts)
+          for (const ruleset of p.restricted ?? [])
+            for (const address of p.allowedIps ?? [])
+              out.push({ type: kind, host: h.name, ruleset, address });
         break;
       default:
         for (const h of p.hosts) out.push({ type: kind, host: h.name } as FirewallEvent);
@@ -128,13 +212,16 @@ const HOST_FIELDS = new Set([
   'esxupdateLog',
   'connected',
 ]);
-const EXPECT_FIELDS = new Set(['installed', 'enabled', 'connected', 'autoFailures']);
+const EXPECT_FIELDS = new Set(['installed', 'connected', 'autoFailures', 'rulesets']);
+const RULESET_EXPECT_FIELDS = new Set(['enabled', 'allowedAll', 'ips']);
 
 const hashes = new WeakMap<object, readonly [number, number]>();
 
-/** A host's rulesets as the combination the run counts: each id with on, off or twice. */
-function combination(fw: HostFirewall): string {
-  const ids = ['HBR', 'NFC', TO_CLOUD_RULESET];
+/** The rulesets the run's combinations are made of: their state on a host, one letter each. */
+const COMBINED = ['HBR', 'NFC', NFC_INBOUND_RULESET, 'httpClient', TO_CLOUD_RULESET];
+
+/** A host's rulesets as the combination the run counts: each id absent, on, off, or twice. */
+function combination(fw: HostFirewall, ids: readonly string[]): string {
   return ids
     .map((id) => {
       const rs = fw.rulesets.filter((r) => r.id === id);
@@ -143,17 +230,31 @@ function combination(fw: HostFirewall): string {
     .join('');
 }
 
+/** A deep copy of the oracle's expectation, for expectAfter to update in place. */
+function copyExpect(x: Readonly<Record<string, Expect>>): Record<string, Expect> {
+  const o: Record<string, Expect> = {};
+  for (const [h, v] of Object.entries(x)) {
+    const rulesets: Expect['rulesets'] = {};
+    for (const [id, rs] of Object.entries(v.rulesets)) rulesets[id] = { ...rs, ips: [...rs.ips] };
+    o[h] = { ...v, rulesets };
+  }
+  return o;
+}
+
 function sameExpect(a: Readonly<Record<string, Expect>>, b: Readonly<Record<string, Expect>>) {
   for (const k in a) {
     const x = a[k] as Expect;
     const y = b[k] as Expect;
-    if (
-      x.installed !== y.installed ||
-      x.enabled !== y.enabled ||
-      x.connected !== y.connected ||
-      x.autoFailures !== y.autoFailures
-    )
-      return false;
+    if (x.installed !== y.installed || x.connected !== y.connected) return false;
+    if (x.autoFailures !== y.autoFailures) return false;
+    const ids = Object.keys(x.rulesets);
+    if (ids.length !== Object.keys(y.rulesets).length) return false;
+    for (const id of ids) {
+      const r = x.rulesets[id];
+      const s = y.rulesets[id];
+      if (!r || !s || r.enabled !== s.enabled || r.allowedAll !== s.allowedAll) return false;
+      if (r.ips.length !== s.ips.length || r.ips.some((ip, i) => s.ips[i] !== ip)) return false;
+    }
   }
   return true;
 }
@@ -163,10 +264,18 @@ export function firewallModel(
   variant: Variant,
 ): StepModel<Explored, FirewallEvent, FwStepView> {
   const p = scope.params;
-  const c: FwCase = { setup: { hosts: p.hosts, placements: p.placements }, events: [] };
+  const c: FwCase = {
+    setup: { hosts: p.hosts, placements: p.placements, probes: p.probes },
+    events: [],
+  };
   const events = eventsOf(p);
   const versions = Object.fromEntries(p.hosts.map((h) => [h.name, h.version]));
   const { checks, twins } = selected(FIREWALL_PROPERTIES as readonly PropertyDef[], p.properties);
+  // The rulesets the scope's events can change, counted in the combinations.
+  const vib = p.events.some((k) => k !== 'RulesetSet' && k !== 'FirewallTick');
+  const moved = COMBINED.filter(
+    (id) => p.rulesets.includes(id) || (id === TO_CLOUD_RULESET && vib),
+  );
   const combinations = new Set<string>();
   let encoded = 0;
   const start: Explored = {
@@ -176,12 +285,7 @@ export function firewallModel(
         p.hosts.map((h) => [h.name, initFirewall(h.name, h.version, variant)]),
       ),
     },
-    expect: Object.fromEntries(
-      p.hosts.map((h) => [
-        h.name,
-        { installed: false, enabled: false, connected: true, autoFailures: 0 },
-      ]),
-    ),
+    expect: Object.fromEntries(p.hosts.map((h) => [h.name, initialExpect()])),
   };
   const wrap = (view: FwView): FwStepView => ({ view, c, variant });
   return {
@@ -193,8 +297,7 @@ export function firewallModel(
     kinds: [...new Set(events.map((e) => e.type))],
     next(x, e): Successor<Explored, FwStepView> {
       const after = firewallStep(x.fw, e, variant).world;
-      const o: Record<string, Expect> = {};
-      for (const [h, v] of Object.entries(x.expect)) o[h] = { ...v };
+      const o = copyExpect(x.expect);
       expectAfter(o, versions, e);
       const view = wrap({ index: 0, event: e, before: x.fw, after, expect: o });
       return {
@@ -218,26 +321,38 @@ export function firewallModel(
         if (audit) {
           assertKnownFields('HostFirewall', fw, HOST_FIELDS, FILE);
           assertKnownFields('the oracle expectation', e, EXPECT_FIELDS, FILE);
+          for (const rs of Object.values(e.rulesets))
+            assertKnownFields("the oracle's ruleset expectation", rs, RULESET_EXPECT_FIELDS, FILE);
         }
         const [a, b] = memoJson(hashes, fw);
         enc.push(a);
         enc.push(b);
-        enc.push((e.installed ? 1 : 0) | (e.enabled ? 2 : 0) | (e.connected ? 4 : 0));
+        enc.push((e.installed ? 1 : 0) | (e.connected ? 4 : 0));
         enc.push(e.autoFailures);
-        combo.push(combination(fw));
+        const ids = Object.keys(e.rulesets).sort();
+        enc.push(ids.length);
+        for (const id of ids) {
+          const rs = e.rulesets[id] as Expect['rulesets'][string];
+          enc.str(id);
+          enc.push((rs.enabled ? 1 : 0) | (rs.allowedAll ? 2 : 0));
+          enc.push(rs.ips.length);
+          for (const ip of rs.ips) enc.str(ip);
+        }
+        combo.push(combination(fw, moved));
       }
       combinations.add(combo.join('|'));
       return 1;
     },
     extra: () => {
-      // Per host: HBR and NFC on or off when the scope turns them, the to-cloud ruleset absent,
-      // on or off (absent or on when only the vib events move it).
-      const vib = p.events.some((k) => k !== 'RulesetSet' && k !== 'FirewallTick');
+      // Per host: each ruleset the scope turns on or off; the to-cloud ruleset absent, on or
+      // off (absent or on when only the vib events move it).
       const turns = (id: string) => p.rulesets.includes(id);
-      const perHost =
-        (turns('HBR') ? 2 : 1) *
-        (turns('NFC') ? 2 : 1) *
-        (turns(TO_CLOUD_RULESET) ? (vib ? 3 : 2) : vib ? 2 : 1);
+      const perHost = moved.reduce(
+        (n, id) =>
+          n *
+          (id === TO_CLOUD_RULESET ? (turns(id) ? (vib ? 3 : 2) : vib ? 2 : 1) : turns(id) ? 2 : 1),
+        1,
+      );
       return {
         rulesetCombinations: `${combinations.size} of the ${perHost ** p.hosts.length} possible`,
       };

@@ -180,6 +180,11 @@ export function builtIns(): Record<string, RulesetExpect> {
   return { HBR: on(true), NFC: on(true), [NFC_INBOUND_RULESET]: on(true), httpClient: on(false) };
 }
 
+/** What the oracle expects of a host before any event: connected, no vib, the built-ins. */
+export function initialExpect(): Expect {
+  return { installed: false, connected: true, autoFailures: 0, rulesets: builtIns() };
+}
+
 /** An address or prefix as [first address, prefix length], by the oracle's own reading. */
 function ipv4(text: string): [number, number] | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(text);
@@ -302,10 +307,7 @@ function fold(c: FwCase, variant: Variant, check: FwCheck): Violation | null {
   };
   const versions = Object.fromEntries(c.setup.hosts.map((h) => [h.name, h.version]));
   const o: Record<string, Expect> = Object.fromEntries(
-    c.setup.hosts.map((h) => [
-      h.name,
-      { installed: false, connected: true, autoFailures: 0, rulesets: builtIns() },
-    ]),
+    c.setup.hosts.map((h) => [h.name, initialExpect()]),
   );
   const first = check({ index: 0, event: null, before: w, after: w, expect: o }, c, variant);
   if (first) return { step: 0, invariant: '', message: first };

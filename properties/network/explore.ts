@@ -3,7 +3,9 @@
 // creation order, with up to M static routes from a pool, and the scope's persistence and
 // version choices. Configuration i is a NetCase like the properties generate; the registered
 // N1, N5 and N7 checks judge every one (N7: the advisor is sound and precise), and the twins
-// count the configurations that reach their goals.
+// count the configurations that reach their goals. N8 and N8-fixes judge every configuration
+// too: replication and NFC stay on the default netstack, and every fix the check prints, read
+// back from its text and applied, mends its flow and breaks no other.
 import type { Topology } from '../../model/network/intent.ts';
 import type { HostSetup, RoutePersistence, RouteSetup, Tag } from '../../model/network/types.ts';
 import { DEFAULT_STACK } from '../../model/network/types.ts';
@@ -14,7 +16,7 @@ import type { NetCase, Query } from './arbitraries.ts';
 /** A subnet of the pool: where a vmk's address comes from. */
 interface PoolSubnet {
   readonly prefix: string;
-  readonly purpose: 'management' | 'replication' | 'vmotion';
+  readonly purpose: 'management' | 'replication' | 'vmotion' | 'nfc';
   readonly gateway: string | null;
 }
 
@@ -34,6 +36,12 @@ export interface NetworkScope {
   readonly customGateways: readonly (string | null)[];
   /** Destinations every configuration is asked to route, on every netstack. */
   readonly destinations: readonly string[];
+  /**
+   * The VRS on the host's own site, on an appliance subnet of its own (replication within one
+   * site, as the properties' competing layouts have it): replication and NFC then go to one
+   * address, each by the vmk of its own subnet. Default: the VRS at the DR site.
+   */
+  readonly localVrs?: boolean;
 }
 
 const POOL: readonly PoolSubnet[] = [
@@ -43,6 +51,14 @@ const POOL: readonly PoolSubnet[] = [
 ];
 
 const CUSTOM = 'replication';
+
+/** The standard-switch portgroup each subnet's vmks are attached to. */
+const PORTGROUPS: Readonly<Record<PoolSubnet['purpose'], string>> = {
+  management: 'Management Network',
+  replication: 'VR Replication',
+  vmotion: 'vMotion',
+  nfc: 'VR NFC',
+};
 
 const ROUTES: readonly RouteSetup[] = [
   // Seed 000's fix: the DR replication subnet via the replication gateway.
@@ -56,6 +72,10 @@ const ROUTES: readonly RouteSetup[] = [
 ];
 
 const DESTINATIONS = ['172.16.0.30', '10.11.12.30', '192.168.10.30', '10.12.12.20', '8.8.8.8'];
+
+/** A subnet for NFC of its own, and the local VRS's appliance subnet (localVrs scopes). */
+const NFC_SUBNET: PoolSubnet = { prefix: '10.11.13', purpose: 'nfc', gateway: '10.11.13.1' };
+const LOCAL_VRS = '10.30.0.20';
 
 export const NETWORK_SCOPES: readonly Scope<NetworkScope>[] = [
   {
@@ -77,7 +97,10 @@ export const NETWORK_SCOPES: readonly Scope<NetworkScope>[] = [
       customGateways: [null],
       destinations: DESTINATIONS,
     },
-    outOfScope: ['N1-reach: per-vmk gateway used'],
+    outOfScope: [
+      'N1-reach: per-vmk gateway used',
+      'N8-fixes-reach: two flows of one host to one address by different vmks',
+    ],
     nightly: true,
   },
   {
@@ -98,7 +121,13 @@ export const NETWORK_SCOPES: readonly Scope<NetworkScope>[] = [
       destinations: DESTINATIONS,
     },
     pinned: 126,
-    outOfScope: ['N1-reach: per-vmk gateway used', 'N5-reach: custom stack without gateway'],
+    outOfScope: [
+      'N1-reach: per-vmk gateway used',
+      'N5-reach: custom stack without gateway',
+      'N8-reach: replication tagged on a custom-stack vmk',
+      'N8-reach: a printed fix re-creates the vmk on the default stack',
+      'N8-fixes-reach: two flows of one host to one address by different vmks',
+    ],
   },
   {
     name: 'wide',
@@ -122,7 +151,65 @@ export const NETWORK_SCOPES: readonly Scope<NetworkScope>[] = [
       customGateways: [null, '10.11.12.1'],
       destinations: DESTINATIONS,
     },
+    outOfScope: ['N8-fixes-reach: two flows of one host to one address by different vmks'],
     nightly: true,
+  },
+  {
+    name: 'competing',
+    description:
+      "one ESXi 6.7 host of 1 or 2 vmks over 4 subnets (management, replication, vMotion, NFC) with the VRS on the same site, default netstack, tagged for replication, for NFC, both or neither, with or without its subnet's gateway, and 0 or 1 host route to the VRS (via the replication or the NFC gateway): replication and NFC competing for one address",
+    params: {
+      versions: ['6.7'],
+      persistence: ['local.sh'],
+      maxVmks: 2,
+      subnets: [...POOL, NFC_SUBNET],
+      netstacks: [DEFAULT_STACK],
+      tagSets: [
+        [],
+        ['vSphereReplication'],
+        ['vSphereReplicationNFC'],
+        ['vSphereReplication', 'vSphereReplicationNFC'],
+      ],
+      vmkGateways: true,
+      routes: [
+        { network: `${LOCAL_VRS}/32`, gateway: '10.11.12.1', persisted: true },
+        { network: `${LOCAL_VRS}/32`, gateway: '10.11.13.1', persisted: true },
+      ],
+      maxRoutes: 1,
+      customGateways: [null],
+      destinations: [...DESTINATIONS, LOCAL_VRS],
+      localVrs: true,
+    },
+    outOfScope: [
+      'N5-reach: custom stack without gateway',
+      'N7-reach: N3 finding',
+      'N8-reach: replication tagged on a custom-stack vmk',
+      'N8-reach: a printed fix re-creates the vmk on the default stack',
+    ],
+  },
+  {
+    name: 'fixes',
+    description:
+      "one ESXi 6.7 host of 1 or 2 vmks over 3 subnets, each on the default or the custom netstack (with or without its gateway), tagged for replication, for NFC, both or neither, with or without its subnet's gateway, and 0 or 1 of 4 static routes kept in local.sh: replication and NFC competing for one address, and every kind of printed fix",
+    params: {
+      versions: ['6.7'],
+      persistence: ['local.sh'],
+      maxVmks: 2,
+      subnets: POOL,
+      netstacks: [DEFAULT_STACK, CUSTOM],
+      tagSets: [
+        [],
+        ['vSphereReplication'],
+        ['vSphereReplicationNFC'],
+        ['vSphereReplication', 'vSphereReplicationNFC'],
+      ],
+      vmkGateways: true,
+      routes: ROUTES,
+      maxRoutes: 1,
+      customGateways: [null, '10.11.12.1'],
+      destinations: DESTINATIONS,
+    },
+    outOfScope: ['N8-fixes-reach: two flows of one host to one address by different vmks'],
   },
 ];
 
@@ -151,14 +238,28 @@ function orderedChoices<T>(items: readonly T[], k: number, clash: (a: T, b: T) =
 
 /** The topology every configuration is judged in: the pool at site a, the DR VRS at site b. */
 function topologyOf(p: NetworkScope): Topology {
+  const pool = p.subnets.map((s) => ({
+    site: 'a',
+    network: `${s.prefix}.0/24`,
+    gateway: s.gateway,
+    purpose: s.purpose,
+  }));
+  if (p.localVrs)
+    return {
+      subnets: [
+        ...pool,
+        { site: 'a', network: '10.30.0.0/24', gateway: '10.30.0.1', purpose: 'appliance' },
+      ],
+      hosts: [{ name: 'esx-a-01', site: 'a' }],
+      appliances: [
+        { role: 'vcenter', site: 'a', ip: '172.16.0.10' },
+        { role: 'vrs', site: 'a', ip: LOCAL_VRS },
+      ],
+      replication: [{ from: 'a', to: 'a' }],
+    };
   return {
     subnets: [
-      ...p.subnets.map((s) => ({
-        site: 'a',
-        network: `${s.prefix}.0/24`,
-        gateway: s.gateway,
-        purpose: s.purpose,
-      })),
+      ...pool,
       { site: 'b', network: '10.12.12.0/24', gateway: '10.12.12.1', purpose: 'replication' },
     ],
     hosts: [{ name: 'esx-a-01', site: 'a' }],
@@ -212,8 +313,8 @@ export function networkSpace(scope: Scope<NetworkScope>): ConfigSpace {
   return {
     size,
     dimensions: `${vmkLists} vmk lists (${menu.length} choices of subnet, netstack, tags${p.vmkGateways ? ' and gateway' : ''} per vmk, 1 to ${p.maxVmks} vmks in creation order) x ${routeSets.length} route lists x ${p.persistence.length} persistence x ${p.versions.length} version(s) x ${p.customGateways.length} custom-netstack gateway(s)`,
-    checks: ['N1', 'N5', 'N7'],
-    goals: ['N1-reach', 'N5-reach', 'N7-reach'],
+    checks: ['N1', 'N5', 'N7', 'N8', 'N8-fixes'],
+    goals: ['N1-reach', 'N5-reach', 'N7-reach', 'N8-reach', 'N8-fixes-reach'],
     config(i: number): NetCase {
       if (!Number.isInteger(i) || i < 0 || i >= size)
         throw new RangeError(`configuration ${i} is outside 0..${size - 1}`);
@@ -237,6 +338,9 @@ export function networkSpace(scope: Scope<NetworkScope>): ConfigSpace {
           address: `${v.subnet.prefix}.${11 + k}/24`,
           netstack: v.netstack,
           tags: v.tags,
+          // Where the vmk is attached (interface list): what a fix that re-creates it on the
+          // default netstack needs to print its `interface add` (N8).
+          attach: { portgroup: PORTGROUPS[v.subnet.purpose], dvs: null, dvport: null, mtu: 1500 },
           ...(v.gateway && v.subnet.gateway ? { gateway: v.subnet.gateway } : {}),
         })),
         netstacks: [

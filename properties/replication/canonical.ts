@@ -1,7 +1,8 @@
 // The canonical encoding of a replication state for the exhaustive explorer. Every field of
 // the model's state is written, except three counters whose values no step and no invariant
 // reads beyond order or equality: the tick (points in time are written as their rank among the
-// ones still referenced), the next content token and the blocks-sent total. Content tokens,
+// ones still referenced), the next content token and the blocks-sent total; and the last delta
+// durations where nothing reads them (the replication area: only the world's scheduler does). Content tokens,
 // psf generations and cycle ids are renamed in order of first appearance (each is only ever
 // compared for equality, and a new one is always fresh); hosts are renamed the same way when
 // they are interchangeable; VMs with the same disks are tried in every order and the least
@@ -28,12 +29,15 @@ const FIELDS = {
   repl: known(
     'configuredAt',
     'rpoMinutes',
-    'retention',
+    'perDay',
+    'days',
+    'seeded',
     'needsFullSync',
     'paused',
     'recovering',
     'locked',
     'error',
+    'unreachable',
     'disks',
     'cycle',
     'staging',
@@ -41,6 +45,7 @@ const FIELDS = {
     'instances',
     'blocksSent',
     'nextCycleId',
+    'deltaMinutes',
   ),
   tracking: known('bitmap', 'psf'),
   psf: known('blocks', 'gen', 'checkpoint'),
@@ -77,6 +82,12 @@ export class Canon {
   constructor(
     /** The scope's interchangeable hosts, renamed in order of first appearance; null: none. */
     readonly symmetricHosts: readonly string[] | null,
+    /**
+     * Whether anything in the area reads the last delta durations (`deltaMinutes`): the world's
+     * scheduler does; no step of the replication model and no replication property does (the
+     * model only appends to them), so there two states that differ only in them behave alike.
+     */
+    readonly readsDeltas: boolean,
   ) {
     this.hosts = symmetricHosts ? new Renamer<string>(false) : null;
   }
@@ -179,11 +190,21 @@ export class Canon {
     if (this.audit) assertKnownFields('Replication', r, FIELDS.repl, FILE);
     enc.num(r.configuredAt);
     enc.num(r.rpoMinutes);
-    enc.num(r.retention);
+    enc.num(r.perDay);
+    enc.num(r.days);
     enc.push(
-      (r.needsFullSync ? 1 : 0) | (r.paused ? 2 : 0) | (r.recovering ? 4 : 0) | (r.locked ? 8 : 0),
+      (r.needsFullSync ? 1 : 0) |
+        (r.paused ? 2 : 0) |
+        (r.recovering ? 4 : 0) |
+        (r.locked ? 8 : 0) |
+        (r.seeded ? 16 : 0),
     );
     this.text(enc, r.error);
+    this.text(enc, r.unreachable);
+    if (this.readsDeltas) {
+      enc.push(r.deltaMinutes.length);
+      for (const m of r.deltaMinutes) enc.num(m);
+    }
     for (const id of vm.diskOrder) {
       const t = r.disks[id] as DiskTracking;
       if (this.audit) assertKnownFields('DiskTracking', t, FIELDS.tracking, FILE);
