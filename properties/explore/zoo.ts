@@ -28,6 +28,16 @@ export const ZOO_SCOPES: Readonly<Partial<Record<Defect, string>>> = {
   // Per-vmk gateways are a dimension of the wide routing scope only.
   'gateway-override-for-all': 'wide',
   'reprotect-without-checksums': 'failover',
+  // The tunnel's: each in the smallest scope of properties/tunnel/explore.ts whose provider
+  // has the mistake the defect needs (a SAN, a VIP one label deep, a stale pin, no override).
+  'cloud-dials-tenant': 'tiny',
+  'stitch-any-pending': 'tiny',
+  'second-control-connection': 'tiny',
+  'reverse-fqdn-defaults-to-vip': 'l4-no-override',
+  'reverse-failure-silent': 'l4-no-override',
+  'cert-checks-cn-only': 'certificates',
+  'wildcard-matches-any-depth': 'deep-vip',
+  'thumbprint-not-pinned': 'stale-pin',
 };
 
 export interface ExploreZooRow {
