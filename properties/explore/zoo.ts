@@ -38,6 +38,7 @@ export const ZOO_SCOPES: Readonly<Partial<Record<Defect, string>>> = {
   'cert-checks-cn-only': 'certificates',
   'wildcard-matches-any-depth': 'deep-vip',
   'thumbprint-not-pinned': 'stale-pin',
+  'vcta-accepts-without-tunnel': 'tiny',
 };
 
 export interface ExploreZooRow {

@@ -515,6 +515,94 @@ function firewallHash(fw: { readonly host: string }): readonly [number, number] 
   return h;
 }
 
+/**
+ * Writes a tunnel state and the oracle's memory (null: none kept) with every name renamed by
+ * `g`: records in the order of their renamed keys, sets (pins) sorted, lists as they are.
+ */
+function write(
+  g: Renaming,
+  pattern: RegExp,
+  x: { readonly s: TunnelState; readonly m: Memory | null },
+  enc: Encoder,
+  audit: boolean,
+): void {
+  const n = (s: string) => rename(g, pattern, s);
+  const str = (s: string) => enc.str(n(s));
+  const opt = (s: string | null) => enc.optStr(s === null ? null : n(s));
+  const set = (xs: readonly string[]) => {
+    const ys = xs.map(n).sort();
+    enc.push(ys.length);
+    for (const y of ys) enc.str(y);
+  };
+  const list = (xs: readonly string[]) => {
+    enc.push(xs.length);
+    for (const y of xs) str(y);
+  };
+  const keyed = <T>(o: Readonly<Record<string, T>>, each: (v: T) => void) => {
+    const ks = Object.keys(o)
+      .map((k) => [n(k), k] as const)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    enc.push(ks.length);
+    for (const [k, raw] of ks) {
+      enc.str(k);
+      each(o[raw] as T);
+    }
+  };
+  const s = x.s;
+  if (audit) assertKnownFields('TunnelState', s, STATE_FIELDS, FILE);
+  enc.push(s.reissued);
+  keyed(s.certificates, (c) => {
+    if (audit) assertKnownFields('Certificate', c, CERT_FIELDS, FILE);
+    str(c.thumbprint);
+    str(c.cn);
+    list(c.sans);
+  });
+  keyed(s.tenants, (t: TenantState) => {
+    if (audit) {
+      assertKnownFields('TenantState', t, TENANT_FIELDS, FILE);
+      assertKnownFields('FirewallWorld', t.firewall, FIREWALL_FIELDS, FILE);
+    }
+    enc.push((t.vcta === 'up' ? 1 : 0) | (t.session === 'valid' ? 2 : 0));
+    set(t.pinned);
+    list(t.control);
+    opt(t.toCloud);
+    for (const e of [t.errors.toCloud, t.errors.fromCloud]) {
+      opt(e?.code ?? null);
+      opt(e?.message ?? null);
+    }
+    enc.num(t.firewall.now);
+    keyed(t.firewall.hosts, (fw) => {
+      const [a, b] = firewallHash(fw);
+      enc.push(a);
+      enc.push(b);
+    });
+  });
+  enc.push(s.requests.length);
+  for (const r of s.requests as readonly FromCloudRequest[]) {
+    if (audit) assertKnownFields('FromCloudRequest', r, REQUEST_FIELDS, FILE);
+    str(r.id);
+    str(r.tenant);
+    str(r.group);
+    str(r.proxy);
+    str(r.name);
+    enc.str(r.phase);
+    opt(r.landed);
+    opt(r.joined);
+    opt(r.reason);
+  }
+  if (!x.m) return;
+  if (audit) assertKnownFields('the oracle memory', x.m, MEMORY_FIELDS, FILE);
+  keyed(x.m.pinned, set);
+  keyed(x.m.lastFromCloud, (code) => enc.str(code));
+}
+
+const IDENTITY: Renaming = { identity: true, map: new Map(), memo: new Map() };
+
+/** A tunnel state's encoding with no renaming (the cloud world's: one tenant, as it is). */
+export function encodeTunnel(enc: Encoder, s: TunnelState, audit: boolean): void {
+  write(IDENTITY, /(?!)/g, { s, m: null }, enc, audit);
+}
+
 export function tunnelModel(
   scope: Scope<TunnelScope>,
   variant: Variant,
@@ -535,76 +623,6 @@ export function tunnelModel(
   const start: Explored = { s: s0, m: initialMemory(s0) };
   const kinds = [...new Set(p.events)];
   let encoded = 0;
-
-  function write(g: Renaming, x: Explored, enc: Encoder, audit: boolean): void {
-    const n = (s: string) => rename(g, pattern, s);
-    const str = (s: string) => enc.str(n(s));
-    const opt = (s: string | null) => enc.optStr(s === null ? null : n(s));
-    const set = (xs: readonly string[]) => {
-      const ys = xs.map(n).sort();
-      enc.push(ys.length);
-      for (const y of ys) enc.str(y);
-    };
-    const list = (xs: readonly string[]) => {
-      enc.push(xs.length);
-      for (const y of xs) str(y);
-    };
-    const keyed = <T>(o: Readonly<Record<string, T>>, each: (v: T) => void) => {
-      const ks = Object.keys(o)
-        .map((k) => [n(k), k] as const)
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      enc.push(ks.length);
-      for (const [k, raw] of ks) {
-        enc.str(k);
-        each(o[raw] as T);
-      }
-    };
-    const s = x.s;
-    if (audit) assertKnownFields('TunnelState', s, STATE_FIELDS, FILE);
-    enc.push(s.reissued);
-    keyed(s.certificates, (c) => {
-      if (audit) assertKnownFields('Certificate', c, CERT_FIELDS, FILE);
-      str(c.thumbprint);
-      str(c.cn);
-      list(c.sans);
-    });
-    keyed(s.tenants, (t: TenantState) => {
-      if (audit) {
-        assertKnownFields('TenantState', t, TENANT_FIELDS, FILE);
-        assertKnownFields('FirewallWorld', t.firewall, FIREWALL_FIELDS, FILE);
-      }
-      enc.push((t.vcta === 'up' ? 1 : 0) | (t.session === 'valid' ? 2 : 0));
-      set(t.pinned);
-      list(t.control);
-      opt(t.toCloud);
-      for (const e of [t.errors.toCloud, t.errors.fromCloud]) {
-        opt(e?.code ?? null);
-        opt(e?.message ?? null);
-      }
-      enc.num(t.firewall.now);
-      keyed(t.firewall.hosts, (fw) => {
-        const [a, b] = firewallHash(fw);
-        enc.push(a);
-        enc.push(b);
-      });
-    });
-    enc.push(s.requests.length);
-    for (const r of s.requests as readonly FromCloudRequest[]) {
-      if (audit) assertKnownFields('FromCloudRequest', r, REQUEST_FIELDS, FILE);
-      str(r.id);
-      str(r.tenant);
-      str(r.group);
-      str(r.proxy);
-      str(r.name);
-      enc.str(r.phase);
-      opt(r.landed);
-      opt(r.joined);
-      opt(r.reason);
-    }
-    if (audit) assertKnownFields('the oracle memory', x.m, MEMORY_FIELDS, FILE);
-    keyed(x.m.pinned, set);
-    keyed(x.m.lastFromCloud, (code) => enc.str(code));
-  }
 
   return {
     setup: p.setup,
@@ -634,7 +652,7 @@ export function tunnelModel(
       const audit = encoded < 4096 || encoded % 997 === 0;
       if (renamings.length === 1) {
         enc.reset();
-        write(renamings[0] as Renaming, x, enc, audit);
+        write(renamings[0] as Renaming, pattern, x, enc, audit);
         return 1;
       }
       // The least encoding over the setup's automorphisms; the orbit is how many differ.
@@ -642,7 +660,7 @@ export function tunnelModel(
       let least: Int32Array | null = null;
       for (const g of renamings) {
         enc.reset();
-        write(g, x, enc, audit && g.identity);
+        write(g, pattern, x, enc, audit && g.identity);
         const words = enc.snapshot();
         if (!seen.some((w) => compareWords(w, words) === 0)) seen.push(words);
         if (least === null || compareWords(words, least) < 0) least = words;
