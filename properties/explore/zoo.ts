@@ -29,7 +29,8 @@ export const ZOO_SCOPES: Readonly<Partial<Record<Defect, string>>> = {
   'gateway-override-for-all': 'wide',
   'reprotect-without-checksums': 'failover',
   // The tunnel's: each in the smallest scope of properties/tunnel/explore.ts whose provider
-  // has the mistake the defect needs (a SAN, a VIP one label deep, a stale pin, no override).
+  // has the mistake the defect needs (a SAN, a VIP one label deep, a stale pin, no override);
+  // the cloud world's (properties/tunnel/world-explore.ts) in its tiny scope.
   'cloud-dials-tenant': 'tiny',
   'stitch-any-pending': 'tiny',
   'second-control-connection': 'tiny',
