@@ -3,6 +3,8 @@
 import { FIREWALL_EXPLORE } from '../firewall/explore.ts';
 import { NETWORK_EXPLORE } from '../network/explore.ts';
 import { REPLICATION_EXPLORE } from '../replication/explore.ts';
+import { TUNNEL_EXPLORE } from '../tunnel/explore.ts';
+import { CLOUD_WORLD_EXPLORE } from '../tunnel/world-explore.ts';
 import { WORLD_EXPLORE } from '../world/explore.ts';
 import {
   exploreEnumerated,
@@ -18,6 +20,8 @@ export const EXPLORE_AREAS: readonly ExploreArea[] = [
   NETWORK_EXPLORE as unknown as ExploreArea,
   FIREWALL_EXPLORE as unknown as ExploreArea,
   WORLD_EXPLORE as unknown as ExploreArea,
+  TUNNEL_EXPLORE as unknown as ExploreArea,
+  CLOUD_WORLD_EXPLORE as unknown as ExploreArea,
 ];
 
 export function exploreArea(name: string): ExploreArea | undefined {

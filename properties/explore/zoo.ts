@@ -41,6 +41,18 @@ export const ZOO_SCOPES: Readonly<Partial<Record<Defect, string>>> = {
   'routes-survive-reboot-unpersisted': 'tiny',
   'advisor-ignores-persistence': 'tiny',
   'reprotect-without-checksums': 'failover',
+  // The tunnel's: each in the smallest scope of properties/tunnel/explore.ts whose provider
+  // has the mistake the defect needs (a SAN, a VIP one label deep, a stale pin, no override);
+  // the cloud world's (properties/tunnel/world-explore.ts) in its tiny scope.
+  'cloud-dials-tenant': 'tiny',
+  'stitch-any-pending': 'tiny',
+  'second-control-connection': 'tiny',
+  'reverse-fqdn-defaults-to-vip': 'l4-no-override',
+  'reverse-failure-silent': 'l4-no-override',
+  'cert-checks-cn-only': 'certificates',
+  'wildcard-matches-any-depth': 'deep-vip',
+  'thumbprint-not-pinned': 'stale-pin',
+  'vcta-accepts-without-tunnel': 'tiny',
 };
 
 export interface ExploreZooRow {

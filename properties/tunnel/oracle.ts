@@ -388,7 +388,7 @@ export const INVARIANTS: readonly Invariant[] = [C1, C2, C3, C4, C5, C5_PICKS, C
 
 // ---- the fold ----
 
-function initialMemory(s: TunnelState): Memory {
+export function initialMemory(s: TunnelState): Memory {
   const all = Object.values(s.certificates).map((c) => c.thumbprint);
   return {
     pinned: Object.fromEntries(s.setup.tenants.map((t) => [t.name, t.pinned ?? all])),

@@ -56,6 +56,8 @@ const always = (
     const x = simulate(c, v, (view) => inv.check(view));
     return x ? { ...x, invariant: inv.id } : null;
   },
+  // The explorer asks the same predicate of every transition (properties/tunnel/explore.ts).
+  perStep: { check: (view) => inv.check(view as View) },
 });
 
 const sometimes = (
@@ -80,6 +82,11 @@ const sometimes = (
       return null;
     });
     return [...hit];
+  },
+  perStep: {
+    goals: Object.fromEntries(
+      Object.entries(goals).map(([g, p]) => [g, (view: unknown) => p(view as View)]),
+    ),
   },
 });
 

@@ -153,7 +153,7 @@ export function tunnelCarries(t: TunnelState, tenant: string): boolean {
   return s !== undefined && s.vcta === 'up' && s.toCloud !== null;
 }
 
-interface CView {
+export interface CView {
   readonly index: number;
   readonly event: CloudWorldEvent;
   readonly before: CloudWorldState;
@@ -249,6 +249,8 @@ const always = (
   numRuns,
   arbitrary: () => cloudWorldArb,
   check: (c, variant) => withId(inv, fold(c, variant, check)),
+  // The explorer asks the same predicate of every transition (properties/tunnel/world-explore.ts).
+  perStep: { check: (view) => check(view as CView) },
 });
 
 const sometimes = (
@@ -272,6 +274,11 @@ const sometimes = (
       return null;
     });
     return [...hit];
+  },
+  perStep: {
+    goals: Object.fromEntries(
+      Object.entries(goals).map(([g, p]) => [g, (view: unknown) => p(view as CView)]),
+    ),
   },
 });
 
