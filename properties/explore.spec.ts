@@ -120,6 +120,10 @@ describe('breadth-first exploration finds every zoo variant of the stepped areas
         `no shortest known counterexample for ${variant.name}`,
       ).toBeDefined();
       expect(row.length as number).toBeLessThanOrEqual(row.shortestKnown as number);
+      // Caught for the right reason: by an invariant the defect should break.
+      expect(DEFECT_INFO[variant.defects[0] as Defect].expectedInvariants).toContain(
+        (row.invariant as string).replace(/-.*/, ''),
+      );
       // The trace is an ordinary counterexample: replaying it fails the same way.
       const rec = row.record;
       if (!rec) return;

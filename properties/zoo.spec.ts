@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, inject, test } from 'vitest';
 import {
   CORRECT,
   DEFECT_INFO,
+  type Defect,
   READING_INFO,
   type Reading,
   readingVariants,
@@ -74,4 +76,23 @@ describe('readings: where the sources disagree, the other reading is a correct m
       }
     });
   }
+});
+
+describe('the zoo table in CONTRIBUTING.md', () => {
+  test('lists every variant with its area, wrong behaviour and expected invariants as model/variants.ts has them', () => {
+    const text = readFileSync('CONTRIBUTING.md', 'utf8');
+    const at = text.indexOf('| variant | area | wrong behaviour | expected invariants |');
+    expect(at, 'the table header').toBeGreaterThanOrEqual(0);
+    const rows: string[] = [];
+    for (const line of text.slice(at).split('\n').slice(2)) {
+      if (!line.startsWith('|')) break;
+      rows.push(line.trimEnd());
+    }
+    const want = zooVariants().map((v) => {
+      const i = DEFECT_INFO[v.defects[0] as Defect];
+      const also = i.alsoAreas?.length ? ` (also ${i.alsoAreas.join(', ')})` : '';
+      return `| ${v.name} | ${i.area}${also} | ${i.description} | ${i.expectedInvariants.join(', ')} |`;
+    });
+    expect(rows).toEqual(want);
+  });
 });
