@@ -317,8 +317,9 @@ export async function nightlyCli(argv: readonly string[], d: CliDefaults): Promi
       con.line(`  ${join(root, LATEST)} was a directory of an older version: moved to ${moved}`);
     shown = join(root, LATEST);
   }
-  process.off('SIGINT', sigint);
-  process.off('SIGTERM', sigterm);
+  // The handlers stay until the process exits: through npm a terminal's Ctrl-C arrives twice
+  // (to the group, then forwarded by npm), and a late copy must not kill a finished run by the
+  // signal's default action, which would lose its exit code (seen under load in npm test).
   const fresh = hasNewFailures(summary);
   const code = fresh ? 1 : signal ? 128 + (SIGNAL_NUMBER[signal] ?? 0) : 0;
   const why = fresh
