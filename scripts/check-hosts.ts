@@ -1,5 +1,5 @@
 // npm run check -- DIR [--json] [--format text|md]: checks real esxcli output against a
-// topology (DESIGN "Real configurations"). Exit 0 clean, 1 findings, 2 bad input or usage.
+// topology (docs/host-check.md). Exit 0 clean, 1 findings, 2 bad input or usage.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CheckResult, checkHosts, exitCode, hostInputs } from '../model/esxcli/check.ts';

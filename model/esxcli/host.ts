@@ -1,6 +1,5 @@
 // A host's command outputs, from a folder (one file per command) or a transcript, assembled
-// into the model's HostSetup and a firewall view (research-notes C; DESIGN "Real
-// configurations").
+// into the model's HostSetup and a firewall view (research-notes C; docs/host-check.md).
 import {
   type HostFirewall,
   initFirewall,

@@ -1,5 +1,5 @@
-// The tunnel invariants C1-C6 (DESIGN's catalogue, issue 14) and the fold that checks them
-// after every step. The oracle reads names, certificates and pinning its own way, from the
+// The tunnel invariants C1-C6 (README "What it checks", docs/tunnel.md) and the fold that
+// checks them after every step. The oracle reads names, certificates and pinning its own way, from the
 // sources (seed 003, research-notes E), not through the model's tls.ts.
 import { TO_CLOUD_RULESET } from '../../model/firewall/firewall.ts';
 import { directionHealthy, siteState } from '../../model/tunnel/status.ts';
