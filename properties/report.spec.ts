@@ -422,6 +422,28 @@ describe('report.html: the failure panel comes first and names every failure', (
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
 
+  test('layouts found as documented are listed apart, and alone they are no failure', () => {
+    const documented = { name: 'seed-000-before', verdict: 'found', expected: 'found' } as const;
+    const passing: Summary = {
+      ...summary,
+      properties: summary.properties.filter((p) => p.status !== 'failed'),
+      counterexamples: [],
+      scenarios: [documented],
+    };
+    const clean = reportHtml(passing);
+    expect(clean).toMatch(
+      /<section class="panel clean" id="failures"><h2>Nothing failed<\/h2><h3>Found, as documented \(1\)<\/h3>/,
+    );
+    expect(clean).toContain('layout seed-000-before');
+    expect(summaryMarkdown(passing)).toMatch(
+      /Nothing failed\.\n\n### Found, as documented \(1\)\n\n- found, as documented: layout seed-000-before/,
+    );
+    // With a real failure beside it, the panel is red and counts the failure only.
+    const html = reportHtml({ ...summary, scenarios: [...summary.scenarios, documented] });
+    expect(html).toMatch(/<section class="panel" id="failures"><h2>What failed \(2\)<\/h2>/);
+    expect(html).toContain('<h3>Found, as documented (1)</h3>');
+  });
+
   test('a variant run says what the variant does wrong', () => {
     const html = reportHtml({ ...summary, variant: 'live-read-transfer' });
     expect(html).toContain('the transfer reads live blocks, not the cycle&#39;s point in time');

@@ -23,6 +23,7 @@ import { timelineOf } from './timeline.ts';
 import {
   cardAnchor,
   coveredText,
+  type Failure,
   type FailureKind,
   failures,
   layoutAnchor,
@@ -40,7 +41,7 @@ h3{font-size:15px;margin:8px 0}h4{font-size:13px;margin:16px 0 4px}
 p,li,td,th,h1,h2,h3,h4,figcaption,summary{overflow-wrap:anywhere}
 .meta{color:#59636e}.tally{font-weight:600;margin:8px 0 16px}
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th,td.word,td.num{overflow-wrap:normal}th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .st{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
 .passed{background:#dafbe1;color:#116329}.failed{background:#ffebe9;color:#a40e26}.interrupted{background:#fff8c5;color:#7d4e00}.expected{background:#ddf4ff;color:#0550ae}
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:12px;white-space:pre-wrap;overflow-wrap:anywhere;font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
@@ -184,10 +185,19 @@ function panel(s: Summary): Markup {
   if (list.length === 0) {
     return h`<section class="panel clean" id="failures"><h2>Nothing failed</h2><p>Covered: ${coveredText(s)}.</p>${shortNote}</section>`;
   }
-  return h`<section class="panel" id="failures"><h2>What failed (${list.length})</h2><ul>${list.map(
-    (f) =>
-      h`<li data-kind="${f.kind}">${badge(TAG[f.kind], f.note)} <a href="#${f.anchor}">${f.what}</a>: <span class="why">${f.verdict}</span></li>`,
-  )}</ul><p class="meta">Covered: ${coveredText(s)}.</p>${shortNote}</section>`;
+  const item = (f: Failure) =>
+    h`<li data-kind="${f.kind}">${badge(TAG[f.kind], f.note)} <a href="#${f.anchor}">${f.what}</a>: <span class="why">${f.verdict}</span></li>`;
+  // A layout found as its source documents it is the suite working, not a failure: listed
+  // apart, and a run with nothing else is not drawn red.
+  const failed = list.filter((f) => f.kind !== 'found');
+  const found = list.filter((f) => f.kind === 'found');
+  const foundList =
+    found.length > 0
+      ? h`<h3>Found, as documented (${found.length})</h3><ul>${found.map(item)}</ul>`
+      : NOTHING;
+  return failed.length === 0
+    ? h`<section class="panel clean" id="failures"><h2>Nothing failed</h2>${foundList}<p class="meta">Covered: ${coveredText(s)}.</p>${shortNote}</section>`
+    : h`<section class="panel" id="failures"><h2>What failed (${failed.length})</h2><ul>${failed.map(item)}</ul>${foundList}<p class="meta">Covered: ${coveredText(s)}.</p>${shortNote}</section>`;
 }
 
 function variantBanner(s: Summary): Markup {
@@ -200,7 +210,7 @@ function variantBanner(s: Summary): Markup {
 }
 
 function propertyRow(p: PropertyRow): Markup {
-  return h`<tr id="prop-${p.id}"><td>${p.title}</td><td>${p.kind === 'always' ? 'safety' : 'reachability'}</td><td>${badge(p.status)}</td><td>${depthText(p)}${p.goals ? h`<br><span class="meta">goals: ${goalsText(p)}</span>` : NOTHING}</td><td class="num">${p.durationMs}</td><td>${p.counterexample ? h`<a href="#cex-${p.counterexample}">${p.counterexample}</a>` : ''}</td></tr>`;
+  return h`<tr id="prop-${p.id}"><td>${p.title}</td><td class="word">${p.kind === 'always' ? 'safety' : 'reachability'}</td><td>${badge(p.status)}</td><td>${depthText(p)}${p.goals ? h`<br><span class="meta">goals: ${goalsText(p)}</span>` : NOTHING}</td><td class="num">${p.durationMs}</td><td>${p.counterexample ? h`<a href="#cex-${p.counterexample}">${p.counterexample}</a>` : ''}</td></tr>`;
 }
 
 export function reportHtml(s: Summary): string {

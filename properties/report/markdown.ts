@@ -7,7 +7,7 @@ import { mdCell, mdFence } from './escape.ts';
 import { exhaustiveMarkdown } from './exhaustive.ts';
 import { mermaidSequence } from './mermaid.ts';
 import { type CounterexampleEntry, type LayoutFix, type Summary, tally } from './summary.ts';
-import { coveredText, failures, variantLines } from './verdicts.ts';
+import { coveredText, type Failure, failures, variantLines } from './verdicts.ts';
 
 export function runLine(s: Summary): string {
   const parts = [
@@ -75,10 +75,7 @@ export function summaryMarkdown(s: Summary): string {
     `**${tallyLine(s)}**`,
     '',
     ...variantLines(s).flatMap((l) => [mdCell(l), '']),
-    list.length === 0 ? `Nothing failed. Covered: ${mdCell(coveredText(s))}.` : '## What failed',
-    '',
-    ...list.map((f) => `- ${f.note}: ${mdCell(f.what)}: ${mdCell(f.verdict)}`),
-    ...(list.length > 0 ? ['', `Covered: ${mdCell(coveredText(s))}.`] : []),
+    ...failureLines(list, s),
     '',
     '## Properties',
     '',
@@ -144,4 +141,22 @@ export function summaryMarkdown(s: Summary): string {
     lines.push('', `Reachability twin ${mdCell(p.id)} reached: ${mdCell(goalsText(p))}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What failed, then the layouts found as their sources document them (not failures). */
+function failureLines(list: readonly Failure[], s: Summary): string[] {
+  const covered = `Covered: ${mdCell(coveredText(s))}.`;
+  const failed = list.filter((f) => f.kind !== 'found');
+  const found = list.filter((f) => f.kind === 'found');
+  const line = (f: Failure) => `- ${f.note}: ${mdCell(f.what)}: ${mdCell(f.verdict)}`;
+  return [
+    failed.length === 0 ? 'Nothing failed.' : '## What failed',
+    '',
+    ...failed.map(line),
+    ...(failed.length > 0 ? [''] : []),
+    ...(found.length > 0
+      ? [`### Found, as documented (${found.length})`, '', ...found.map(line), '']
+      : []),
+    covered,
+  ];
 }
