@@ -57,7 +57,7 @@ svg{max-width:100%;height:auto;display:block}
 svg{font:12px system-ui,sans-serif}svg .lbl{fill:#59636e}svg .num{font-weight:700;fill:#fff;text-anchor:middle}
 ol.steps{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace;margin:4px 0;padding-left:32px}
 ol.steps li{overflow-wrap:anywhere}ol.steps li.failing{color:#a40e26;font-weight:700}
-.diff td:first-child{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px}
+.diff td:first-child{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12.5px;overflow-wrap:normal}
 .diff td.mine{background:#ffebe9}.diff td.theirs{background:#dafbe1}
 `;
 
