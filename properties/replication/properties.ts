@@ -1,6 +1,7 @@
 // The replication properties: each invariant checked after every step over generated runs,
 // each paired with a reachability twin that fails when what it needs never happens.
 import type { Variant } from '../../model/variants.ts';
+import { goalsReached } from '../goals.ts';
 import type { PropertyDef } from '../registry-types.ts';
 import {
   CONFIG,
@@ -60,14 +61,8 @@ const sometimes = (
   numRuns,
   arbitrary: () => scenarioArb(profile),
   goals: Object.keys(goals),
-  reach: (s: Scenario, variant: Variant) => {
-    const hit = new Set<string>();
-    simulate(s, variant, [], (v) => {
-      for (const [label, pred] of Object.entries(goals))
-        if (!hit.has(label) && pred(v)) hit.add(label);
-    });
-    return [...hit];
-  },
+  reach: (s: Scenario, variant: Variant) =>
+    goalsReached(goals, (see) => simulate(s, variant, [], see)),
   perStep: { goals: goals as Record<string, (v: unknown) => boolean> },
 });
 

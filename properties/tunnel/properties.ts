@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import type { FromCloudRequest } from '../../model/tunnel/types.ts';
 import type { Variant } from '../../model/variants.ts';
+import { goalsReached } from '../goals.ts';
 import type { PropertyDef } from '../registry-types.ts';
 import { caseArb, GENERAL as GENERAL_PROFILE, SESSIONS, type TunnelCase } from './arbitraries.ts';
 import {
@@ -75,14 +76,13 @@ const sometimes = (
   numRuns,
   arbitrary: () => arb,
   goals: Object.keys(goals),
-  reach: (c: TunnelCase, variant: Variant) => {
-    const hit = new Set<string>();
-    simulate(c, variant, (v) => {
-      for (const [g, p] of Object.entries(goals)) if (!hit.has(g) && p(v)) hit.add(g);
-      return null;
-    });
-    return [...hit];
-  },
+  reach: (c: TunnelCase, variant: Variant) =>
+    goalsReached(goals, (see) =>
+      simulate(c, variant, (v) => {
+        see(v);
+        return null;
+      }),
+    ),
   perStep: {
     goals: Object.fromEntries(
       Object.entries(goals).map(([g, p]) => [g, (view: unknown) => p(view as View)]),

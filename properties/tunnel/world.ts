@@ -16,6 +16,7 @@ import {
 } from '../../model/tunnel/world.ts';
 import { CORRECT, type Variant, variantByName } from '../../model/variants.ts';
 import { type WorldEmitted, type WorldEvent, worldStatus } from '../../model/world/world.ts';
+import { goalsReached } from '../goals.ts';
 import type { AreaRender, PropertyDef, Violation } from '../registry-types.ts';
 import { faultyWorld, oraclePath } from '../world/properties.ts';
 import { formatWorldEvent, WORLD_RENDER, worldFacts, worldLines } from '../world/render.ts';
@@ -267,14 +268,13 @@ const sometimes = (
   numRuns: 150,
   arbitrary: () => cloudWorldArb,
   goals: Object.keys(goals),
-  reach: (c, variant) => {
-    const hit = new Set<string>();
-    fold(c, variant, (v) => {
-      for (const [g, p] of Object.entries(goals)) if (p(v)) hit.add(g);
-      return null;
-    });
-    return [...hit];
-  },
+  reach: (c, variant) =>
+    goalsReached(goals, (see) =>
+      fold(c, variant, (v) => {
+        see(v);
+        return null;
+      }),
+    ),
   perStep: {
     goals: Object.fromEntries(
       Object.entries(goals).map(([g, p]) => [g, (view: unknown) => p(view as CView)]),

@@ -23,6 +23,7 @@ import {
   worldStep,
 } from '../../model/world/world.ts';
 import { oracleAdmits } from '../firewall/properties.ts';
+import { goalsReached } from '../goals.ts';
 import { recommendedWorld } from '../network/arbitraries.ts';
 import { expectedDecision } from '../network/oracle.ts';
 import { NET_SCENARIOS } from '../network/scenarios.ts';
@@ -841,14 +842,13 @@ const sometimes = (
   numRuns: 400,
   arbitrary: () => arb,
   goals: Object.keys(goals),
-  reach: (c, variant) => {
-    const hit = new Set<string>();
-    foldWorld(c, variant, (v) => {
-      for (const [g, p] of Object.entries(goals)) if (p(v)) hit.add(g);
-      return null;
-    });
-    return [...hit];
-  },
+  reach: (c, variant) =>
+    goalsReached(goals, (see) =>
+      foldWorld(c, variant, (v) => {
+        see(v);
+        return null;
+      }),
+    ),
   perStep: {
     goals: Object.fromEntries(
       Object.entries(goals).map(([g, p]) => [g, (x: unknown) => p((x as WorldStepView).view)]),
