@@ -25,7 +25,7 @@ import {
   coveredText,
   type Failure,
   type FailureKind,
-  failures,
+  failedAndFound,
   layoutAnchor,
   variantLines,
   verdictOf,
@@ -176,21 +176,14 @@ const TAG: Readonly<Record<FailureKind, string>> = {
 };
 
 function panel(s: Summary): Markup {
-  const list = failures(s);
+  const { failed, found } = failedAndFound(s);
   const short = s.properties.filter((p) => p.status === 'interrupted');
   const shortNote =
     short.length > 0
       ? h`<p><b>Not checked to npm test's depth</b> (the budget or a signal stopped them; neither passed nor failed): ${short.map((p, i) => h`${i > 0 ? ', ' : ''}<a href="#prop-${p.id}">${p.id}</a>`)}.</p>`
       : NOTHING;
-  if (list.length === 0) {
-    return h`<section class="panel clean" id="failures"><h2>Nothing failed</h2><p>Covered: ${coveredText(s)}.</p>${shortNote}</section>`;
-  }
   const item = (f: Failure) =>
     h`<li data-kind="${f.kind}">${badge(TAG[f.kind], f.note)} <a href="#${f.anchor}">${f.what}</a>: <span class="why">${f.verdict}</span></li>`;
-  // A layout found as its source documents it is the suite working, not a failure: listed
-  // apart, and a run with nothing else is not drawn red.
-  const failed = list.filter((f) => f.kind !== 'found');
-  const found = list.filter((f) => f.kind === 'found');
   const foundList =
     found.length > 0
       ? h`<h3>Found, as documented (${found.length})</h3><ul>${found.map(item)}</ul>`

@@ -7,7 +7,7 @@ import { mdCell, mdFence } from './escape.ts';
 import { exhaustiveMarkdown } from './exhaustive.ts';
 import { mermaidSequence } from './mermaid.ts';
 import { type CounterexampleEntry, type LayoutFix, type Summary, tally } from './summary.ts';
-import { coveredText, type Failure, failures, variantLines } from './verdicts.ts';
+import { coveredText, type Failure, failedAndFound, variantLines } from './verdicts.ts';
 
 export function runLine(s: Summary): string {
   const parts = [
@@ -66,7 +66,6 @@ function fixLines(fix: LayoutFix | undefined): string[] {
 }
 
 export function summaryMarkdown(s: Summary): string {
-  const list = failures(s);
   const lines = [
     s.mergedFrom ? '# Property run (merged)' : '# Property run',
     '',
@@ -75,7 +74,7 @@ export function summaryMarkdown(s: Summary): string {
     `**${tallyLine(s)}**`,
     '',
     ...variantLines(s).flatMap((l) => [mdCell(l), '']),
-    ...failureLines(list, s),
+    ...failureLines(s),
     '',
     '## Properties',
     '',
@@ -144,10 +143,9 @@ export function summaryMarkdown(s: Summary): string {
 }
 
 /** What failed, then the layouts found as their sources document them (not failures). */
-function failureLines(list: readonly Failure[], s: Summary): string[] {
+function failureLines(s: Summary): string[] {
   const covered = `Covered: ${mdCell(coveredText(s))}.`;
-  const failed = list.filter((f) => f.kind !== 'found');
-  const found = list.filter((f) => f.kind === 'found');
+  const { failed, found } = failedAndFound(s);
   const line = (f: Failure) => `- ${f.note}: ${mdCell(f.what)}: ${mdCell(f.verdict)}`;
   return [
     failed.length === 0 ? 'Nothing failed.' : '## What failed',

@@ -29,8 +29,20 @@ export interface Failure {
 export const cardAnchor = (id: string) => `cex-${id}`;
 export const layoutAnchor = (name: string) => `layout-${name}`;
 
+/**
+ * failures(s) in two lists: what failed, and the layouts found as their sources document them,
+ * which are the suite working, not failures (a run with only these is not drawn red).
+ */
+export function failedAndFound(s: Summary): { failed: Failure[]; found: Failure[] } {
+  const list = failures(s);
+  return {
+    failed: list.filter((f) => f.kind !== 'found'),
+    found: list.filter((f) => f.kind === 'found'),
+  };
+}
+
 /** Everything that failed or was found, in catalogue order, each with its sentence. */
-export function failures(s: Summary): Failure[] {
+function failures(s: Summary): Failure[] {
   const byId = new Map(s.counterexamples.map((c) => [c.id, c]));
   const out: Failure[] = [];
   for (const p of s.properties.filter((x) => x.status === 'failed')) {
