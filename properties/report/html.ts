@@ -189,7 +189,7 @@ function panel(s: Summary): Markup {
       ? h`<h3>Found, as documented (${found.length})</h3><ul>${found.map(item)}</ul>`
       : NOTHING;
   return failed.length === 0
-    ? h`<section class="panel clean" id="failures"><h2>Nothing failed</h2>${foundList}<p class="meta">Covered: ${coveredText(s)}.</p>${shortNote}</section>`
+    ? h`<section class="panel clean" id="failures"><h2>Nothing failed</h2>${foundList}<p>Covered: ${coveredText(s)}.</p>${shortNote}</section>`
     : h`<section class="panel" id="failures"><h2>What failed (${failed.length})</h2><ul>${failed.map(item)}</ul>${foundList}<p class="meta">Covered: ${coveredText(s)}.</p>${shortNote}</section>`;
 }
 
