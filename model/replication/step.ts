@@ -85,7 +85,9 @@ export function latestInstance(repl: Replication): Instance | undefined {
 
 interface Ctx {
   state: ReplicationState;
+  /** The state's VMs until the first change (setVm), then a copy of them: most steps change none. */
   vms: Record<string, VmState>;
+  copied: boolean;
   emitted: Emitted[];
 }
 
@@ -98,7 +100,7 @@ function reject(state: ReplicationState, error: string): StepResult {
 }
 
 export function step(state: ReplicationState, event: ReplicationEvent): StepResult {
-  const ctx: Ctx = { state, vms: { ...state.vms }, emitted: [] };
+  const ctx: Ctx = { state, vms: state.vms as Record<string, VmState>, copied: false, emitted: [] };
   const out = apply(ctx, event);
   if (out) return out;
   return {
@@ -123,7 +125,12 @@ export function deliverChunks(state: ReplicationState, vm: string, chunks: numbe
     !(r?.staging?.cycleId === c.id && r.staging.complete) &&
     (chunks - 1) * state.setup.chunkBlocks < c.toSend.length - c.sent;
   if (chunks > 1 && accepted) {
-    const ctx: Ctx = { state, vms: { ...state.vms }, emitted: [] };
+    const ctx: Ctx = {
+      state,
+      vms: state.vms as Record<string, VmState>,
+      copied: false,
+      emitted: [],
+    };
     chunkDelivered(ctx, ctx.vms[vm] as VmState, chunks);
     return {
       state: withState(ctx.state, { vms: ctx.vms, tick: state.tick + chunks }),
@@ -140,6 +147,10 @@ export function deliverChunks(state: ReplicationState, vm: string, chunks: numbe
 }
 
 function setVm(ctx: Ctx, vm: VmState): void {
+  if (!ctx.copied) {
+    ctx.vms = { ...ctx.vms };
+    ctx.copied = true;
+  }
   ctx.vms[vm.name] = vm;
 }
 

@@ -212,7 +212,11 @@ function withWorld(w: WorldState, c: Partial<WorldState>): WorldState {
 const built = new WeakMap<HostSetup, NetHost>();
 
 function hostOf(h: HostSetup): NetHost {
-  return child(built, h, () => hostFromSetup(h));
+  const known = built.get(h);
+  if (known !== undefined) return known;
+  const made = hostFromSetup(h);
+  built.set(h, made);
+  return made;
 }
 
 export function initWorld(setup: WorldSetup, variant: Variant): WorldState {
@@ -248,24 +252,80 @@ export interface Path {
  * no path to the replication network.
  */
 export function pathOf(w: WorldState, vm: VmState): Path {
-  if (w.repl.link === 'down') return { ok: false, reason: 'the link to the DR site is down' };
-  const routed = routeOf(w, vm.host, w.setup.toCloud ? 'to-cloud' : 'replication');
-  if (routed) return routed;
-  const port = portOf(w, vm);
+  if (w.repl.link === 'down') return LINK_DOWN;
+  const net = w.net[vm.host];
   const fwHost = w.fw.hosts[vm.host];
+  const port = portOf(w, vm);
+  const sent =
+    net && fwHost ? sendingPath(w, vm.host, net, fwHost, port) : sending(w, vm.host, port);
+  if (!sent.ok) return sent;
+  // Past the host's firewall, to-the-cloud data goes through the vCTA's tunnel (seed 003).
+  if (w.setup.toCloud && w.tunnel && !w.tunnel.toCloud.ok) return w.tunnel.toCloud;
+  return sent;
+}
+
+const LINK_DOWN: Path = { ok: false, reason: 'the link to the DR site is down' };
+const ROUTED: Path = { ok: true, reason: 'routed as intended and allowed' };
+
+/** The host's routing and firewall verdict on its transfer to the port (pathOf, link aside). */
+function sending(w: WorldState, host: string, port: number): Path {
+  const routed = routeOf(w, host, w.setup.toCloud ? 'to-cloud' : 'replication');
+  if (routed) return routed;
+  const fwHost = w.fw.hosts[host];
   if (fwHost) {
-    const remote = peerOf(w.setup.topology, vm.host, w.setup.toCloud);
+    const remote = peerOf(w.setup.topology, host, w.setup.toCloud);
     const v = verdictOf(
       fwHost,
       { direction: 'outbound', protocol: 'tcp', port, remote },
       w.variant,
     );
     if (v.action === 'drop')
-      return { ok: false, reason: `${vm.host}'s firewall drops TCP ${port}: ${v.reason}` };
+      return { ok: false, reason: `${host}'s firewall drops TCP ${port}: ${v.reason}` };
   }
-  // Past the host's firewall, to-the-cloud data goes through the vCTA's tunnel (seed 003).
-  if (w.setup.toCloud && w.tunnel && !w.tunnel.toCloud.ok) return w.tunnel.toCloud;
-  return { ok: true, reason: 'routed as intended and allowed' };
+  return ROUTED;
+}
+
+/**
+ * `sending`, kept per host firewall, for the host state, setup, variant and port it was worked
+ * out for: every input of it is an immutable record, and the world asks it for every VM several
+ * times a simulated minute. A few entries per firewall, newest first, at most MEMO_ENTRIES.
+ */
+interface SendingEntry {
+  readonly net: NetHost;
+  readonly setup: WorldSetup;
+  readonly variant: Variant;
+  readonly host: string;
+  readonly port: number;
+  readonly path: Path;
+}
+const MEMO_ENTRIES = 8;
+const sendingMemo = new WeakMap<HostFirewall, SendingEntry[]>();
+
+function sendingPath(
+  w: WorldState,
+  host: string,
+  net: NetHost,
+  fwHost: HostFirewall,
+  port: number,
+): Path {
+  let entries = sendingMemo.get(fwHost);
+  if (entries === undefined) {
+    entries = [];
+    sendingMemo.set(fwHost, entries);
+  }
+  for (const e of entries)
+    if (
+      e.net === net &&
+      e.setup === w.setup &&
+      e.variant === w.variant &&
+      e.port === port &&
+      e.host === host
+    )
+      return e.path;
+  const path = sending(w, host, port);
+  if (entries.length >= MEMO_ENTRIES) entries.pop();
+  entries.unshift({ net, setup: w.setup, variant: w.variant, host, port, path });
+  return path;
 }
 
 /**
@@ -294,16 +354,73 @@ export function replicaHostOf(t: Topology, site: string): string | undefined {
  */
 export function nfcPathOf(w: WorldState, vm: VmState): Path {
   if (w.setup.toCloud) return { ok: true, reason: 'to the cloud: the provider commits' };
-  const t = w.setup.topology;
-  const site = t.hosts.find((h) => h.name === vm.host)?.site;
+  const hop = nfcEnds(w.setup.topology, vm.host);
+  if (!hop) return { ok: false, reason: `${vm.host} replicates to no DR host` };
+  return nfcHop(w, hop.target, hop.vrs);
+}
+
+/** The DR host that receives a host's replicas and the VR server that writes them, if any. */
+function nfcEnds(t: Topology, host: string): { target: string; vrs: string } | null {
+  let byHost = nfcEndsMemo.get(t);
+  if (byHost === undefined) {
+    byHost = new Map();
+    nfcEndsMemo.set(t, byHost);
+  }
+  const known = byHost.get(host);
+  if (known !== undefined) return known;
+  const site = t.hosts.find((h) => h.name === host)?.site;
   const to = t.replication.find((r) => r.from === site)?.to;
   const target = to === undefined ? undefined : replicaHostOf(t, to);
   const vrs = t.appliances.find((a) => a.role === 'vrs' && a.site === to)?.ip;
-  if (!target || !vrs) return { ok: false, reason: `${vm.host} replicates to no DR host` };
-  return nfcHop(w, target, vrs);
+  const ends = target && vrs ? { target, vrs } : null;
+  byHost.set(host, ends);
+  return ends;
 }
 
+/** nfcEnds, per topology (immutable): the world asks it at every commit. */
+const nfcEndsMemo = new WeakMap<Topology, Map<string, { target: string; vrs: string } | null>>();
+
 function nfcHop(w: WorldState, target: string, vrs: string): Path {
+  const fw = w.fw.hosts[target];
+  const net = w.net[target];
+  if (!fw || !net) return nfcVerdict(w, target, vrs);
+  let entries = nfcMemo.get(fw);
+  if (entries === undefined) {
+    entries = [];
+    nfcMemo.set(fw, entries);
+  }
+  for (const e of entries)
+    if (
+      e.net === net &&
+      e.topology === w.setup.topology &&
+      e.variant === w.variant &&
+      e.vrs === vrs &&
+      e.target === target
+    )
+      return e.path;
+  const path = nfcVerdict(w, target, vrs);
+  if (entries.length >= MEMO_ENTRIES) entries.pop();
+  entries.unshift({ net, topology: w.setup.topology, variant: w.variant, target, vrs, path });
+  return path;
+}
+
+/**
+ * nfcHop's verdicts, kept per target host firewall as `sending`'s are: for the target's host
+ * state, the topology, the variant and the VR server.
+ */
+const nfcMemo = new WeakMap<
+  HostFirewall,
+  {
+    readonly net: NetHost;
+    readonly topology: Topology;
+    readonly variant: Variant;
+    readonly target: string;
+    readonly vrs: string;
+    readonly path: Path;
+  }[]
+>();
+
+function nfcVerdict(w: WorldState, target: string, vrs: string): Path {
   const fw = w.fw.hosts[target];
   if (fw) {
     const v = verdictOf(fw, nfcPacket(vrs, w.variant), w.variant);
@@ -352,13 +469,23 @@ function child<K extends object, V>(m: WeakMap<K, V>, k: K, make: () => V): V {
 /**
  * The firewall's verdict on a packet (decide), kept per (host firewall, variant) as routeOf's
  * are: a firewall is immutable, and the world asks about the same few packets every minute.
+ * Within those, by far end and then by a number that packs the port, the direction and the
+ * protocol: a key built as a string every minute cost more than the lookup it saved.
  */
-const verdictMemo = new WeakMap<HostFirewall, WeakMap<Variant, Map<string, Verdict>>>();
+const verdictMemo = new WeakMap<
+  HostFirewall,
+  WeakMap<Variant, Map<string, Map<number, Verdict>>>
+>();
 
 function verdictOf(fw: HostFirewall, p: Packet, variant: Variant): Verdict {
   const byVariant = child(verdictMemo, fw, () => new WeakMap());
-  const verdicts = child(byVariant, variant, () => new Map<string, Verdict>());
-  const key = `${p.direction} ${p.protocol} ${p.port} ${p.remote}`;
+  const byRemote = child(byVariant, variant, () => new Map<string, Map<number, Verdict>>());
+  let verdicts = byRemote.get(p.remote);
+  if (verdicts === undefined) {
+    verdicts = new Map();
+    byRemote.set(p.remote, verdicts);
+  }
+  const key = p.port * 4 + (p.direction === 'inbound' ? 2 : 0) + (p.protocol === 'udp' ? 1 : 0);
   const known = verdicts.get(key);
   if (known !== undefined) return known;
   const v = decide(fw, p, variant);
@@ -432,26 +559,33 @@ export function estimateOf(r: Replication): number {
 }
 
 /**
- * True iff the scheduler starts the VM's next transfer at minute `clock`. The first full sync
- * starts at once. VR aims to complete a cycle within half the RPO (research-notes F, the 2014
+ * The first minute of the clock at which the scheduler starts the VM's next transfer (it starts
+ * at every minute from then on): the first full sync at once (-Infinity), null for a VM that is
+ * not replicated. VR aims to complete a cycle within half the RPO (research-notes F, the 2014
  * blog; A2: a transfer taking more than RPO/2 makes violations periodic), so the next transfer
  * starts when the latest instance is half the RPO old less the estimate. Reading "aims to
  * complete within half the RPO" as that start minute is an inference: the sources give no
  * formula.
  */
-export function due(w: WorldState, vm: VmState, clock: number): boolean {
+export function dueFrom(w: WorldState, vm: VmState): number | null {
   const r = vm.repl;
-  if (!r) return false;
+  if (!r) return null;
   const latest = latestInstance(r);
-  if (!latest) return true;
-  const age = clock - latest.pitClock;
+  if (!latest) return Number.NEGATIVE_INFINITY;
   // Defect: the old rule, an estimate from the blocks dirty now at full link speed, and the
-  // start as late as the RPO allows.
+  // start as late as the RPO allows (age + estimate + 1 >= RPO).
   if (has(w.variant, 'scheduler-latest-start')) {
     const estimate = Math.ceil(dirtyBlocks(vm) / Math.max(1, w.setup.bandwidth));
-    return age + estimate + 1 >= r.rpoMinutes;
+    return latest.pitClock + r.rpoMinutes - estimate - 1;
   }
-  return age + estimateOf(r) >= Math.floor(r.rpoMinutes / 2);
+  // age + estimate >= RPO / 2, rounded down.
+  return latest.pitClock + Math.floor(r.rpoMinutes / 2) - estimateOf(r);
+}
+
+/** True iff the scheduler starts the VM's next transfer at minute `clock` (dueFrom). */
+export function due(w: WorldState, vm: VmState, clock: number): boolean {
+  const from = dueFrom(w, vm);
+  return from !== null && clock >= from;
 }
 
 export interface WorldStep {
@@ -609,8 +743,13 @@ function unsynced(vm: VmState): string | null {
 
 /** R8's verdict: the last instance is older than the RPO (research-notes A2). */
 function overRpo(variant: Variant, age: number, rpoMinutes: number): boolean {
+  return age >= overAge(variant, rpoMinutes);
+}
+
+/** The least age that R8 calls over the RPO: the RPO and a minute. */
+function overAge(variant: Variant, rpoMinutes: number): number {
   // Defect: the violation is raised when the age reaches the RPO, a minute early.
-  return has(variant, 'rpo-violation-off-by-one') ? age >= rpoMinutes : age > rpoMinutes;
+  return has(variant, 'rpo-violation-off-by-one') ? rpoMinutes : rpoMinutes + 1;
 }
 
 /** A run of minutes `minute` would spend without a transfer, a commit or an RPO verdict flip. */
@@ -630,19 +769,11 @@ export interface Uneventful {
 }
 
 /**
- * The first of the minutes 1..max at which `holds` is true, or max + 1 if none: `holds` must
- * be monotone (false, then true from some minute on), as the scheduler's `due` and the RPO
- * verdict of a growing age are.
+ * The first of the minutes 1..max at which the clock (or an age) that is `now` at minute 0
+ * reaches `from`, or max + 1 if none: it keeps growing, so it stays reached from then on.
  */
-function firstMinute(max: number, holds: (m: number) => boolean): number {
-  let lo = 1;
-  let hi = max + 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (holds(mid)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+function firstMinute(max: number, now: number, from: number): number {
+  return Math.min(max + 1, Math.max(1, from - now));
 }
 
 /**
@@ -654,7 +785,7 @@ function firstMinute(max: number, holds: (m: number) => boolean): number {
  * link, the hosts, the firewalls and whether a cycle is under way, and none of them moves; nor
  * does the scheduler's estimate, which comes from past deltas, and no transfer ends within the
  * run. The age only grows, so the verdict flips and the transfer falls due at most once, and
- * both minutes are found by bisection.
+ * both minutes are worked out from the age and the scheduler's start minute.
  */
 export function uneventful(w: WorldState, max: number): Uneventful {
   let quiet = max;
@@ -682,7 +813,7 @@ export function uneventful(w: WorldState, max: number): Uneventful {
       ? overRpo(w.variant, age0 + 1, r.rpoMinutes)
         ? quiet + 1
         : 1
-      : firstMinute(quiet, (m) => overRpo(w.variant, age0 + m, r.rpoMinutes));
+      : firstMinute(quiet, age0, overAge(w.variant, r.rpoMinutes));
     quiet = Math.min(quiet, flip - 1);
     if (nfc) {
       blocked.push({ kind: 'nfcBlocked', vm: vm.name, from: 1, reason: nfc.reason });
@@ -690,7 +821,7 @@ export function uneventful(w: WorldState, max: number): Uneventful {
     }
     if (r.paused || vm.power !== 'on' || r.recovering) continue;
     // Nothing the scheduler reads changes within the run but the clock.
-    const due0 = firstMinute(quiet, (m) => due(w, vm, w.repl.clock + m));
+    const due0 = firstMinute(quiet, w.repl.clock, dueFrom(w, vm) as number);
     if (due0 > quiet) continue;
     // Due from here to the end of the run (the clock only grows), on an unchanging path.
     const path = has(w.variant, 'ok-while-dropped') ? null : pathOf(w, vm);
@@ -757,7 +888,8 @@ interface Minute {
   w: WorldState;
   budget: number;
   readonly clock: number;
-  readonly sourceDone: Record<string, number>;
+  /** A copy of the world's, made when the minute first changes it (the defect ok-while-dropped). */
+  sourceDone: Record<string, number> | null;
   readonly emitted: WorldEmitted[];
 }
 
@@ -768,7 +900,7 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
     w: withWorld(w0, { repl }),
     budget: w0.setup.bandwidth,
     clock: repl.clock,
-    sourceDone: { ...w0.sourceDone },
+    sourceDone: null,
     emitted,
   };
   for (const name of Object.keys(repl.vms)) {
@@ -777,23 +909,32 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
     move(m, name);
     schedule(m, name);
   }
-  const w = withWorld(m.w, { sourceDone: m.sourceDone });
-  // RPO honesty (R8): raise when the age exceeds the RPO, with the minutes of violation.
-  const violated: Record<string, boolean> = { ...w.violated };
+  const w = m.sourceDone ? withWorld(m.w, { sourceDone: m.sourceDone }) : m.w;
+  // RPO honesty (R8): raise when the age exceeds the RPO, with the minutes of violation. The
+  // record is copied only when a VM's verdict changes (or is first recorded).
+  let violated: Record<string, boolean> | null = null;
   const clock = m.clock;
   for (const vm of Object.values(w.repl.vms)) {
+    const was = w.violated[vm.name];
     const age = ageOf(w, vm);
-    if (age === null || !vm.repl) {
-      violated[vm.name] = false;
-      continue;
+    let over = false;
+    if (age !== null && vm.repl) {
+      over = overRpo(w.variant, age, vm.repl.rpoMinutes);
+      if (over && !was)
+        emitted.push({
+          kind: 'rpoViolated',
+          clock,
+          vm: vm.name,
+          minutes: age - vm.repl.rpoMinutes,
+        });
+      if (!over && was) emitted.push({ kind: 'rpoRestored', clock, vm: vm.name });
     }
-    const over = overRpo(w.variant, age, vm.repl.rpoMinutes);
-    if (over && !violated[vm.name])
-      emitted.push({ kind: 'rpoViolated', clock, vm: vm.name, minutes: age - vm.repl.rpoMinutes });
-    if (!over && violated[vm.name]) emitted.push({ kind: 'rpoRestored', clock, vm: vm.name });
-    violated[vm.name] = over;
+    if (was !== over) {
+      violated ??= { ...w.violated };
+      violated[vm.name] = over;
+    }
   }
-  return withWorld(w, { violated });
+  return violated ? withWorld(w, { violated }) : w;
 }
 
 function vmOf(m: Minute, name: string): VmState {
@@ -856,6 +997,7 @@ function move(m: Minute, name: string): void {
         ]),
       );
       setRepl(m, name, withRepl(repl, { cycle: null, disks, error: null, unreachable: null }));
+      m.sourceDone ??= { ...m.w.sourceDone };
       m.sourceDone[name] = c.pitClock;
     } else setRepl(m, name, withRepl(repl, { unreachable: path.reason }));
     return;
