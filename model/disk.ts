@@ -30,12 +30,20 @@ export function writeBlock(blocks: BlockMap, block: number, content: number): Bl
 
 /** Writes every entry of `patch` over `blocks` (zeros clear). */
 export function applyBlocks(blocks: BlockMap, patch: BlockMap): BlockMap {
+  // Nothing to apply (an empty delta, a disk the bundle did not touch): the map itself, which is
+  // immutable, instead of a copy of it.
+  if (isEmpty(patch)) return blocks;
   const next: Record<number, number> = { ...blocks };
   for (const [k, v] of Object.entries(patch)) {
     if (v === ZERO) delete next[Number(k)];
     else next[Number(k)] = v;
   }
   return next;
+}
+
+function isEmpty(m: BlockMap): boolean {
+  for (const _ in m) return false;
+  return true;
 }
 
 /** The written block indices, ascending. */

@@ -226,7 +226,8 @@ export function intentOf(
       via: Choice | undefined,
       peer?: string,
     ) => {
-      if (!via) return;
+      // A class left out by `only` is filtered out below anyway: no need to work it out.
+      if (!via || (only?.class !== undefined && only.class !== cls)) return;
       const pinned = cls === 'fvp';
       const v = via.vmk;
       const tag = CLASS_TAG[cls];

@@ -32,7 +32,7 @@ export function parseIp(text: string): Ip {
 }
 
 export function formatIp(ip: Ip): string {
-  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }
 
 export function maskOf(len: number): number {
@@ -53,8 +53,20 @@ export function prefix(addr: Ip, len: number): Prefix {
   return { addr: (addr & maskOf(len)) >>> 0, len };
 }
 
+/** Prefixes already parsed, as `parsed` keeps addresses (a prefix is immutable). */
+const parsedPrefixes = new Map<string, Prefix>();
+
 /** "10.0.0.0/24", "default" or "0.0.0.0/0"; a bare address is a /32 host route. */
 export function parsePrefix(text: string): Prefix {
+  const known = parsedPrefixes.get(text);
+  if (known !== undefined) return known;
+  const p = readPrefix(text);
+  if (parsedPrefixes.size >= 4096) parsedPrefixes.clear();
+  parsedPrefixes.set(text, p);
+  return p;
+}
+
+function readPrefix(text: string): Prefix {
   if (text === 'default') return { addr: 0, len: 0 };
   const [a, l] = text.split('/');
   const len = l === undefined ? 32 : Number(l);

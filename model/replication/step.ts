@@ -647,6 +647,8 @@ export function retained(
 ): Instance[] {
   const latest = all[all.length - 1];
   if (!latest) return [];
+  // No MPIT: the latest instance alone.
+  if (perDay === 0) return [latest];
   const current = slotOf(now, perDay);
   const newest = new Map<number, Instance>();
   for (const i of all) {

@@ -883,9 +883,15 @@ function cannotConnect(variant: Variant, vm: VmState, reason: string): Replicati
   return withRepl(r, { unreachable: reason });
 }
 
-/** One minute in the making: the world so far, the bandwidth left, what the minute emitted. */
+/**
+ * One minute in the making: the world as the minute found it, the replication so far, the
+ * bandwidth left, what the minute emitted. Only the replication changes within a minute (the
+ * link, hosts, firewalls, setup and tunnel do not), so paths are judged on the world as found,
+ * and the world is built once, at the end.
+ */
 interface Minute {
-  w: WorldState;
+  readonly at: WorldState;
+  repl: ReplicationState;
   budget: number;
   readonly clock: number;
   /** A copy of the world's, made when the minute first changes it (the defect ok-while-dropped). */
@@ -897,7 +903,8 @@ interface Minute {
 function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
   const repl = replStep(w0.repl, { type: 'TimeAdvance', minutes: 1 }).state;
   const m: Minute = {
-    w: withWorld(w0, { repl }),
+    at: w0,
+    repl,
     budget: w0.setup.bandwidth,
     clock: repl.clock,
     sourceDone: null,
@@ -909,7 +916,10 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
     move(m, name);
     schedule(m, name);
   }
-  const w = m.sourceDone ? withWorld(m.w, { sourceDone: m.sourceDone }) : m.w;
+  const w = withWorld(
+    w0,
+    m.sourceDone ? { repl: m.repl, sourceDone: m.sourceDone } : { repl: m.repl },
+  );
   // RPO honesty (R8): raise when the age exceeds the RPO, with the minutes of violation. The
   // record is copied only when a VM's verdict changes (or is first recorded).
   let violated: Record<string, boolean> | null = null;
@@ -938,18 +948,18 @@ function minute(w0: WorldState, emitted: WorldEmitted[]): WorldState {
 }
 
 function vmOf(m: Minute, name: string): VmState {
-  return m.w.repl.vms[name] as VmState;
+  return m.repl.vms[name] as VmState;
 }
 
 /** The VM's replication set as it is, without a step of the replication model (no tick). */
 function setRepl(m: Minute, name: string, repl: Replication): void {
-  const vms = { ...m.w.repl.vms, [name]: withVm(vmOf(m, name), { repl }) };
-  m.w = withWorld(m.w, { repl: withState(m.w.repl, { vms }) });
+  const vms = { ...m.repl.vms, [name]: withVm(vmOf(m, name), { repl }) };
+  m.repl = withState(m.repl, { vms });
 }
 
 /** A step of the replication model, with the commits it reports. */
 function apply(m: Minute, name: string, r: StepResult): StepResult {
-  m.w = withWorld(m.w, { repl: r.state });
+  m.repl = r.state;
   for (const x of r.emitted) {
     if (x.kind === 'InstanceCommitted') {
       const inst = latestInstance(r.state.vms[name]?.repl as Replication);
@@ -966,9 +976,9 @@ function apply(m: Minute, name: string, r: StepResult): StepResult {
 
 /** A whole bundle at the VRS goes to NFC (seed 001), if NFC reaches the target host. */
 function commit(m: Minute, name: string): void {
-  const nfc = nfcPathOf(m.w, vmOf(m, name));
+  const nfc = nfcPathOf(m.at, vmOf(m, name));
   if (nfc.ok) {
-    apply(m, name, replStep(m.w.repl, { type: 'BundleCommit', vm: name }));
+    apply(m, name, replStep(m.repl, { type: 'BundleCommit', vm: name }));
     return;
   }
   m.emitted.push({ kind: 'nfcBlocked', clock: m.clock, vm: name, reason: nfc.reason });
@@ -984,11 +994,11 @@ function move(m: Minute, name: string): void {
   const vm = vmOf(m, name);
   const c = vm.repl?.cycle;
   if (!c || vm.repl?.staging?.complete) return;
-  const path = pathOf(m.w, vm);
+  const path = pathOf(m.at, vm);
   if (!path.ok) {
     m.emitted.push({ kind: 'blocked', clock: m.clock, vm: name, reason: path.reason });
     const repl = vm.repl as Replication;
-    if (has(m.w.variant, 'ok-while-dropped')) {
+    if (has(m.at.variant, 'ok-while-dropped')) {
       // Defect: the agent counts the bundle as sent though nothing arrived, and ends the cycle.
       const disks = Object.fromEntries(
         Object.entries(repl.disks).map(([d, t]) => [
@@ -997,12 +1007,12 @@ function move(m: Minute, name: string): void {
         ]),
       );
       setRepl(m, name, withRepl(repl, { cycle: null, disks, error: null, unreachable: null }));
-      m.sourceDone ??= { ...m.w.sourceDone };
+      m.sourceDone ??= { ...m.at.sourceDone };
       m.sourceDone[name] = c.pitClock;
     } else setRepl(m, name, withRepl(repl, { unreachable: path.reason }));
     return;
   }
-  const size = m.w.repl.setup.chunkBlocks;
+  const size = m.repl.setup.chunkBlocks;
   let left = c.toSend.length - c.sent;
   let chunks = 0;
   let sent = 0;
@@ -1014,7 +1024,7 @@ function move(m: Minute, name: string): void {
     m.budget -= Math.max(n, 1);
     if (left <= 0) break;
   }
-  if (chunks > 0) apply(m, name, deliverChunks(m.w.repl, name, chunks));
+  if (chunks > 0) apply(m, name, deliverChunks(m.repl, name, chunks));
   if (sent > 0) m.emitted.push({ kind: 'delivered', clock: m.clock, vm: name, blocks: sent });
   if (vmOf(m, name).repl?.staging?.complete) commit(m, name);
 }
@@ -1026,20 +1036,20 @@ function move(m: Minute, name: string): void {
 function schedule(m: Minute, name: string): void {
   const vm = vmOf(m, name);
   const r = vm.repl;
-  if (!r || r.cycle || r.paused || vm.power !== 'on' || r.recovering || !due(m.w, vm, m.clock))
+  if (!r || r.cycle || r.paused || vm.power !== 'on' || r.recovering || !due(m.at, vm, m.clock))
     return;
-  const path = pathOf(m.w, vm);
+  const path = pathOf(m.at, vm);
   // Defect: the agent starts the transfer without checking the path (and later counts it as
   // sent).
-  if (path.ok || has(m.w.variant, 'ok-while-dropped')) {
-    const res = apply(m, name, replStep(m.w.repl, { type: 'CycleStart', vm: name }));
+  if (path.ok || has(m.at.variant, 'ok-while-dropped')) {
+    const res = apply(m, name, replStep(m.repl, { type: 'CycleStart', vm: name }));
     const started = res.emitted.find((x) => x.kind === 'CycleStarted');
     if (started?.kind === 'CycleStarted')
       m.emitted.push({ kind: 'started', clock: m.clock, vm: name, cycle: started.cycle });
     move(m, name);
   } else {
     m.emitted.push({ kind: 'blocked', clock: m.clock, vm: name, reason: path.reason });
-    setRepl(m, name, cannotConnect(m.w.variant, vm, path.reason));
+    setRepl(m, name, cannotConnect(m.at.variant, vm, path.reason));
   }
 }
 
@@ -1158,8 +1168,8 @@ function reprotect(w: WorldState, name: string): WorldStep {
         ? nfcHop(back, vm.host, primaryVrs)
         : { ok: false, reason: `no VRS at ${dir.from} to replicate back to` };
   if (path.ok) {
-    for (let i = 0; i < sent + 1 && !s.vms[name]?.repl?.staging?.complete; i++)
-      s = replStep(s, { type: 'ChunkDelivered', vm: name }).state;
+    // One block a chunk: the bundle is whole after `sent` chunks (an empty one after one).
+    s = deliverChunks(s, name, Math.max(1, sent)).state;
     s = replStep(s, { type: 'BundleCommit', vm: name }).state;
   }
   return {
