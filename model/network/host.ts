@@ -26,7 +26,19 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-function parseAddress(text: string): { ip: Ip; len: number } {
+/** Addresses with a length already read, as model/network/ipv4.ts keeps addresses. */
+const addresses = new Map<string, { readonly ip: Ip; readonly len: number }>();
+
+function parseAddress(text: string): { readonly ip: Ip; readonly len: number } {
+  const known = addresses.get(text);
+  if (known !== undefined) return known;
+  const read = readAddress(text);
+  if (addresses.size >= 4096) addresses.clear();
+  addresses.set(text, read);
+  return read;
+}
+
+function readAddress(text: string): { ip: Ip; len: number } {
   const [a, l] = text.split('/');
   const len = Number(l);
   if (l === undefined || !Number.isInteger(len) || len < 1 || len > 32) {
@@ -87,8 +99,9 @@ const routeKey = (netstack: string, p: Prefix) => `${netstack}|${p.addr}/${p.len
  */
 function setupRoutes(s: HostSetup, stacks: Map<string, Ip | null>): StaticRoute[] {
   const out: StaticRoute[] = [];
+  if (!s.routes || s.routes.length === 0) return out;
   const seen = new Set<string>();
-  for (const r of s.routes ?? []) {
+  for (const r of s.routes) {
     const route: StaticRoute = {
       netstack: r.netstack ?? DEFAULT_STACK,
       network: parsePrefix(r.network),

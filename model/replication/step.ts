@@ -116,6 +116,7 @@ export function step(state: ReplicationState, event: ReplicationEvent): StepResu
  * through them one by one instead (the events of every step, the last step's refusal).
  */
 export function deliverChunks(state: ReplicationState, vm: string, chunks: number): StepResult {
+  if (chunks === 1) return step(state, { type: 'ChunkDelivered', vm });
   const r = state.vms[vm]?.repl;
   const c = r?.cycle;
   const accepted =
@@ -165,8 +166,8 @@ function apply(ctx: Ctx, e: ReplicationEvent): StepResult | undefined {
   const s = ctx.state;
   switch (e.type) {
     case 'TimeAdvance':
-      ctx.state = withState(s, { clock: s.clock + e.minutes });
-      return;
+      // Time passing changes the clock alone: the next state in one copy.
+      return { state: withState(s, { clock: s.clock + e.minutes, tick: s.tick + 1 }), emitted: [] };
     case 'LinkDown': {
       if (s.link === 'down') return refuse(s, 'link already down');
       ctx.state = withState(s, { link: 'down' });
@@ -511,18 +512,18 @@ function chunkDelivered(ctx: Ctx, vm: VmState, chunks = 1): StepResult | undefin
   const chunk = c.toSend.slice(c.sent, c.sent + chunks * size);
   // Ongoing deltas travel on 44046, full sync on 31031 (research-notes A1).
   // Copies each touched disk's staged blocks once per chunk (not per block), then fills them.
-  const staged: Record<string, Record<number, number>> = {};
-  for (const [d, b] of Object.entries(already?.blocks ?? {}))
-    staged[d] = b as Record<number, number>;
-  const copied = new Set<string>();
+  const staged: Record<string, Record<number, number>> = already
+    ? ({ ...already.blocks } as Record<string, Record<number, number>>)
+    : {};
+  const copied: string[] = [];
   const liveRead = has(s.variant, 'live-read-transfer');
   for (const ref of chunk) {
     const live = readBlock((vm.disks[ref.disk] as Disk).blocks, ref.block);
     const logged = c.demandLog[ref.disk];
     const content = !liveRead && logged && ref.block in logged ? (logged[ref.block] ?? 0) : live;
-    if (!copied.has(ref.disk)) {
+    if (!copied.includes(ref.disk)) {
       staged[ref.disk] = { ...(staged[ref.disk] ?? {}) };
-      copied.add(ref.disk);
+      copied.push(ref.disk);
     }
     (staged[ref.disk] as Record<number, number>)[ref.block] = content;
   }
@@ -583,20 +584,26 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
   if (!r || !st?.complete) return refuse(s, `${vm.name}: no complete bundle staged at the VRS`);
   // NFC (902) writes the whole bundle through a redo log and commits it at once (notes A3).
   const disks: Record<string, BlockMap> = {};
-  for (const id of vm.diskOrder) disks[id] = applyBlocks(targetImage(r, id), st.blocks[id] ?? {});
+  for (const id of vm.diskOrder) {
+    const patch = st.blocks[id];
+    disks[id] = patch ? applyBlocks(targetImage(r, id), patch) : targetImage(r, id);
+  }
   const all = [...r.instances, { pit: st.pit, pitClock: st.pitClock, clock: s.clock, disks }];
   const kept = retained(all, s.clock, r.perDay, r.days);
   // Defect: pruning keeps as many, but from the oldest end.
   const instances = has(s.variant, 'mpit-prunes-newest') ? all.slice(0, kept.length) : kept;
   // The scheduler keeps the last 15 delta durations (research-notes F).
-  const deltaMinutes =
-    st.kind === 'delta' ? [...r.deltaMinutes, s.clock - st.pitClock].slice(-15) : r.deltaMinutes;
-  let next: Replication = withRepl(r, {
+  let deltaMinutes = r.deltaMinutes;
+  if (st.kind === 'delta') {
+    deltaMinutes = r.deltaMinutes.slice(Math.max(0, r.deltaMinutes.length + 1 - 15));
+    (deltaMinutes as number[]).push(s.clock - st.pitClock);
+  }
+  const changes: { -readonly [K in keyof Replication]?: Replication[K] } = {
     instances,
     staging: null,
     unreachable: null,
     deltaMinutes,
-  });
+  };
   if (r.cycle?.id === st.cycleId) {
     const tracking: Record<string, DiskTracking> = {};
     for (const id of vm.diskOrder) {
@@ -607,15 +614,13 @@ function bundleCommit(ctx: Ctx, vm: VmState): StepResult | undefined {
         : null;
       tracking[id] = { bitmap: t.bitmap, psf };
     }
-    next = withRepl(next, {
-      disks: tracking,
-      cycle: null,
-      locked: false,
-      error: null,
-      needsFullSync: r.cycle.kind === 'full' ? false : r.needsFullSync,
-    });
+    changes.disks = tracking;
+    changes.cycle = null;
+    changes.locked = false;
+    changes.error = null;
+    changes.needsFullSync = r.cycle.kind === 'full' ? false : r.needsFullSync;
   }
-  setRepl(ctx, vm, next);
+  setRepl(ctx, vm, withRepl(r, changes));
   ctx.emitted.push({
     kind: 'InstanceCommitted',
     vm: vm.name,
