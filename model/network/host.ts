@@ -5,7 +5,6 @@ import {
   formatIp,
   formatPrefix,
   type Ip,
-  type Prefix,
   parseIp,
   parsePrefix,
   prefix,
@@ -70,9 +69,12 @@ export function hostFromSetup(s: HostSetup): NetHost {
       attach: v.attach ?? null,
     };
   });
-  const stacks = new Map<string, Ip | null>([[DEFAULT_STACK, null]]);
-  for (const v of vmks) if (!stacks.has(v.netstack)) stacks.set(v.netstack, null);
-  for (const n of s.netstacks ?? []) stacks.set(n.name, n.gateway ? parseIp(n.gateway) : null);
+  // Each netstack's default gateway, in the order the stacks are first named.
+  const stacks: Stack[] = [{ name: DEFAULT_STACK, gateway: null }];
+  for (const v of vmks)
+    if (!stacks.some((x) => x.name === v.netstack)) setStack(stacks, v.netstack, null);
+  for (const n of s.netstacks ?? [])
+    setStack(stacks, n.name, n.gateway ? parseIp(n.gateway) : null);
   const routes = setupRoutes(s, stacks);
   return {
     name: s.name,
@@ -80,14 +82,24 @@ export function hostFromSetup(s: HostSetup): NetHost {
     persistence: s.persistence ?? 'esx.conf',
     refresh: s.refresh ?? 'immediate',
     vmks,
-    netstacks: [...stacks].map(([name, gateway]) => ({ name, gateway })),
+    netstacks: stacks,
     routes,
     connected: buildConnected(vmks),
     nextOrder: vmks.length,
   };
 }
 
-const routeKey = (netstack: string, p: Prefix) => `${netstack}|${p.addr}/${p.len}`;
+interface Stack {
+  readonly name: string;
+  gateway: Ip | null;
+}
+
+/** A stack's gateway set, or the stack added with it. */
+function setStack(stacks: Stack[], name: string, gateway: Ip | null): void {
+  const known = stacks.find((x) => x.name === name);
+  if (known) known.gateway = gateway;
+  else stacks.push({ name, gateway });
+}
 
 /**
  * The setup's static routes. Two routes to one normalised prefix in one netstack are refused, as
@@ -97,10 +109,9 @@ const routeKey = (netstack: string, p: Prefix) => `${netstack}|${p.addr}/${p.len
  * (research-notes B; the Linux kernel refuses a second default route too), so a setup giving
  * both is refused. `stacks` is updated with the default gateways the routes give.
  */
-function setupRoutes(s: HostSetup, stacks: Map<string, Ip | null>): StaticRoute[] {
+function setupRoutes(s: HostSetup, stacks: Stack[]): StaticRoute[] {
   const out: StaticRoute[] = [];
   if (!s.routes || s.routes.length === 0) return out;
-  const seen = new Set<string>();
   for (const r of s.routes) {
     const route: StaticRoute = {
       netstack: r.netstack ?? DEFAULT_STACK,
@@ -109,21 +120,19 @@ function setupRoutes(s: HostSetup, stacks: Map<string, Ip | null>): StaticRoute[
       persisted: r.persisted ?? true,
     };
     if (route.network.len === 0) {
-      const gw = stacks.get(route.netstack);
+      const gw = stacks.find((x) => x.name === route.netstack)?.gateway;
       if (gw != null)
         throw new ConfigError(
           `a second default route in ${route.netstack} (${r.network} via ${r.gateway}, beside the default gateway ${formatIp(gw)}): a netstack has one default route`,
         );
-      stacks.set(route.netstack, route.gateway);
+      setStack(stacks, route.netstack, route.gateway);
       continue;
     }
-    const k = routeKey(route.netstack, route.network);
-    if (seen.has(k)) {
+    if (out.some((x) => x.netstack === route.netstack && samePrefix(x.network, route.network))) {
       throw new ConfigError(
         `a second route to ${formatPrefix(route.network)} in ${route.netstack} (${r.network})`,
       );
     }
-    seen.add(k);
     out.push(route);
   }
   return out;

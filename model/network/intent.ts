@@ -133,6 +133,14 @@ export function subnetOf(t: Topology, ip: Ip): { network: Prefix; gateway: Ip | 
   return n ? { network: n.prefix, gateway: n.gateway } : undefined;
 }
 
+/** The vmks in creation order: the list itself when it is in that order already, as it usually is. */
+function inOrder(vmks: readonly Vmk[]): readonly Vmk[] {
+  for (let i = 1; i < vmks.length; i++)
+    if ((vmks[i] as Vmk).order < (vmks[i - 1] as Vmk).order)
+      return [...vmks].sort((a, b) => a.order - b.order);
+  return vmks;
+}
+
 /** The intended vmk of a class on a host, and why; undefined when the host has none. */
 interface Choice {
   readonly vmk: Vmk;
@@ -162,7 +170,8 @@ export function intentOf(
   }
   const flows: Flow[] = [];
   const gaps: IntentGap[] = [];
-  const siteOf = sitesOf(t);
+  const single =
+    only?.class !== undefined && only.class !== 'vmotion' && only.class !== 'fvp' && !only.to;
   const inPurpose = (site: string, purpose: Purpose, v: Vmk) =>
     all.find((n) => n.spec.site === site && n.spec.purpose === purpose && contains(n.prefix, v.ip));
   // The vmk meant for a purpose. A tag expresses the admin's intent wherever the version has
@@ -171,7 +180,9 @@ export function intentOf(
   // Else the first created vmk in the purpose's subnet.
   const vmkFor = (h: NetHost, site: string, purpose: Purpose, tag?: Tag): Choice | undefined => {
     // The same host state, site, purpose and variant always give the same vmk: kept, since a
-    // site's vMotion mesh asks about every peer once per host.
+    // site's vMotion mesh asks about every peer once per host. A question about one host's
+    // flows of one other class asks each purpose once: nothing to keep.
+    if (single) return choose(h, site, purpose, tag);
     const key = `${variant.name}|${site}|${purpose}|${tag ?? ''}`;
     let known = chosen.get(h);
     if (!known) {
@@ -184,7 +195,7 @@ export function intentOf(
     return c;
   };
   const choose = (h: NetHost, site: string, purpose: Purpose, tag?: Tag): Choice | undefined => {
-    const byOrder = [...h.vmks].sort((a, b) => a.order - b.order);
+    const byOrder = inOrder(h.vmks);
     if (tag !== undefined && tagBinds(h.version, tag)) {
       const tagged = byOrder.filter((v) => v.tags.includes(tag));
       const v =
@@ -302,7 +313,7 @@ export function intentOf(
     for (const peer of peers) {
       const ph = hosts[peer.name];
       if (!ph) continue;
-      const theirs = vmkFor(ph, siteOf.get(peer.name) ?? site, 'vmotion', 'VMotion');
+      const theirs = vmkFor(ph, sitesOf(t).get(peer.name) ?? site, 'vmotion', 'VMotion');
       if (own && theirs)
         add(
           'vmotion',

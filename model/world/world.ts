@@ -787,6 +787,9 @@ function firstMinute(max: number, now: number, from: number): number {
  * run. The age only grows, so the verdict flips and the transfer falls due at most once, and
  * both minutes are worked out from the age and the scheduler's start minute.
  */
+/** No minute can be taken in a stride (uneventful's answer, shared: it is never changed). */
+const NOT_QUIET: Uneventful = { minutes: 0, blocked: [] };
+
 export function uneventful(w: WorldState, max: number): Uneventful {
   let quiet = max;
   const blocked: { kind: 'blocked' | 'nfcBlocked'; vm: string; from: number; reason: string }[] =
@@ -794,20 +797,20 @@ export function uneventful(w: WorldState, max: number): Uneventful {
   for (const vm of Object.values(w.repl.vms)) {
     const r = vm.repl;
     if (!r) {
-      if (w.violated[vm.name] !== false) return { minutes: 0, blocked: [] };
+      if (w.violated[vm.name] !== false) return NOT_QUIET;
       continue;
     }
     let nfc: Path | null = null;
     if (r.cycle) {
       // A transfer under way moves or commits this minute, unless its whole bundle waits for
       // an NFC hop that stays refused (then the scheduler, too, leaves the VM alone).
-      if (!r.staging?.complete) return { minutes: 0, blocked: [] };
+      if (!r.staging?.complete) return NOT_QUIET;
       nfc = nfcPathOf(w, vm);
-      if (nfc.ok) return { minutes: 0, blocked: [] };
-    } else if (r.staging?.complete) return { minutes: 0, blocked: [] };
+      if (nfc.ok) return NOT_QUIET;
+    } else if (r.staging?.complete) return NOT_QUIET;
     const age0 = ageOf(w, vm) as number;
     const recorded = w.violated[vm.name];
-    if (recorded === undefined) return { minutes: 0, blocked: [] };
+    if (recorded === undefined) return NOT_QUIET;
     // The verdict flips at most once as the age grows: at once if it is recorded raised.
     const flip = recorded
       ? overRpo(w.variant, age0 + 1, r.rpoMinutes)
@@ -828,6 +831,7 @@ export function uneventful(w: WorldState, max: number): Uneventful {
     if (!path || path.ok) quiet = due0 - 1;
     else blocked.push({ kind: 'blocked', vm: vm.name, from: due0, reason: path.reason });
   }
+  if (quiet === 0) return NOT_QUIET;
   return { minutes: quiet, blocked: blocked.filter((b) => b.from <= quiet) };
 }
 
