@@ -100,12 +100,6 @@ const rule = (direction: Rule['direction'], begin: number, end = begin): Rule =>
  * `--allowed-all false`).
  */
 export function builtInRulesets(): Ruleset[] {
-  const builtIn = (
-    id: string,
-    label: string,
-    enabled: boolean,
-    rules: readonly Rule[],
-  ): Ruleset => ({ id, label, enabled, allowedAll: true, allowedIps: [], rules, vib: null });
   return [
     // HBR: outgoing TCP 31031 and 44046 (research-notes A1, vSphere 6.7 security guide). Its
     // label is a placeholder: no source gives HBR's display label (research-notes D).
@@ -122,6 +116,10 @@ export function builtInRulesets(): Ruleset[] {
     // placeholder.
     builtIn('httpClient', 'httpClient', false, [rule('outbound', 80), rule('outbound', 443)]),
   ];
+}
+
+function builtIn(id: string, label: string, enabled: boolean, rules: readonly Rule[]): Ruleset {
+  return { id, label, enabled, allowedAll: true, allowedIps: [], rules, vib: null };
 }
 
 /** What the vr2c-firewall vib adds: TCP 10000-10010 outgoing, enabled at once (notes D). */
@@ -405,16 +403,20 @@ function rulesetChange(
   const p = parseAllowedIp(e.address);
   if (!p)
     return `${rs.id}: expected an IPv4 address or prefix such as 10.12.12.10 or 10.12.12.0/24, got "${e.address}"`;
-  const same = (a: string) => {
-    const q = parseAllowedIp(a);
-    return q !== null && q.addr === p.addr && q.len === p.len;
-  };
   if (e.type === 'AllowedIpAdd') {
-    if (rs.allowedIps.some(same)) return `${rs.id}: ${e.address} is already an allowed IP`;
+    if (rs.allowedIps.some((a) => sameAllowedIp(a, p)))
+      return `${rs.id}: ${e.address} is already an allowed IP`;
     return { ...rs, allowedIps: [...rs.allowedIps, e.address] };
   }
-  if (!rs.allowedIps.some(same)) return `${rs.id}: ${e.address} is not an allowed IP`;
-  return { ...rs, allowedIps: rs.allowedIps.filter((a) => !same(a)) };
+  if (!rs.allowedIps.some((a) => sameAllowedIp(a, p)))
+    return `${rs.id}: ${e.address} is not an allowed IP`;
+  return { ...rs, allowedIps: rs.allowedIps.filter((a) => !sameAllowedIp(a, p)) };
+}
+
+/** True iff an allowed-IP entry names the same address or prefix as `p`. */
+function sameAllowedIp(entry: string, p: { addr: number; len: number }): boolean {
+  const q = parseAllowedIp(entry);
+  return q !== null && q.addr === p.addr && q.len === p.len;
 }
 
 /** `esxcli software vib list` rows for the vibs the model tracks. */

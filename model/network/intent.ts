@@ -150,172 +150,251 @@ interface Choice {
 /** Intended vmks already chosen, per topology and host state (both immutable). */
 const chosenBy = new WeakMap<Topology, WeakMap<NetHost, Map<string, Choice | undefined>>>();
 
+/**
+ * What one intentOf call works with: the topology, its subnets, the choices kept for it, the
+ * question asked, and the flows and gaps found so far. The helpers below take it instead of
+ * being closures of intentOf, which a call would otherwise create anew.
+ */
+interface Intent {
+  readonly t: Topology;
+  readonly all: readonly Net[];
+  readonly chosen: WeakMap<NetHost, Map<string, Choice | undefined>>;
+  readonly only: IntentQuestion | undefined;
+  /** One class of one host, not vMotion's or FVP's: each purpose is asked once. */
+  readonly single: boolean;
+  readonly variant: Variant;
+  readonly flows: Flow[];
+  readonly gaps: IntentGap[];
+}
+
+interface IntentQuestion {
+  readonly host: string;
+  readonly class?: TrafficClass;
+  /** Only the vMotion and FVP flows toward this peer host. */
+  readonly to?: string;
+}
+
+/** The subnet of the site and purpose that holds the vmk's address. */
+function inPurpose(all: readonly Net[], site: string, purpose: Purpose, v: Vmk): Net | undefined {
+  return all.find(
+    (n) => n.spec.site === site && n.spec.purpose === purpose && contains(n.prefix, v.ip),
+  );
+}
+
+// The vmk meant for a purpose. A tag expresses the admin's intent wherever the version has
+// it, even when the vmk's subnet has no declared purpose (and even on a netstack where the
+// tag takes no effect: that is a finding, N8); a vmk where the tag takes effect comes first.
+// Else the first created vmk in the purpose's subnet.
+function vmkFor(
+  x: Intent,
+  h: NetHost,
+  site: string,
+  purpose: Purpose,
+  tag?: Tag,
+): Choice | undefined {
+  // The same host state, site, purpose and variant always give the same vmk: kept, since a
+  // site's vMotion mesh asks about every peer once per host. A question about one host's
+  // flows of one other class asks each purpose once: nothing to keep.
+  if (x.single) return choose(x, h, site, purpose, tag);
+  const key = `${x.variant.name}|${site}|${purpose}|${tag ?? ''}`;
+  let known = x.chosen.get(h);
+  if (!known) {
+    known = new Map();
+    x.chosen.set(h, known);
+  }
+  if (known.has(key)) return known.get(key);
+  const c = choose(x, h, site, purpose, tag);
+  known.set(key, c);
+  return c;
+}
+
+function choose(
+  x: Intent,
+  h: NetHost,
+  site: string,
+  purpose: Purpose,
+  tag?: Tag,
+): Choice | undefined {
+  const byOrder = inOrder(h.vmks);
+  if (tag !== undefined && tagBinds(h.version, tag)) {
+    const tagged = byOrder.filter((v) => v.tags.includes(tag));
+    const v =
+      tagged.find((c) => tagTakesEffect(h, c, tag, x.variant)) ?? (tagged[0] as Vmk | undefined);
+    if (v) return { vmk: v, because: `${v.name} is tagged ${tag}` };
+  }
+  for (const v of byOrder) {
+    const net = inPurpose(x.all, site, purpose, v);
+    if (net)
+      return { vmk: v, because: `${v.name} is in the ${purpose} subnet ${net.spec.network}` };
+  }
+  return undefined;
+}
+
+function appliance(
+  t: Topology,
+  role: string,
+  site: string,
+): Topology['appliances'][number] | undefined {
+  return t.appliances.find((a) => a.role === role && a.site === site);
+}
+
+/**
+ * The gateway meant for a vmk: its own subnet's, as the topology declares it (the host's site
+ * first, then any site).
+ */
+function gatewayOf(
+  all: readonly Net[],
+  site: string,
+  v: Vmk,
+): { known: boolean; gateway: Ip | null } {
+  const hits = all
+    .filter((n) => contains(n.prefix, v.ip))
+    .sort(
+      (a, b) =>
+        Number(b.spec.site === site) - Number(a.spec.site === site) || b.prefix.len - a.prefix.len,
+    );
+  const n = hits[0];
+  return n ? { known: true, gateway: n.gateway } : { known: false, gateway: null };
+}
+
+/** The flow of a class from host h at `site` through `via`, or the gap that stops it. */
+function add(
+  x: Intent,
+  h: NetHost,
+  site: string,
+  cls: TrafficClass,
+  port: string,
+  dst: Ip,
+  dstName: string,
+  via: Choice | undefined,
+  peer?: string,
+): void {
+  // A class left out by `only` is filtered out at the end anyway: no need to work it out.
+  if (!via || (x.only?.class !== undefined && x.only.class !== cls)) return;
+  const pinned = cls === 'fvp';
+  const v = via.vmk;
+  const tag = CLASS_TAG[cls];
+  const bound = pinned || (tag !== undefined && tagTakesEffect(h, v, tag, x.variant));
+  // An intended path always exists: a destination on the vmk's own subnet is reached
+  // directly (whatever the topology's subnet says), anything else through the gateway of
+  // the vmk's subnet, which must then be known.
+  let nextHop: Ip | null = null;
+  if (!contains(prefix(v.ip, v.len), dst)) {
+    const g = gatewayOf(x.all, site, v);
+    if (!g.known || g.gateway === null) {
+      x.gaps.push({
+        host: h.name,
+        class: cls,
+        dstName,
+        reason: g.known
+          ? `${dstName} is not on ${v.name}'s subnet ${formatIp(prefix(v.ip, v.len).addr)}/${v.len}, and topology.json gives that subnet no gateway (null): no path from ${v.name} can reach it`
+          : `${dstName} is not on ${v.name}'s subnet ${formatIp(prefix(v.ip, v.len).addr)}/${v.len}, and no topology.json subnet holds ${formatIp(v.ip)}, so its gateway is unknown: add the subnet with its gateway`,
+      });
+      return;
+    }
+    nextHop = g.gateway;
+  }
+  x.flows.push({
+    class: cls,
+    host: h.name,
+    port,
+    dst,
+    dstName,
+    // Replication and NFC run on the default stack whatever vmk they are meant for (N8).
+    netstack: bound ? v.netstack : DEFAULT_STACK,
+    bound: bound ? v.name : null,
+    intended: { vmk: v.name, nextHop },
+    because: via.because,
+    ...(peer ? { peer } : {}),
+  });
+}
+
+/** A class with no vmk of its own uses another's, and says so. */
+function fallback(c: Choice | undefined, what: string, instead: string): Choice | undefined {
+  return (
+    c && {
+      vmk: c.vmk,
+      because: `${what} has no vmk of its own, so it uses ${instead}'s: ${c.because}`,
+    }
+  );
+}
+
 /** Every host's flows, class by class, and the flows whose intended path cannot exist. */
 export function intentOf(
   t: Topology,
   hosts: Readonly<Record<string, NetHost>>,
-  only?: {
-    readonly host: string;
-    readonly class?: TrafficClass;
-    /** Only the vMotion and FVP flows toward this peer host. */
-    readonly to?: string;
-  },
+  only?: IntentQuestion,
   variant: Variant = CORRECT,
 ): { flows: Flow[]; gaps: IntentGap[] } {
-  const all = nets(t);
   let chosen = chosenBy.get(t);
   if (!chosen) {
     chosen = new WeakMap();
     chosenBy.set(t, chosen);
   }
-  const flows: Flow[] = [];
-  const gaps: IntentGap[] = [];
-  const single =
-    only?.class !== undefined && only.class !== 'vmotion' && only.class !== 'fvp' && !only.to;
-  const inPurpose = (site: string, purpose: Purpose, v: Vmk) =>
-    all.find((n) => n.spec.site === site && n.spec.purpose === purpose && contains(n.prefix, v.ip));
-  // The vmk meant for a purpose. A tag expresses the admin's intent wherever the version has
-  // it, even when the vmk's subnet has no declared purpose (and even on a netstack where the
-  // tag takes no effect: that is a finding, N8); a vmk where the tag takes effect comes first.
-  // Else the first created vmk in the purpose's subnet.
-  const vmkFor = (h: NetHost, site: string, purpose: Purpose, tag?: Tag): Choice | undefined => {
-    // The same host state, site, purpose and variant always give the same vmk: kept, since a
-    // site's vMotion mesh asks about every peer once per host. A question about one host's
-    // flows of one other class asks each purpose once: nothing to keep.
-    if (single) return choose(h, site, purpose, tag);
-    const key = `${variant.name}|${site}|${purpose}|${tag ?? ''}`;
-    let known = chosen.get(h);
-    if (!known) {
-      known = new Map();
-      chosen.set(h, known);
-    }
-    if (known.has(key)) return known.get(key);
-    const c = choose(h, site, purpose, tag);
-    known.set(key, c);
-    return c;
+  const x: Intent = {
+    t,
+    all: nets(t),
+    chosen,
+    only,
+    single:
+      only?.class !== undefined && only.class !== 'vmotion' && only.class !== 'fvp' && !only.to,
+    variant,
+    flows: [],
+    gaps: [],
   };
-  const choose = (h: NetHost, site: string, purpose: Purpose, tag?: Tag): Choice | undefined => {
-    const byOrder = inOrder(h.vmks);
-    if (tag !== undefined && tagBinds(h.version, tag)) {
-      const tagged = byOrder.filter((v) => v.tags.includes(tag));
-      const v =
-        tagged.find((x) => tagTakesEffect(h, x, tag, variant)) ?? (tagged[0] as Vmk | undefined);
-      if (v) return { vmk: v, because: `${v.name} is tagged ${tag}` };
-    }
-    for (const v of byOrder) {
-      const net = inPurpose(site, purpose, v);
-      if (net)
-        return { vmk: v, because: `${v.name} is in the ${purpose} subnet ${net.spec.network}` };
-    }
-    return undefined;
-  };
-  const appliance = (role: string, site: string) =>
-    t.appliances.find((a) => a.role === role && a.site === site);
-  const which = only ? t.hosts.filter((x) => x.name === only.host) : t.hosts;
+  const which = only ? t.hosts.filter((th) => th.name === only.host) : t.hosts;
   for (const th of which) {
     const h = hosts[th.name];
     if (!h) continue;
     const site = th.site;
-    // The gateway meant for a vmk: its own subnet's, as the topology declares it (the host's
-    // site first, then any site).
-    const gatewayOf = (v: Vmk): { known: boolean; gateway: Ip | null } => {
-      const hits = all
-        .filter((n) => contains(n.prefix, v.ip))
-        .sort(
-          (a, b) =>
-            Number(b.spec.site === site) - Number(a.spec.site === site) ||
-            b.prefix.len - a.prefix.len,
-        );
-      const n = hits[0];
-      return n ? { known: true, gateway: n.gateway } : { known: false, gateway: null };
-    };
-    const add = (
-      cls: TrafficClass,
-      port: string,
-      dst: Ip,
-      dstName: string,
-      via: Choice | undefined,
-      peer?: string,
-    ) => {
-      // A class left out by `only` is filtered out below anyway: no need to work it out.
-      if (!via || (only?.class !== undefined && only.class !== cls)) return;
-      const pinned = cls === 'fvp';
-      const v = via.vmk;
-      const tag = CLASS_TAG[cls];
-      const bound = pinned || (tag !== undefined && tagTakesEffect(h, v, tag, variant));
-      // An intended path always exists: a destination on the vmk's own subnet is reached
-      // directly (whatever the topology's subnet says), anything else through the gateway of
-      // the vmk's subnet, which must then be known.
-      let nextHop: Ip | null = null;
-      if (!contains(prefix(v.ip, v.len), dst)) {
-        const g = gatewayOf(v);
-        if (!g.known || g.gateway === null) {
-          gaps.push({
-            host: h.name,
-            class: cls,
-            dstName,
-            reason: g.known
-              ? `${dstName} is not on ${v.name}'s subnet ${formatIp(prefix(v.ip, v.len).addr)}/${v.len}, and topology.json gives that subnet no gateway (null): no path from ${v.name} can reach it`
-              : `${dstName} is not on ${v.name}'s subnet ${formatIp(prefix(v.ip, v.len).addr)}/${v.len}, and no topology.json subnet holds ${formatIp(v.ip)}, so its gateway is unknown: add the subnet with its gateway`,
-          });
-          return;
-        }
-        nextHop = g.gateway;
-      }
-      flows.push({
-        class: cls,
-        host: h.name,
-        port,
-        dst,
-        dstName,
-        // Replication and NFC run on the default stack whatever vmk they are meant for (N8).
-        netstack: bound ? v.netstack : DEFAULT_STACK,
-        bound: bound ? v.name : null,
-        intended: { vmk: v.name, nextHop },
-        because: via.because,
-        ...(peer ? { peer } : {}),
-      });
-    };
-    const mgmt = vmkFor(h, site, 'management');
-    const vc = appliance('vcenter', site);
+    const mgmt = vmkFor(x, h, site, 'management');
+    const vc = appliance(t, 'vcenter', site);
     if (vc && !only?.to) {
-      add('management', 'TCP 443, 902', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
+      add(x, h, site, 'management', 'TCP 443, 902', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
       // The vib download goes host -> vCenter:80 reverse proxy (research-notes A1, D).
-      add('vib-download', 'TCP 80', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
+      add(x, h, site, 'vib-download', 'TCP 80', parseIp(vc.ip), `vCenter ${vc.ip}`, mgmt);
     }
     // Replication leaves the replication vmk if the site has one, else management (seed 001).
-    const fallback = (c: Choice | undefined, what: string, instead: string) =>
-      c && {
-        vmk: c.vmk,
-        because: `${what} has no vmk of its own, so it uses ${instead}'s: ${c.because}`,
-      };
     const repl =
-      vmkFor(h, site, 'replication', 'vSphereReplication') ??
+      vmkFor(x, h, site, 'replication', 'vSphereReplication') ??
       fallback(mgmt, 'replication', 'management');
-    for (const r of t.replication.filter((x) => x.from === site && !only?.to)) {
-      const vrs = appliance('vrs', r.to);
-      if (vrs) add('replication', 'TCP 31031, 44046', parseIp(vrs.ip), `VRS ${vrs.ip}`, repl);
+    for (const r of t.replication.filter((d) => d.from === site && !only?.to)) {
+      const vrs = appliance(t, 'vrs', r.to);
+      if (vrs)
+        add(x, h, site, 'replication', 'TCP 31031, 44046', parseIp(vrs.ip), `VRS ${vrs.ip}`, repl);
     }
-    for (const r of t.replication.filter((x) => x.to === site && !only?.to)) {
-      const vrs = appliance('vrs', r.to);
+    for (const r of t.replication.filter((d) => d.to === site && !only?.to)) {
+      const vrs = appliance(t, 'vrs', r.to);
       const nfc =
-        vmkFor(h, site, 'nfc', 'vSphereReplicationNFC') ?? fallback(repl, 'NFC', 'replication');
-      if (vrs) add('nfc', 'TCP 902', parseIp(vrs.ip), `VRS ${vrs.ip}`, nfc);
+        vmkFor(x, h, site, 'nfc', 'vSphereReplicationNFC') ?? fallback(repl, 'NFC', 'replication');
+      if (vrs) add(x, h, site, 'nfc', 'TCP 902', parseIp(vrs.ip), `VRS ${vrs.ip}`, nfc);
     }
-    const app = appliance('vr-appliance', site);
+    const app = appliance(t, 'vr-appliance', site);
     if (t.toCloud && app && !only?.to)
-      add('to-cloud', 'TCP 10000-10010', parseIp(app.ip), `VR appliance ${app.ip}`, mgmt);
+      add(
+        x,
+        h,
+        site,
+        'to-cloud',
+        'TCP 10000-10010',
+        parseIp(app.ip),
+        `VR appliance ${app.ip}`,
+        mgmt,
+      );
     if (only?.class && only.class !== 'vmotion' && only.class !== 'fvp') continue;
     const peers = t.hosts.filter(
       (p) => p.site === site && p.name !== h.name && (!only?.to || p.name === only.to),
     );
-    const own = peers.length > 0 ? vmkFor(h, site, 'vmotion', 'VMotion') : undefined;
+    const own = peers.length > 0 ? vmkFor(x, h, site, 'vmotion', 'VMotion') : undefined;
     for (const peer of peers) {
       const ph = hosts[peer.name];
       if (!ph) continue;
-      const theirs = vmkFor(ph, sitesOf(t).get(peer.name) ?? site, 'vmotion', 'VMotion');
+      const theirs = vmkFor(x, ph, sitesOf(t).get(peer.name) ?? site, 'vmotion', 'VMotion');
       if (own && theirs)
         add(
+          x,
+          h,
+          site,
           'vmotion',
           'TCP 8000',
           theirs.vmk.ip,
@@ -329,6 +408,9 @@ export function intentOf(
       const ppv = peerPin ? ph.vmks.find((v) => v.name === peerPin) : undefined;
       if (pv && ppv) {
         add(
+          x,
+          h,
+          site,
           'fvp',
           'FVP peer',
           ppv.ip,
@@ -339,9 +421,12 @@ export function intentOf(
       }
     }
   }
-  const keep = <T extends { class: TrafficClass }>(xs: T[]) =>
-    only?.class ? xs.filter((f) => f.class === only.class) : xs;
-  return { flows: keep(flows), gaps: keep(gaps) };
+  const cls = only?.class;
+  if (!cls) return { flows: x.flows, gaps: x.gaps };
+  return {
+    flows: x.flows.filter((f) => f.class === cls),
+    gaps: x.gaps.filter((g) => g.class === cls),
+  };
 }
 
 /**

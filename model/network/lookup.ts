@@ -64,59 +64,92 @@ function holders(table: readonly Connected[], ip: Ip): Connected[] {
   return matches.filter((c) => c.network.len === best);
 }
 
+/** The number in a vmk's name (vmk2 -> 2), 0 if none. */
+function vmkNumber(name: string): number {
+  return Number(name.replace(/\D/g, '')) || 0;
+}
+
 function owner(table: readonly Connected[], ip: Ip, variant: Variant): Connected | undefined {
   const tied = holders(table, ip);
   if (tied.length === 0) return undefined;
   // KB 2010877 / 429518: one vmk sends for a shared subnet, the first created; lowest number
   // breaks a tie (research-notes B). The table is kept in creation order, and a stale table
   // (seed 004) keeps the order it was built with, even for a vmk since removed.
-  const rank = (c: Connected) => [table.indexOf(c), Number(c.vmk.replace(/\D/g, '')) || 0] as const;
-  const sorted = [...tied].sort((a, b) => {
-    const [ao, an] = rank(a);
-    const [bo, bn] = rank(b);
-    return ao - bo || an - bn;
-  });
+  const sorted = [...tied].sort(
+    (a, b) => table.indexOf(a) - table.indexOf(b) || vmkNumber(a.vmk) - vmkNumber(b.vmk),
+  );
   return has(variant, 'tie-highest-vmk') ? sorted[sorted.length - 1] : sorted[0];
+}
+
+function routeName(c: Candidate): string {
+  return c.kind === 'default' ? 'the default route' : `the route to ${formatPrefix(c.network)}`;
+}
+
+/** Says so when the owner shares its subnet with other vmks (the first created sends for it). */
+function shared(table: readonly Connected[], subnet: Prefix, o: Connected, why: string[]): void {
+  const tied = holders(table, subnet.addr).filter(
+    (c) => c.network.len === subnet.len && c.vmk !== o.vmk,
+  );
+  if (tied.length > 0)
+    why.push(
+      `${o.vmk} was created first on ${formatPrefix(subnet)}, so it sends for the whole subnet (KB 2010877)`,
+    );
+}
+
+function noRoute(
+  h: NetHost,
+  q: FlowQuery,
+  reason: string,
+  trace: string[],
+  why: string[],
+): NoRoute {
+  return { ok: false, host: h.name, netstack: q.netstack, dst: q.dst, reason, trace, why };
+}
+
+/** The decision to leave by `egress` through `nextHop` (directly when null), by route `c`. */
+function leave(
+  h: NetHost,
+  q: FlowQuery,
+  c: Candidate,
+  egress: string,
+  nextHop: Ip | null,
+  trace: string[],
+  why: string[],
+): LookupResult {
+  const v = h.vmks.find((x) => x.name === egress);
+  if (!v) {
+    why.push(
+      `the routing table still names ${egress}, which no longer exists: it follows vmk changes only after a restart (seed 004)`,
+    );
+    return noRoute(
+      h,
+      q,
+      `the table still names ${egress}, which no longer exists (restart pending)`,
+      trace,
+      why,
+    );
+  }
+  trace.push(
+    `leave ${egress} (${formatIp(v.ip)}) ${nextHop === null ? 'directly' : `via ${formatIp(nextHop)}`}`,
+  );
+  return {
+    ok: true,
+    host: h.name,
+    netstack: q.netstack,
+    dst: q.dst,
+    route: { kind: c.kind, network: c.network, netstack: c.netstack },
+    egress,
+    nextHop,
+    source: v.ip,
+    trace,
+    why,
+  };
 }
 
 export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult {
   const trace: string[] = [];
   const why: string[] = [];
-  const fail = (reason: string): NoRoute => ({
-    ok: false,
-    host: h.name,
-    netstack: q.netstack,
-    dst: q.dst,
-    reason,
-    trace,
-    why,
-  });
   const table = h.connected.filter((c) => c.netstack === q.netstack);
-  const vmkByName = (n: string) => h.vmks.find((v) => v.name === n);
-  const done = (c: Candidate, egress: string, nextHop: Ip | null): LookupResult => {
-    const v = vmkByName(egress);
-    if (!v) {
-      why.push(
-        `the routing table still names ${egress}, which no longer exists: it follows vmk changes only after a restart (seed 004)`,
-      );
-      return fail(`the table still names ${egress}, which no longer exists (restart pending)`);
-    }
-    trace.push(
-      `leave ${egress} (${formatIp(v.ip)}) ${nextHop === null ? 'directly' : `via ${formatIp(nextHop)}`}`,
-    );
-    return {
-      ok: true,
-      host: h.name,
-      netstack: q.netstack,
-      dst: q.dst,
-      route: { kind: c.kind, network: c.network, netstack: c.netstack },
-      egress,
-      nextHop,
-      source: v.ip,
-      trace,
-      why,
-    };
-  };
 
   // A per-vmk gateway serves only the services bound to that vmk (research-notes B, 6.5+).
   const overrides = h.vmks.filter(
@@ -133,7 +166,9 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
       why.push(
         `${v.name} is bound to this service and has its own gateway ${formatIp(v.gateway)} (6.5+)`,
       );
-      return done(
+      return leave(
+        h,
+        q,
         {
           kind: 'vmk-gateway',
           network: { addr: 0, len: 0 },
@@ -143,6 +178,8 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
         },
         v.name,
         v.gateway,
+        trace,
+        why,
       );
     }
   }
@@ -186,8 +223,6 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
     }
   }
 
-  const routeName = (c: Candidate) =>
-    c.kind === 'default' ? 'the default route' : `the route to ${formatPrefix(c.network)}`;
   // A route is usable only when its gateway is on a connected subnet of the same stack (N1),
   // and is not that subnet's broadcast address: no host answers for it (RFC 1122 3.2.1.3;
   // the Linux kernel refuses such a route, see properties/fib-differential.spec.ts).
@@ -219,7 +254,7 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
   });
   if (usable.length === 0) {
     why.push(`no route in ${q.netstack} matches ${formatIp(q.dst)}`);
-    return fail(`no route to ${formatIp(q.dst)} in ${q.netstack}`);
+    return noRoute(h, q, `no route to ${formatIp(q.dst)} in ${q.netstack}`, trace, why);
   }
 
   let chosen: Candidate;
@@ -232,21 +267,12 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
     chosen = longest.find((c) => c.kind === 'connected') ?? (longest[0] as Candidate);
     trace.push(`longest match /${best} of ${usable.length} usable route(s)`);
   }
-  const shared = (subnet: Prefix, o: Connected) => {
-    const tied = holders(table, subnet.addr).filter(
-      (c) => c.network.len === subnet.len && c.vmk !== o.vmk,
-    );
-    if (tied.length > 0)
-      why.push(
-        `${o.vmk} was created first on ${formatPrefix(subnet)}, so it sends for the whole subnet (KB 2010877)`,
-      );
-  };
   if (chosen.kind === 'connected') {
     const o = owner(table, q.dst, variant);
-    if (!o) return fail('connected subnet without owner');
+    if (!o) return noRoute(h, q, 'connected subnet without owner', trace, why);
     trace.push(`${formatPrefix(chosen.network)} is connected; ${o.vmk} owns it in ${q.netstack}`);
-    shared(o.network, o);
-    return done(chosen, o.vmk, null);
+    shared(table, o.network, o, why);
+    return leave(h, q, chosen, o.vmk, null, trace, why);
   }
   const gw = chosen.gateway as Ip;
   const tbl =
@@ -262,7 +288,7 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
       ? `no route in ${chosen.netstack} matches ${formatIp(q.dst)} more closely than the default route via ${formatIp(gw)}`
       : `the route to ${formatPrefix(chosen.network)} via ${formatIp(gw)} in ${chosen.netstack} is the longest match for ${formatIp(q.dst)}`,
   );
-  shared(o.network, o);
+  shared(table, o.network, o, why);
   // A gateway that is one of the stack's own vmk addresses makes the route on-link: the
   // destination itself is sent to directly. No ESXi source says so; both the Linux kernel (see
   // properties/fib-differential.spec.ts) and BSD's route(8) ("-interface") treat it this way.
@@ -272,7 +298,7 @@ export function lookup(h: NetHost, q: FlowQuery, variant: Variant): LookupResult
     why.push(
       `${formatIp(gw)} is ${local.name}'s own address, so that route is on-link: ${formatIp(q.dst)} is sent to directly`,
     );
-    return done(chosen, o.vmk, null);
+    return leave(h, q, chosen, o.vmk, null, trace, why);
   }
-  return done(chosen, o.vmk, gw);
+  return leave(h, q, chosen, o.vmk, gw, trace, why);
 }

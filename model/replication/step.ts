@@ -49,6 +49,10 @@ export function init(setup: ReplicationSetup, variant: Variant): ReplicationStat
   return { setup, variant, tick: 0, clock: 0, nextContent: 1, link: 'up', vms };
 }
 
+function whole(n: number): boolean {
+  return Number.isInteger(n) && n >= 0;
+}
+
 /** Folds step over events from init; the replay path, independent of any generator. */
 export function run(
   setup: ReplicationSetup,
@@ -309,7 +313,6 @@ function configure(
   }
   // MPIT: N instances a day for D days, at most 24 in all (research-notes A2: "3 per day for
   // 5 days"; F).
-  const whole = (n: number) => Number.isInteger(n) && n >= 0;
   if (!whole(perDay) || !whole(days) || perDay * days > MAX_RETENTION) {
     return reject(
       s,

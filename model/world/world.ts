@@ -12,8 +12,6 @@ import {
   type HostFirewall,
   initFirewall,
   nfcPacket,
-  type Packet,
-  type Verdict,
 } from '../firewall/firewall.ts';
 import { hostFromSetup, netStep } from '../network/host.ts';
 import { flowsOf, type Topology, type TrafficClass } from '../network/intent.ts';
@@ -274,11 +272,7 @@ function sending(w: WorldState, host: string, port: number): Path {
   const fwHost = w.fw.hosts[host];
   if (fwHost) {
     const remote = peerOf(w.setup.topology, host, w.setup.toCloud);
-    const v = verdictOf(
-      fwHost,
-      { direction: 'outbound', protocol: 'tcp', port, remote },
-      w.variant,
-    );
+    const v = decide(fwHost, { direction: 'outbound', protocol: 'tcp', port, remote }, w.variant);
     if (v.action === 'drop')
       return { ok: false, reason: `${host}'s firewall drops TCP ${port}: ${v.reason}` };
   }
@@ -323,8 +317,7 @@ function sendingPath(
     )
       return e.path;
   const path = sending(w, host, port);
-  if (entries.length >= MEMO_ENTRIES) entries.pop();
-  entries.unshift({ net, setup: w.setup, variant: w.variant, host, port, path });
+  remember(entries, { net, setup: w.setup, variant: w.variant, host, port, path });
   return path;
 }
 
@@ -399,8 +392,7 @@ function nfcHop(w: WorldState, target: string, vrs: string): Path {
     )
       return e.path;
   const path = nfcVerdict(w, target, vrs);
-  if (entries.length >= MEMO_ENTRIES) entries.pop();
-  entries.unshift({ net, topology: w.setup.topology, variant: w.variant, target, vrs, path });
+  remember(entries, { net, topology: w.setup.topology, variant: w.variant, target, vrs, path });
   return path;
 }
 
@@ -423,7 +415,7 @@ const nfcMemo = new WeakMap<
 function nfcVerdict(w: WorldState, target: string, vrs: string): Path {
   const fw = w.fw.hosts[target];
   if (fw) {
-    const v = verdictOf(fw, nfcPacket(vrs, w.variant), w.variant);
+    const v = decide(fw, nfcPacket(vrs, w.variant), w.variant);
     if (v.action === 'drop')
       return {
         ok: false,
@@ -450,57 +442,46 @@ function peerOf(t: Topology, hostName: string, toCloud: boolean): string {
 /**
  * The routing half of pathOf: null when the host sends its transfer class out of the intended
  * vmk and next hop, else why not. It depends only on the topology, that host's network state
- * and the variant, all immutable, so the answer is kept per (topology, host state, variant):
- * the world asks it every simulated minute, and a host's state changes only on network events.
+ * and the variant, all immutable, so the answer is kept per host state, for the topology,
+ * variant and class it was worked out for (a few entries, as `sending` keeps its own): the
+ * world asks it every simulated minute, and a host's state changes only on network events.
  */
-const routeMemo = new WeakMap<
-  Topology,
-  WeakMap<NetHost, WeakMap<Variant, Map<string, Path | null>>>
->();
-
-function child<K extends object, V>(m: WeakMap<K, V>, k: K, make: () => V): V {
-  const found = m.get(k);
-  if (found !== undefined) return found;
-  const made = make();
-  m.set(k, made);
-  return made;
+interface RouteEntry {
+  readonly topology: Topology;
+  readonly variant: Variant;
+  readonly cls: TrafficClass;
+  readonly verdict: Path | null;
 }
+const routeMemo = new WeakMap<NetHost, RouteEntry[]>();
 
-/**
- * The firewall's verdict on a packet (decide), kept per (host firewall, variant) as routeOf's
- * are: a firewall is immutable, and the world asks about the same few packets every minute.
- * Within those, by far end and then by a number that packs the port, the direction and the
- * protocol: a key built as a string every minute cost more than the lookup it saved.
- */
-const verdictMemo = new WeakMap<
-  HostFirewall,
-  WeakMap<Variant, Map<string, Map<number, Verdict>>>
->();
-
-function verdictOf(fw: HostFirewall, p: Packet, variant: Variant): Verdict {
-  const byVariant = child(verdictMemo, fw, () => new WeakMap());
-  const byRemote = child(byVariant, variant, () => new Map<string, Map<number, Verdict>>());
-  let verdicts = byRemote.get(p.remote);
-  if (verdicts === undefined) {
-    verdicts = new Map();
-    byRemote.set(p.remote, verdicts);
-  }
-  const key = p.port * 4 + (p.direction === 'inbound' ? 2 : 0) + (p.protocol === 'udp' ? 1 : 0);
-  const known = verdicts.get(key);
-  if (known !== undefined) return known;
-  const v = decide(fw, p, variant);
-  verdicts.set(key, v);
-  return v;
+/** Keeps a memo entry, newest first, at most MEMO_ENTRIES of them. */
+function remember<T>(entries: T[], entry: T): void {
+  if (entries.length >= MEMO_ENTRIES) entries.pop();
+  entries.unshift(entry);
 }
 
 function routeOf(w: WorldState, hostName: string, cls: TrafficClass): Path | null {
   const host = w.net[hostName];
   if (!host) return { ok: false, reason: `${hostName} has no ${cls} flow in the topology` };
-  const byHost = child(routeMemo, w.setup.topology, () => new WeakMap());
-  const byVariant = child(byHost, host, () => new WeakMap());
-  const verdicts = child(byVariant, w.variant, () => new Map<string, Path | null>());
-  const known = verdicts.get(cls);
-  if (known !== undefined) return known;
+  let entries = routeMemo.get(host);
+  if (entries === undefined) {
+    entries = [];
+    routeMemo.set(host, entries);
+  }
+  const topology = w.setup.topology;
+  for (const e of entries)
+    if (e.topology === topology && e.variant === w.variant && e.cls === cls) return e.verdict;
+  const verdict = routeVerdict(w, hostName, host, cls);
+  remember(entries, { topology, variant: w.variant, cls, verdict });
+  return verdict;
+}
+
+function routeVerdict(
+  w: WorldState,
+  hostName: string,
+  host: NetHost,
+  cls: TrafficClass,
+): Path | null {
   // The flow is worked out from this host alone, so the memo's key is all it depends on.
   const [flow] = flowsOf(w.setup.topology, { [hostName]: host }, { host: hostName, class: cls });
   let verdict: Path | null = null;
@@ -524,7 +505,6 @@ function routeOf(w: WorldState, hostName: string, cls: TrafficClass): Path | nul
       };
     }
   }
-  verdicts.set(cls, verdict);
   return verdict;
 }
 
@@ -600,11 +580,13 @@ export function worldStep(w: WorldState, e: WorldEvent): WorldStep {
     case 'Tick': {
       let cur = w;
       const emitted: WorldEmitted[] = [];
-      for (let left = e.minutes; left > 0; ) {
+      for (let left = e.minutes, strode = false; left > 0; ) {
         // Minutes in which only the clock moves, a due transfer stays blocked or a whole bundle
         // waits for a refused NFC hop are taken in one stride; the rest one by one. Same states
-        // and events either way (the world spec checks the strides against minuteByMinute).
-        const run = uneventful(cur, left);
+        // and events either way (the world spec checks the strides against minuteByMinute). A
+        // stride that stops short stops before an eventful minute, so none is looked for then.
+        const run: Uneventful = strode ? NOT_QUIET : uneventful(cur, left);
+        strode = run.minutes > 0;
         if (run.minutes > 0) {
           cur = stride(cur, run, emitted);
           left -= run.minutes;
