@@ -2,7 +2,9 @@
 // - the record updates of model/replication/records.ts: `withRepl(r, { k: v })` must be
 //   `{ ...r, k: v }` for every field k (null included as a change), with the same keys in the
 //   same order, each holding the same value, on every record of generated replications;
-// - deliverChunks: k chunks at once must be k ChunkDelivered steps, on every variant.
+// - deliverChunks: k chunks at once must be k ChunkDelivered steps, on every variant;
+// - the verdicts the world keeps per firewall and host state (model/world/world.ts, memoCheck)
+//   must be the verdicts worked out afresh, on every state of generated worlds.
 // The world's strides are checked against its minutes one by one in world.spec.ts.
 import fc from 'fast-check';
 import { expect, inject } from 'vitest';
@@ -10,9 +12,11 @@ import { withCycle, withRepl, withState, withVm } from '../model/replication/rec
 import { deliverChunks, init, step } from '../model/replication/step.ts';
 import type { ReplicationState, StepResult } from '../model/replication/types.ts';
 import { CORRECT, readingVariants, zooVariants } from '../model/variants.ts';
+import { initWorld, memoCheck, worldStep } from '../model/world/world.ts';
 import { scaledRuns } from './harness.ts';
 import { prop } from './prop.ts';
 import { GENERAL, scenarioArb } from './replication/arbitraries.ts';
+import { faultyWorld, healthyReprotect } from './world/properties.ts';
 
 type Update<T> = (x: T, c: Partial<T>) => T;
 
@@ -90,5 +94,27 @@ prop(
       }
     }
     expect(found).toEqual([]);
+  },
+);
+
+prop(
+  [
+    fc.oneof(faultyWorld, healthyReprotect),
+    fc.constantFrom(CORRECT, ...zooVariants(), ...readingVariants()),
+  ],
+  { seed: inject('fcSeed'), numRuns: scaledRuns(120) },
+)(
+  'the paths the world keeps per firewall and host state are the paths worked out afresh, on every state of a run (routing, sending on each port, NFC)',
+  (c, v) => {
+    let w = initWorld(c.setup, v);
+    const check = () => {
+      const { kept, fresh } = memoCheck(w);
+      expect(kept).toEqual(fresh);
+    };
+    check();
+    for (const e of c.events) {
+      w = worldStep(w, e).state;
+      check();
+    }
   },
 );

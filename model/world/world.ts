@@ -265,9 +265,12 @@ export function pathOf(w: WorldState, vm: VmState): Path {
 const LINK_DOWN: Path = { ok: false, reason: 'the link to the DR site is down' };
 const ROUTED: Path = { ok: true, reason: 'routed as intended and allowed' };
 
-/** The host's routing and firewall verdict on its transfer to the port (pathOf, link aside). */
-function sending(w: WorldState, host: string, port: number): Path {
-  const routed = routeOf(w, host, w.setup.toCloud ? 'to-cloud' : 'replication');
+/**
+ * The host's routing and firewall verdict on its transfer to the port (pathOf, link aside).
+ * `route` is routeOf, or routeVerdict to work it out afresh (memoCheck).
+ */
+function sending(w: WorldState, host: string, port: number, route = routeOf): Path {
+  const routed = route(w, host, w.setup.toCloud ? 'to-cloud' : 'replication');
   if (routed) return routed;
   const fwHost = w.fw.hosts[host];
   if (fwHost) {
@@ -412,7 +415,7 @@ const nfcMemo = new WeakMap<
   }[]
 >();
 
-function nfcVerdict(w: WorldState, target: string, vrs: string): Path {
+function nfcVerdict(w: WorldState, target: string, vrs: string, route = routeOf): Path {
   const fw = w.fw.hosts[target];
   if (fw) {
     const v = decide(fw, nfcPacket(vrs, w.variant), w.variant);
@@ -422,7 +425,7 @@ function nfcVerdict(w: WorldState, target: string, vrs: string): Path {
         reason: `${target}'s firewall drops NFC from the VR server ${vrs} on TCP 902: ${v.reason}`,
       };
   }
-  const reply = routeOf(w, target, 'nfc');
+  const reply = route(w, target, 'nfc');
   if (reply) return { ok: false, reason: `NFC replies: ${reply.reason}` };
   return { ok: true, reason: `the VR server reaches ${target} on TCP 902` };
 }
@@ -476,6 +479,13 @@ function routeOf(w: WorldState, hostName: string, cls: TrafficClass): Path | nul
   return verdict;
 }
 
+/** routeOf's verdict worked out afresh. */
+function freshRoute(w: WorldState, hostName: string, cls: TrafficClass): Path | null {
+  const host = w.net[hostName];
+  if (!host) return { ok: false, reason: `${hostName} has no ${cls} flow in the topology` };
+  return routeVerdict(w, hostName, host, cls);
+}
+
 function routeVerdict(
   w: WorldState,
   hostName: string,
@@ -506,6 +516,34 @@ function routeVerdict(
     }
   }
   return verdict;
+}
+
+/**
+ * The verdicts the world keeps (per firewall and host state: sendingPath, nfcHop, routeOf) for
+ * every host of the world, beside the same verdicts worked out afresh, in the same order: the
+ * shortcut spec checks that they agree on every state, as a memo keyed on too little would not.
+ */
+export function memoCheck(w: WorldState): { kept: unknown[]; fresh: unknown[] } {
+  const kept: unknown[] = [];
+  const fresh: unknown[] = [];
+  for (const host of Object.keys(w.net)) {
+    const net = w.net[host] as NetHost;
+    const fw = w.fw.hosts[host];
+    for (const cls of ['replication', 'nfc', 'to-cloud'] as const) {
+      kept.push(routeOf(w, host, cls));
+      fresh.push(freshRoute(w, host, cls));
+    }
+    for (const port of [31031, 44046, 10000]) {
+      kept.push(fw ? sendingPath(w, host, net, fw, port) : sending(w, host, port));
+      fresh.push(sending(w, host, port, freshRoute));
+    }
+    const ends = nfcEnds(w.setup.topology, host);
+    if (ends) {
+      kept.push(nfcHop(w, ends.target, ends.vrs));
+      fresh.push(nfcVerdict(w, ends.target, ends.vrs, freshRoute));
+    }
+  }
+  return { kept, fresh };
 }
 
 /** Minutes since the latest committed instance's point in time (or since configuration). */
