@@ -336,6 +336,11 @@ function falling(n: number, k: number): number {
   return r;
 }
 
+/** The injective renamings of the hosts in use into the interchangeable hosts (1 if none). */
+function hostFactor(canon: Canon): number {
+  return canon.symmetricHosts ? falling(canon.symmetricHosts.length, canon.hosts?.count ?? 0) : 1;
+}
+
 /**
  * Writes the least encoding over the VM orders and returns the orbit size: distinct encodings
  * among the orders times the injective renamings of the hosts in use.
@@ -346,11 +351,9 @@ export function encodeLeast(
   orders: readonly (readonly string[])[],
   write: (order: readonly string[]) => void,
 ): number {
-  const hostFactor = () =>
-    canon.symmetricHosts ? falling(canon.symmetricHosts.length, canon.hosts?.count ?? 0) : 1;
   if (orders.length === 1) {
     write(orders[0] as readonly string[]);
-    return hostFactor();
+    return hostFactor(canon);
   }
   const start = enc.len;
   let best: Int32Array | null = null;
@@ -363,7 +366,7 @@ export function encodeLeast(
     distinct.add(words.join(','));
     if (best === null || compareWords(words, best) < 0) {
       best = words;
-      factor = hostFactor();
+      factor = hostFactor(canon);
     }
   }
   enc.len = start;
