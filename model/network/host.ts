@@ -8,6 +8,7 @@ import {
   parseIp,
   parsePrefix,
   prefix,
+  readOnce,
   samePrefix,
 } from './ipv4.ts';
 import {
@@ -25,16 +26,11 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Addresses with a length already read, as model/network/ipv4.ts keeps addresses. */
+/** Addresses with a length already read (readOnce). */
 const addresses = new Map<string, { readonly ip: Ip; readonly len: number }>();
 
 function parseAddress(text: string): { readonly ip: Ip; readonly len: number } {
-  const known = addresses.get(text);
-  if (known !== undefined) return known;
-  const read = readAddress(text);
-  if (addresses.size >= 4096) addresses.clear();
-  addresses.set(text, read);
-  return read;
+  return readOnce(addresses, text, readAddress);
 }
 
 function readAddress(text: string): { ip: Ip; len: number } {

@@ -13,22 +13,31 @@ export class AddressError extends Error {
 }
 
 /**
- * Addresses already parsed. Worlds parse the same few topology addresses again and again (every
- * flow, every route change); the answer for a text never changes, so it is kept, up to a bound.
+ * What a text reads as, kept (up to a bound) in `cache`: worlds parse the same few topology
+ * addresses again and again (every flow, every route change), and the answer for a text never
+ * changes. `read` throws on a bad text, which is then not kept.
  */
+export function readOnce<T>(cache: Map<string, T>, text: string, read: (text: string) => T): T {
+  const known = cache.get(text);
+  if (known !== undefined) return known;
+  const value = read(text);
+  if (cache.size >= 4096) cache.clear();
+  cache.set(text, value);
+  return value;
+}
+
 const parsed = new Map<string, Ip>();
 
 export function parseIp(text: string): Ip {
-  const known = parsed.get(text);
-  if (known !== undefined) return known;
+  return readOnce(parsed, text, readIp);
+}
+
+function readIp(text: string): Ip {
   if (!ipaddr.IPv4.isValidFourPartDecimal(text)) {
     throw new AddressError(`expected a dotted IPv4 address, got "${text}"`);
   }
   const [a, b, c, d] = ipaddr.IPv4.parse(text).octets as [number, number, number, number];
-  const ip = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-  if (parsed.size >= 4096) parsed.clear();
-  parsed.set(text, ip);
-  return ip;
+  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 }
 
 export function formatIp(ip: Ip): string {
@@ -53,17 +62,12 @@ export function prefix(addr: Ip, len: number): Prefix {
   return { addr: (addr & maskOf(len)) >>> 0, len };
 }
 
-/** Prefixes already parsed, as `parsed` keeps addresses (a prefix is immutable). */
+/** Prefixes already parsed (readOnce; a prefix is immutable). */
 const parsedPrefixes = new Map<string, Prefix>();
 
 /** "10.0.0.0/24", "default" or "0.0.0.0/0"; a bare address is a /32 host route. */
 export function parsePrefix(text: string): Prefix {
-  const known = parsedPrefixes.get(text);
-  if (known !== undefined) return known;
-  const p = readPrefix(text);
-  if (parsedPrefixes.size >= 4096) parsedPrefixes.clear();
-  parsedPrefixes.set(text, p);
-  return p;
+  return readOnce(parsedPrefixes, text, readPrefix);
 }
 
 function readPrefix(text: string): Prefix {

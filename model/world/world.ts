@@ -305,11 +305,7 @@ function sendingPath(
   fwHost: HostFirewall,
   port: number,
 ): Path {
-  let entries = sendingMemo.get(fwHost);
-  if (entries === undefined) {
-    entries = [];
-    sendingMemo.set(fwHost, entries);
-  }
+  const entries = entriesOf(sendingMemo, fwHost);
   for (const e of entries)
     if (
       e.net === net &&
@@ -380,11 +376,7 @@ function nfcHop(w: WorldState, target: string, vrs: string): Path {
   const fw = w.fw.hosts[target];
   const net = w.net[target];
   if (!fw || !net) return nfcVerdict(w, target, vrs);
-  let entries = nfcMemo.get(fw);
-  if (entries === undefined) {
-    entries = [];
-    nfcMemo.set(fw, entries);
-  }
+  const entries = entriesOf(nfcMemo, fw);
   for (const e of entries)
     if (
       e.net === net &&
@@ -457,6 +449,16 @@ interface RouteEntry {
 }
 const routeMemo = new WeakMap<NetHost, RouteEntry[]>();
 
+/** The memo's entries for a key (an immutable record), a new empty list the first time. */
+function entriesOf<K extends object, T>(memo: WeakMap<K, T[]>, key: K): T[] {
+  let entries = memo.get(key);
+  if (entries === undefined) {
+    entries = [];
+    memo.set(key, entries);
+  }
+  return entries;
+}
+
 /** Keeps a memo entry, newest first, at most MEMO_ENTRIES of them. */
 function remember<T>(entries: T[], entry: T): void {
   if (entries.length >= MEMO_ENTRIES) entries.pop();
@@ -466,11 +468,7 @@ function remember<T>(entries: T[], entry: T): void {
 function routeOf(w: WorldState, hostName: string, cls: TrafficClass): Path | null {
   const host = w.net[hostName];
   if (!host) return { ok: false, reason: `${hostName} has no ${cls} flow in the topology` };
-  let entries = routeMemo.get(host);
-  if (entries === undefined) {
-    entries = [];
-    routeMemo.set(host, entries);
-  }
+  const entries = entriesOf(routeMemo, host);
   const topology = w.setup.topology;
   for (const e of entries)
     if (e.topology === topology && e.variant === w.variant && e.cls === cls) return e.verdict;
