@@ -49,6 +49,7 @@ export function init(setup: ReplicationSetup, variant: Variant): ReplicationStat
   return { setup, variant, tick: 0, clock: 0, nextContent: 1, link: 'up', vms };
 }
 
+/** A whole number, 0 or more (MPIT's instances a day and days). */
 function whole(n: number): boolean {
   return Number.isInteger(n) && n >= 0;
 }
@@ -89,7 +90,7 @@ export function latestInstance(repl: Replication): Instance | undefined {
 
 interface Ctx {
   state: ReplicationState;
-  /** The state's VMs until the first change (setVm), then a copy of them: most steps change none. */
+  /** The state's VMs until the first change (setVm), then a copy: a step that changes no VM shares them. */
   vms: Record<string, VmState>;
   copied: boolean;
   emitted: Emitted[];

@@ -267,7 +267,7 @@ const ROUTED: Path = { ok: true, reason: 'routed as intended and allowed' };
 
 /**
  * The host's routing and firewall verdict on its transfer to the port (pathOf, link aside).
- * `route` is routeOf, or routeVerdict to work it out afresh (memoCheck).
+ * `route` is routeOf, or freshRoute to work it out afresh (memoCheck).
  */
 function sending(w: WorldState, host: string, port: number, route = routeOf): Path {
   const routed = route(w, host, w.setup.toCloud ? 'to-cloud' : 'replication');
