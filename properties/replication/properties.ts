@@ -1,7 +1,7 @@
 // The replication properties: each invariant checked after every step over generated runs,
 // each paired with a reachability twin that fails when what it needs never happens.
 import type { Variant } from '../../model/variants.ts';
-import { goalsReached } from '../goals.ts';
+import { reachabilityTwin } from '../goals.ts';
 import type { PropertyDef } from '../registry-types.ts';
 import {
   CONFIG,
@@ -52,19 +52,17 @@ const sometimes = (
   profile: Profile,
   numRuns: number,
   goals: Record<string, (v: StepView) => boolean>,
-): PropertyDef<Scenario> => ({
-  id: `${inv.id}-reach`,
-  area: 'replication',
-  kind: 'sometimes',
-  invariants: [inv.id],
-  title: `${inv.id} reachability: ${title}`,
-  numRuns,
-  arbitrary: () => scenarioArb(profile),
-  goals: Object.keys(goals),
-  reach: (s: Scenario, variant: Variant) =>
-    goalsReached(goals, (see) => simulate(s, variant, [], see)),
-  perStep: { goals: goals as Record<string, (v: unknown) => boolean> },
-});
+): PropertyDef<Scenario> =>
+  reachabilityTwin({
+    id: inv.id,
+    area: 'replication',
+    invariant: inv.id,
+    title,
+    numRuns,
+    arbitrary: scenarioArb(profile),
+    goals,
+    walk: (s, variant, see) => simulate(s, variant, [], see),
+  });
 
 const committedNow = (v: StepView) => v.result.emitted.some((e) => e.kind === 'InstanceCommitted');
 

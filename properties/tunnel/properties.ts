@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import type { FromCloudRequest } from '../../model/tunnel/types.ts';
 import type { Variant } from '../../model/variants.ts';
-import { goalsReached } from '../goals.ts';
+import { reachabilityTwin } from '../goals.ts';
 import type { PropertyDef } from '../registry-types.ts';
 import { caseArb, GENERAL as GENERAL_PROFILE, SESSIONS, type TunnelCase } from './arbitraries.ts';
 import {
@@ -67,28 +67,21 @@ const sometimes = (
   arb: fc.Arbitrary<TunnelCase>,
   goals: Record<string, (v: View) => boolean>,
   numRuns = TWIN_RUNS,
-): PropertyDef<TunnelCase> => ({
-  id: `${inv.id}-reach`,
-  area: 'tunnel',
-  kind: 'sometimes',
-  invariants: [family(inv)],
-  title: `${family(inv)} reachability: ${title}`,
-  numRuns,
-  arbitrary: () => arb,
-  goals: Object.keys(goals),
-  reach: (c: TunnelCase, variant: Variant) =>
-    goalsReached(goals, (see) =>
+): PropertyDef<TunnelCase> =>
+  reachabilityTwin({
+    id: inv.id,
+    area: 'tunnel',
+    invariant: family(inv),
+    title,
+    numRuns,
+    arbitrary: arb,
+    goals,
+    walk: (c, variant, see) =>
       simulate(c, variant, (v) => {
         see(v);
         return null;
       }),
-    ),
-  perStep: {
-    goals: Object.fromEntries(
-      Object.entries(goals).map(([g, p]) => [g, (view: unknown) => p(view as View)]),
-    ),
-  },
-});
+  });
 
 const emits = (v: View, kind: string) => v.result.emitted.some((e) => e.kind === kind);
 const attempt = (

@@ -16,7 +16,7 @@ import {
 } from '../../model/tunnel/world.ts';
 import { CORRECT, type Variant, variantByName } from '../../model/variants.ts';
 import { type WorldEmitted, type WorldEvent, worldStatus } from '../../model/world/world.ts';
-import { goalsReached } from '../goals.ts';
+import { reachabilityTwin } from '../goals.ts';
 import type { AreaRender, PropertyDef, Violation } from '../registry-types.ts';
 import { faultyWorld, oraclePath } from '../world/properties.ts';
 import { formatWorldEvent, WORLD_RENDER, worldFacts, worldLines } from '../world/render.ts';
@@ -259,28 +259,21 @@ const sometimes = (
   inv: string,
   title: string,
   goals: Record<string, (v: CView) => boolean>,
-): PropertyDef<CloudWorldCase> => ({
-  id: `${id}-reach`,
-  area: 'cloud-world',
-  kind: 'sometimes',
-  invariants: [inv],
-  title: `${inv} reachability: ${title}`,
-  numRuns: 150,
-  arbitrary: () => cloudWorldArb,
-  goals: Object.keys(goals),
-  reach: (c, variant) =>
-    goalsReached(goals, (see) =>
+): PropertyDef<CloudWorldCase> =>
+  reachabilityTwin({
+    id,
+    area: 'cloud-world',
+    invariant: inv,
+    title,
+    numRuns: 150,
+    arbitrary: cloudWorldArb,
+    goals,
+    walk: (c, variant, see) =>
       fold(c, variant, (v) => {
         see(v);
         return null;
       }),
-    ),
-  perStep: {
-    goals: Object.fromEntries(
-      Object.entries(goals).map(([g, p]) => [g, (view: unknown) => p(view as CView)]),
-    ),
-  },
-});
+  });
 
 const blockedBy = (v: CView, what: RegExp) =>
   v.emitted.some((e) => e.kind === 'blocked' && what.test(e.reason));

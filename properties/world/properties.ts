@@ -23,7 +23,7 @@ import {
   worldStep,
 } from '../../model/world/world.ts';
 import { oracleAdmits } from '../firewall/properties.ts';
-import { goalsReached } from '../goals.ts';
+import { reachabilityTwin } from '../goals.ts';
 import { recommendedWorld } from '../network/arbitraries.ts';
 import { expectedDecision } from '../network/oracle.ts';
 import { NET_SCENARIOS } from '../network/scenarios.ts';
@@ -833,28 +833,22 @@ const sometimes = (
   title: string,
   arb: fc.Arbitrary<WorldCase>,
   goals: Record<string, (v: WView) => boolean>,
-): PropertyDef<WorldCase> => ({
-  id: `${id}-reach`,
-  area: 'world',
-  kind: 'sometimes',
-  invariants: [id.replace(/-.*/, '')],
-  title: `${id.replace(/-.*/, '')} reachability: ${title}`,
-  numRuns: 400,
-  arbitrary: () => arb,
-  goals: Object.keys(goals),
-  reach: (c, variant) =>
-    goalsReached(goals, (see) =>
+): PropertyDef<WorldCase> =>
+  reachabilityTwin({
+    id,
+    area: 'world',
+    invariant: id.replace(/-.*/, ''),
+    title,
+    numRuns: 400,
+    arbitrary: arb,
+    goals,
+    walk: (c, variant, see) =>
       foldWorld(c, variant, (v) => {
         see(v);
         return null;
       }),
-    ),
-  perStep: {
-    goals: Object.fromEntries(
-      Object.entries(goals).map(([g, p]) => [g, (x: unknown) => p((x as WorldStepView).view)]),
-    ),
-  },
-});
+    view: (x) => (x as WorldStepView).view,
+  });
 
 const emits = (v: WView, kind: WorldEmitted['kind']) => v.emitted.some((e) => e.kind === kind);
 
