@@ -337,7 +337,7 @@ function imagesOf(s: ReplicationState): Images {
 }
 
 const NO_IMAGES: Images = {};
-const NO_COMMITS: readonly Commit[] = [];
+const NO_COMMITS: readonly never[] = [];
 
 /** True iff every VM's disks are the objects they were: the source images did not change. */
 function sameDisks(a: ReplicationState, b: ReplicationState): boolean {
@@ -359,15 +359,15 @@ function unchanged(a: ReplicationState, b: ReplicationState): boolean {
  * today's window never counts again, and within a slot only its newest commit can be chosen.
  * A VM no longer replicated has none that count: configuring it again starts a new list.
  */
-export function liveCommits(
-  commits: readonly Commit[],
-  repl: { readonly perDay: number; readonly days: number } | null,
+export function liveCommits<C extends { readonly pitClock: number }>(
+  commits: readonly C[],
+  repl: { readonly perDay: number; readonly days: number } | null | undefined,
   now: number,
-): readonly Commit[] {
+): readonly C[] {
   if (!repl) return NO_COMMITS;
   const n = commits.length;
   if (n <= 1) return commits;
-  const last = commits[n - 1] as Commit;
+  const last = commits[n - 1] as C;
   if (repl.perDay === 0) return [last];
   const slotOf = (minute: number) => Math.floor((minute * repl.perDay) / 1440);
   const oldest = slotOf(now) - repl.perDay * repl.days;

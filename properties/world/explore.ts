@@ -20,6 +20,7 @@ import type { Scope, StepModel, SteppedArea, Successor } from '../explore/types.
 import { NET_SCENARIOS } from '../network/scenarios.ts';
 import type { PropertyDef } from '../registry-types.ts';
 import { Canon, referencedPits } from '../replication/canonical.ts';
+import { liveCommits } from '../replication/explore.ts';
 import { WORLD_PROPERTIES, type WorldStepView, type WView } from './properties.ts';
 
 type Kind = WorldEvent['type'];
@@ -595,21 +596,8 @@ export function liveWorldCommits(
   commits: readonly WorldCommit[],
   repl: { readonly perDay: number; readonly days: number } | null | undefined,
 ): readonly WorldCommit[] {
-  if (!repl) return NO_COMMITS;
-  const n = commits.length;
-  if (n <= 1) return commits;
-  const last = commits[n - 1] as WorldCommit;
-  if (repl.perDay === 0) return [last];
-  const slotOf = (minute: number) => Math.floor((minute * repl.perDay) / 1440);
-  const oldest = slotOf(last.clock) - repl.perDay * repl.days;
-  const newest = new Map<number, number>();
-  commits.forEach((c, i) => {
-    newest.set(slotOf(c.pitClock), i);
-  });
-  const out = commits.filter(
-    (c, i) => i === n - 1 || (slotOf(c.pitClock) >= oldest && newest.get(slotOf(c.pitClock)) === i),
-  );
-  return out.length === n ? commits : out;
+  // The window as of the last commit's minute: the replication area's cut (liveCommits).
+  return liveCommits(commits, repl, commits[commits.length - 1]?.clock ?? 0);
 }
 
 const FILE = 'properties/world/explore.ts';
