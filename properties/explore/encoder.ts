@@ -171,3 +171,11 @@ export function assertKnownFields(
     }
   }
 }
+
+/** Every order of xs (symmetry reduction tries each order of interchangeable names). */
+export function permutations<T>(xs: readonly T[]): T[][] {
+  if (xs.length <= 1) return [[...xs]];
+  return xs.flatMap((x, i) =>
+    permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]),
+  );
+}

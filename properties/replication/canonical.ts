@@ -18,7 +18,13 @@ import type {
   Staging,
   VmState,
 } from '../../model/replication/types.ts';
-import { assertKnownFields, compareWords, type Encoder, Renamer } from '../explore/encoder.ts';
+import {
+  assertKnownFields,
+  compareWords,
+  type Encoder,
+  permutations,
+  Renamer,
+} from '../explore/encoder.ts';
 
 const FILE = 'properties/replication/canonical.ts';
 const known = (...xs: string[]) => new Set(xs);
@@ -320,13 +326,6 @@ export function vmOrders(s: ReplicationState, symmetry: boolean): string[][] {
     orders = orders.flatMap((o) => perms.map((p) => [...o, ...p]));
   }
   return orders;
-}
-
-function permutations<T>(xs: readonly T[]): T[][] {
-  if (xs.length <= 1) return [[...xs]];
-  return xs.flatMap((x, i) =>
-    permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]),
-  );
 }
 
 /** Falling factorial n (n-1) ... (n-k+1): injective renamings of k used names into n. */

@@ -26,7 +26,7 @@ import type {
   TunnelState,
 } from '../../model/tunnel/types.ts';
 import type { Variant } from '../../model/variants.ts';
-import { assertKnownFields, compareWords, Encoder } from '../explore/encoder.ts';
+import { assertKnownFields, compareWords, Encoder, permutations } from '../explore/encoder.ts';
 import { checksOf, goalsOf, selected } from '../explore/select.ts';
 import type { Scope, StepModel, SteppedArea, Successor } from '../explore/types.ts';
 import type { PropertyDef } from '../registry-types.ts';
@@ -368,13 +368,6 @@ interface Renaming {
   readonly identity: boolean;
   readonly map: ReadonlyMap<string, string>;
   readonly memo: Map<string, string>;
-}
-
-function permutations<T>(xs: readonly T[]): T[][] {
-  if (xs.length <= 1) return [[...xs]];
-  return xs.flatMap((x, i) =>
-    permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((rest) => [x, ...rest]),
-  );
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
