@@ -13,6 +13,7 @@ import {
   nfcPacket,
   type Packet,
   type Ruleset,
+  ruleMatches,
   TO_CLOUD_PORTS,
   TO_CLOUD_RULESET,
   VR2C_VIB,
@@ -254,14 +255,7 @@ export function packetText(ps: readonly Packet[]): string {
   return `${p.protocol.toUpperCase()} ${portList(ps.map((x) => x.port))} ${dir}`;
 }
 
-const covers = (rs: Ruleset, p: Packet) =>
-  rs.rules.some(
-    (r) =>
-      r.direction === p.direction &&
-      r.protocol === p.protocol &&
-      r.begin <= p.port &&
-      p.port <= r.end,
-  );
+const covers = (rs: Ruleset, p: Packet) => rs.rules.some((r) => ruleMatches(r, p));
 
 /** Why the firewall drops these packets, one line per cause, each naming its ports. */
 function dropCauses(fw: HostFirewall, dropped: readonly Packet[]): string[] {

@@ -198,6 +198,16 @@ export function admits(rs: Ruleset, remote: string): boolean {
 const showAllowed = (rs: Ruleset) =>
   rs.allowedIps.length === 0 ? 'no address' : rs.allowedIps.join(', ');
 
+/** True iff the rule matches the packet: its direction (unless any will do), protocol and port. */
+export function ruleMatches(r: Rule, p: Packet, anyDirection = false): boolean {
+  return (
+    (anyDirection || r.direction === p.direction) &&
+    r.protocol === p.protocol &&
+    r.begin <= p.port &&
+    p.port <= r.end
+  );
+}
+
 /** The firewall's verdict for a packet, naming the ruleset and rule, or default-drop. */
 export function decide(fw: HostFirewall, p: Packet, variant: Variant): Verdict {
   if (!fw.enabled)
@@ -212,13 +222,7 @@ export function decide(fw: HostFirewall, p: Packet, variant: Variant): Verdict {
   let excluded: { rs: Ruleset; rule: Rule } | null = null;
   for (const rs of fw.rulesets) {
     if (!rs.enabled && !has(variant, 'ruleset-enabled-ignored')) continue;
-    const r = rs.rules.find(
-      (x) =>
-        (anyDirection || x.direction === p.direction) &&
-        x.protocol === p.protocol &&
-        x.begin <= p.port &&
-        p.port <= x.end,
-    );
+    const r = rs.rules.find((x) => ruleMatches(x, p, anyDirection));
     if (!r) continue;
     // The allowed-IP list restricts every rule of its ruleset (research-notes A1, F).
     if (!admits(rs, p.remote) && !has(variant, 'allowed-ips-ignored')) {
