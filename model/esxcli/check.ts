@@ -789,6 +789,9 @@ export function checkHosts(
   const errors: string[] = [...read.errors];
   const notes: string[] = [...read.notes];
   const parsed = new Map<string, ParsedHost>();
+  // Each parsed host's network state, built once: building it is also what checks its setup.
+  const hosts: Record<string, NetHost> = {};
+  const firewalls: Record<string, HostFirewall | null> = {};
   const given = new Set<string>();
   if (topology.hosts.length === 0)
     errors.push('topology.json: hosts: empty, so nothing can be checked');
@@ -805,19 +808,15 @@ export function checkHosts(
     }
     try {
       const p = assembleHost(i.name, i.where, i.outputs);
-      hostFromSetup(p.setup);
+      const net = hostFromSetup(p.setup);
       parsed.set(i.name, p);
+      hosts[i.name] = net;
+      firewalls[i.name] = p.firewall;
       notes.push(...p.notes.map((n) => `${i.where}: ${n}`));
     } catch (e) {
       if (e instanceof EsxcliParseError) errors.push(e.message);
       else errors.push(`${i.where}: ${(e as Error).message}`);
     }
-  }
-  const hosts: Record<string, NetHost> = {};
-  const firewalls: Record<string, HostFirewall | null> = {};
-  for (const [n, p] of parsed) {
-    hosts[n] = hostFromSetup(p.setup);
-    firewalls[n] = p.firewall;
   }
   const j = judgeHosts(topology, hosts, firewalls, variant, {
     allowedIpsUnknown: [...parsed.values()]
