@@ -160,10 +160,13 @@ export async function inSlices(
 export function* searchStepped<X, E, V>(
   area: string,
   scope: Scope<unknown>,
-  model: StepModel<X, E, V>,
+  given: StepModel<X, E, V>,
   opts: ExploreOptions,
   slice: Slice,
 ): Generator<void, ExploreRun> {
+  // A run that only wants the verdict (a zoo hunt) asks no goal of any state, as
+  // searchEnumerated's does not: it then lists no witnesses.
+  const model: StepModel<X, E, V> = opts.witnesses === false ? { ...given, goals: [] } : given;
   const started = performance.now();
   const deadline = opts.budgetMs !== undefined ? started + opts.budgetMs : Number.POSITIVE_INFINITY;
   const maxStates = opts.maxStates ?? Number.POSITIVE_INFINITY;
