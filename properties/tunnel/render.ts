@@ -1,7 +1,7 @@
 // Tunnel cases in words: the provider and tenants, each event as a protocol step with its
 // names, and what changed at the failing step.
 import { siteState } from '../../model/tunnel/status.ts';
-import { init, step } from '../../model/tunnel/step.ts';
+import { init, run, step } from '../../model/tunnel/step.ts';
 import { describeCertificate } from '../../model/tunnel/tls.ts';
 import {
   BALANCER,
@@ -124,8 +124,7 @@ export function tunnelStateDiff(
 ): string[] {
   if (at < 1) return [];
   const variant = variantByName(variantName) ?? CORRECT;
-  let s = init(setup, variant);
-  for (let i = 0; i < at - 1; i++) s = step(s, events[i] as TunnelEvent).state;
+  const s = run(setup, variant, events.slice(0, at - 1));
   const r = step(s, events[at - 1] as TunnelEvent);
   const out: string[] = [];
   if (r.refused) out.push(`(event refused: ${r.refused})`);

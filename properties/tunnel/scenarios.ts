@@ -5,7 +5,7 @@
 // TLS-terminating box fails every connection.
 import { type ProbeFailure, probe } from '../../model/tunnel/check.ts';
 import { CHECKED_TENANT, type CloudSpec, setupOf } from '../../model/tunnel/spec.ts';
-import { init, step } from '../../model/tunnel/step.ts';
+import { run } from '../../model/tunnel/step.ts';
 import type { Certificate, TunnelEvent, TunnelSetup } from '../../model/tunnel/types.ts';
 import type { Variant } from '../../model/variants.ts';
 import { type CounterexampleRecord, FAST_CHECK_VERSION } from '../harness.ts';
@@ -147,9 +147,7 @@ export function layoutSetup(l: TunnelLayout): TunnelSetup {
 
 /** Every failure of the layout after its events, on a variant. */
 export function layoutFailures(l: TunnelLayout, variant: Variant): ProbeFailure[] {
-  let s = init(layoutSetup(l), variant);
-  for (const e of l.events) s = step(s, e).state;
-  return probe(s);
+  return probe(run(layoutSetup(l), variant, l.events));
 }
 
 const where = (f: ProbeFailure) =>
