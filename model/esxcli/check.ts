@@ -353,10 +353,8 @@ function firewallFix(
   const singles = whole
     .map((rs) => ({ rs, c: opened([rs]) }))
     .filter((x) => x.c.events.length > 0)
-    .sort(
-      (a, b) =>
-        Number(b.rs.id === own) - Number(a.rs.id === own) || a.c.events.length - b.c.events.length,
-    );
+    .sort((a, b) => a.c.events.length - b.c.events.length);
+  // The class's own ruleset first, then the vib, then any other ruleset that covers the ports.
   const candidates: Candidate[] = singles.filter((x) => x.rs.id === own).map((x) => x.c);
   const vib = f.class === 'to-cloud' && !fw.rulesets.some((r) => r.id === TO_CLOUD_RULESET);
   if (vib) {
@@ -490,14 +488,14 @@ export function judgeHosts(
       fix: ReturnType<typeof firewallFix>;
     } | null = null;
     let allowedBy = '';
-    if (spec && fw) {
-      const packets = spec.packets(formatIp(f.dst), variant);
+    const packets = spec && fw ? spec.packets(formatIp(f.dst), variant) : null;
+    if (packets && fw && spec) {
       const verdicts = packets.map((p) => ({ p, v: fwDecide(fw, p, variant) }));
       const dropped = verdicts.filter((x) => x.v.action === 'drop').map((x) => x.p);
-      const first = dropped[0] ?? packets[0];
-      if (dropped.length === 0)
+      const first = dropped[0];
+      if (!first)
         allowedBy = `; ${packetText(packets)} allowed by ${[...new Set(verdicts.map((x) => x.v.ruleset))].join(', ')}`;
-      else if (first)
+      else
         fwBroken = {
           inv: spec.inv,
           sentence: `the firewall of ${f.host} drops ${packetText(dropped)}`,
@@ -571,7 +569,7 @@ export function judgeHosts(
         nextHop: hop(f.intended.nextHop),
         verdict:
           f.class === 'nfc'
-            ? `replies leave ${f.intended.vmk} ${via(f.intended.nextHop)}${spec && fw ? `, and the firewall lets ${packetText(spec.packets(formatIp(f.dst), variant))}` : ''}`
+            ? `replies leave ${f.intended.vmk} ${via(f.intended.nextHop)}${packets ? `, and the firewall lets ${packetText(packets)}` : ''}`
             : `leaves ${f.intended.vmk} ${via(f.intended.nextHop)}${spec && fw ? ' and passes the firewall' : ''}`,
         because: f.because,
       },
