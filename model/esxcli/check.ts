@@ -6,9 +6,9 @@
 import {
   admits,
   type FirewallEvent,
-  firewallStep,
   decide as fwDecide,
   type HostFirewall,
+  hostAfter,
   NFC_INBOUND_RULESET,
   nfcPacket,
   type Packet,
@@ -375,25 +375,12 @@ function firewallFix(
     candidates.push(all);
   const refused: string[] = [];
   for (const c of candidates) {
-    let w: { now: number; hosts: Readonly<Record<string, HostFirewall>> } = {
-      now: 0,
-      hosts: { [fw.host]: fw },
-    };
-    let error: string | undefined;
-    for (const e of c.events) {
-      const step = firewallStep(w, e, variant);
-      if (step.error) {
-        error = step.error;
-        break;
-      }
-      w = step.world;
-    }
-    if (error !== undefined) {
-      if (!refused.includes(error)) refused.push(error);
+    const after = hostAfter(fw, c.events, variant);
+    if (after.refused) {
+      if (!refused.includes(after.refused.error)) refused.push(after.refused.error);
       continue;
     }
-    const after = w.hosts[fw.host];
-    if (after && passes(after)) return { commands: c.commands, steps: c.steps };
+    if (passes(after.fw)) return { commands: c.commands, steps: c.steps };
   }
   const them = dropped.length === 1 ? 'it' : 'them';
   return {

@@ -387,6 +387,25 @@ export function firewallStep(
   }
 }
 
+/**
+ * One host's firewall after esxcli changes, in order; the first change the host refuses stops
+ * them, and is returned with its error beside the firewall as it was before it.
+ */
+export function hostAfter(
+  fw: HostFirewall,
+  events: readonly FirewallEvent[],
+  variant: Variant,
+): { fw: HostFirewall; refused?: { event: FirewallEvent; error: string } } {
+  let w: FirewallWorld = { now: 0, hosts: { [fw.host]: fw } };
+  for (const event of events) {
+    const r = firewallStep(w, event, variant);
+    if (r.error !== undefined)
+      return { fw: w.hosts[fw.host] ?? fw, refused: { event, error: r.error } };
+    w = r.world;
+  }
+  return { fw: w.hosts[fw.host] ?? fw };
+}
+
 /** The ruleset after an esxcli change, or why esxcli refuses it. */
 function rulesetChange(
   rs: Ruleset,

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import type { Format } from '../../model/esxcli/records.ts';
 import {
   type FirewallEvent,
-  type FirewallWorld,
-  firewallStep,
   type HostFirewall,
+  hostAfter,
   initFirewall,
   NFC_INBOUND_RULESET,
   type RulesetConfigurable,
@@ -121,23 +120,15 @@ export function as80U2(fw: HostFirewall): HostFirewall {
 
 /** The firewall after esxcli changes, each of which must be accepted. */
 export function changed(fw: HostFirewall, events: readonly FirewallEvent[]): HostFirewall {
-  let w: FirewallWorld = { now: 0, hosts: { [fw.host]: fw } };
-  for (const e of events) {
-    const r = firewallStep(w, e, CORRECT);
-    if (r.error) throw new Error(`${fw.host}: ${e.type} refused: ${r.error}`);
-    w = r.world;
-  }
-  return w.hosts[fw.host] ?? fw;
+  const after = hostAfter(fw, events, CORRECT);
+  if (after.refused)
+    throw new Error(`${fw.host}: ${after.refused.event.type} refused: ${after.refused.error}`);
+  return after.fw;
 }
 
 /** A host's firewall once the vr2c-firewall vib is installed by hand (seed 003's workaround). */
 export function withVib(fw: HostFirewall): HostFirewall {
-  const w = firewallStep(
-    { now: 0, hosts: { [fw.host]: fw } },
-    { type: 'VibInstallManual', host: fw.host },
-    CORRECT,
-  );
-  return w.world.hosts[fw.host] ?? fw;
+  return hostAfter(fw, [{ type: 'VibInstallManual', host: fw.host }], CORRECT).fw;
 }
 
 const scenario = (name: string) => {
