@@ -160,6 +160,8 @@ describe('npm run check on a site replicating to the cloud', () => {
       }
       expect(r.out).toContain('re-pair this site with the cloud site');
       expect(r.out).toContain('C4/C5: to the cloud through the VIP vcav.proxy.example.com');
+      // The cloud block is set off by one blank line, as each host's block is.
+      expect(r.out).not.toContain('\n\n\n');
       const j = cli(join(ROOT, 'seed-003-tunnel-vip-only-cert'), '--json');
       expect(j.code).toBe(1);
       const parsed = JSON.parse(j.out);

@@ -39,6 +39,7 @@ export function renderCloud(c: CloudCheck, md: boolean): string {
     item('checked and clean:');
     for (const x of c.clean) item(x, 1);
   }
+  // Ends in one blank line, as each host's block does: renderCheck joins the blocks by lines.
   out.push('');
-  return `${out.join('\n')}\n`;
+  return out.join('\n');
 }
